@@ -1,0 +1,1 @@
+//! `explain`: the AST as an indented tree, for people.

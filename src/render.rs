@@ -1,0 +1,1 @@
+//! The canonical renderer (SPEC §7).

@@ -1,0 +1,474 @@
+//! The typed syntax tree of a query and of a `$filter` expression.
+//!
+//! Owns: the shapes a parsed query can take. Every node carries a [`Span`]
+//! (byte offsets into the decoded option value it came from).
+//!
+//! Must not know about: any entity schema (names keep the spelling they were
+//! given), rendering (see `render.rs`) or evaluation.
+//!
+//! Equality ignores spans (see [`Span`]), so a rendered and re-parsed tree
+//! compares equal to the original; that is the round-trip law of SPEC §7.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
+use uuid::Uuid;
+
+/// A byte range `start..end` into the decoded value of one query option
+/// (for errors in option names or encodings: into the raw query text).
+///
+/// Spans are location metadata, never meaning: `==` on a `Span` is always
+/// `true`, so two trees are equal when they say the same thing wherever they
+/// came from. Compare `start` and `end` directly to test positions.
+#[derive(Clone, Copy, Debug, Default, Eq)]
+pub struct Span {
+    /// First byte of the node.
+    pub start: usize,
+    /// One past the last byte of the node.
+    pub end: usize,
+}
+
+impl PartialEq for Span {
+    fn eq(&self, _: &Span) -> bool {
+        true
+    }
+}
+
+impl Span {
+    /// A span from `start` to `end` (byte offsets).
+    pub const fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+
+    /// The smallest span covering both `self` and `other`.
+    pub fn to(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+
+    /// The span as a `[start, end]` pair, as the JSON error body shows it.
+    pub fn as_pair(self) -> [usize; 2] {
+        [self.start, self.end]
+    }
+}
+
+/// One `$filter` (or `$orderby` item) expression node.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FilterExpr {
+    /// What the node is.
+    pub kind: ExprKind,
+    /// Where it is in the decoded option value.
+    pub span: Span,
+}
+
+impl FilterExpr {
+    /// A node of `kind` at `span`.
+    pub fn new(kind: ExprKind, span: Span) -> FilterExpr {
+        FilterExpr { kind, span }
+    }
+}
+
+/// The kinds of expression nodes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    /// A literal value: `'Pending'`, `42`, `2018-12-04T12:43:57Z`, `null`, ...
+    Literal(Literal),
+    /// A member path: `status`, `Address/City`, `$it/Name`,
+    /// `Items/any(x:x/Price gt 5)`, `Products/Model.Available()`.
+    Path(MemberPath),
+    /// `not x` or `-x`.
+    Unary {
+        /// The operator.
+        op: UnaryOp,
+        /// Its operand.
+        operand: Box<FilterExpr>,
+    },
+    /// `left op right`, for every binary operator including `has` and `in`.
+    Binary {
+        /// The operator.
+        op: BinaryOp,
+        /// Left operand.
+        left: Box<FilterExpr>,
+        /// Right operand (for `in`, usually an [`ExprKind::List`]).
+        right: Box<FilterExpr>,
+    },
+    /// A parenthesized list `('a','b')`, only valid as the right operand of `in`.
+    List(Vec<FilterExpr>),
+    /// A call of a built-in function: `startswith(computerDnsName,'desktop-')`.
+    Call {
+        /// Which built-in.
+        function: Function,
+        /// Its arguments; the count is checked against the function's arity
+        /// while parsing.
+        args: Vec<FilterExpr>,
+    },
+    /// `cast(x,Edm.String)`, `isof(Model.Customer)`: the type-name argument is
+    /// a name, not an expression.
+    TypeFunction {
+        /// `cast` or `isof`.
+        function: TypeFunction,
+        /// The optional expression operand (absent: the current instance).
+        operand: Option<Box<FilterExpr>>,
+        /// The target type, qualified or not (`Edm.String`, `Customer`).
+        type_name: String,
+    },
+}
+
+/// A literal value, kept losslessly.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Literal {
+    /// `null` (case-sensitive).
+    Null,
+    /// `true` / `false` (case-insensitive).
+    Boolean(bool),
+    /// An integer that fits an `i64`.
+    Int(i64),
+    /// A decimal number without exponent, as written but for a leading `+`
+    /// (`3.14`, `-0.5`, or an integer too large for an `i64`).
+    Decimal(String),
+    /// A number with an exponent, as written but for a leading `+` and with
+    /// a lower-case `e` (`-1.234567e3`).
+    Double(String),
+    /// `INF`, `-INF` or `NaN` (case-sensitive).
+    Special(SpecialFloat),
+    /// A string; the value is unescaped (`'O''Neil'` holds `O'Neil`).
+    String(String),
+    /// An unquoted GUID `8-4-4-4-12`.
+    Guid(Uuid),
+    /// A date-time with its offset kept.
+    DateTimeOffset(DateTimeOffset),
+    /// A date: `2018-12-04`.
+    Date(NaiveDate),
+    /// A time of day: `12:43:57.2011911`.
+    TimeOfDay(NaiveTime),
+    /// `duration'P1DT2H'`; the ISO 8601 text inside the quotes.
+    Duration(String),
+    /// `binary'...'`: the base64url text inside the quotes.
+    Binary(String),
+    /// `Ns.Type'Value'`: a qualified enum type name and its value text
+    /// (one member name, a number, or a comma-separated list of flags).
+    Enum {
+        /// The qualified type name, `Sales.Pattern`.
+        type_name: String,
+        /// The value inside the quotes, `Yellow` or `Solid,Yellow`.
+        value: String,
+    },
+}
+
+/// The non-finite floating-point literals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpecialFloat {
+    /// `INF`
+    Infinity,
+    /// `-INF`
+    NegativeInfinity,
+    /// `NaN`
+    NaN,
+}
+
+/// A DateTimeOffset literal: the instant and the offset it was written with.
+///
+/// Unlike `chrono::DateTime`, equality also compares the offset, so
+/// `…T01:00:00+01:00` and `…T00:00:00Z` are different literals (they denote
+/// the same instant, which is what evaluation compares).
+#[derive(Clone, Copy, Debug, Eq)]
+pub struct DateTimeOffset(pub DateTime<FixedOffset>);
+
+impl PartialEq for DateTimeOffset {
+    fn eq(&self, other: &DateTimeOffset) -> bool {
+        self.0 == other.0 && self.0.offset() == other.0.offset()
+    }
+}
+
+/// A member path: one or more segments separated by `/`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MemberPath {
+    /// The segments, in order. Never empty.
+    pub segments: Vec<Segment>,
+}
+
+/// One segment of a [`MemberPath`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Segment {
+    /// What the segment is.
+    pub kind: SegmentKind,
+    /// Where it is.
+    pub span: Span,
+}
+
+/// The kinds of path segments.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SegmentKind {
+    /// A property or lambda-variable name, spelled as given: `machineId`.
+    Property(String),
+    /// A type cast to a qualified type: `Sales.Manager`.
+    TypeCast(String),
+    /// `$it`: the instance the filter is applied to.
+    It,
+    /// `$this`: the current instance inside a lambda or collection filter.
+    This,
+    /// A (bound or qualified) function call: `Model.Available()`,
+    /// `BestProduct()`; arguments are positional expressions.
+    FunctionCall {
+        /// The function's name as given, qualified or not.
+        name: String,
+        /// Its arguments.
+        args: Vec<FilterExpr>,
+    },
+    /// `any(x:…)` or `any()`, `all(x:…)`: always the last segment.
+    Lambda(Lambda),
+}
+
+/// A lambda `any`/`all` applied to the collection the path before it names.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lambda {
+    /// `any` or `all`.
+    pub kind: LambdaKind,
+    /// The variable and predicate; `None` only for `any()`.
+    pub predicate: Option<LambdaPredicate>,
+}
+
+/// `x: body` of a lambda.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LambdaPredicate {
+    /// The range variable's name.
+    pub variable: String,
+    /// The Boolean body.
+    pub body: Box<FilterExpr>,
+}
+
+/// `any` or `all`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LambdaKind {
+    /// True when some member satisfies the predicate (or, without one, when
+    /// the collection is not empty).
+    Any,
+    /// True when every member satisfies the predicate.
+    All,
+}
+
+/// Unary operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnaryOp {
+    /// Logical `not`.
+    Not,
+    /// Arithmetic negation `-`.
+    Negate,
+}
+
+/// Binary operators, with their precedence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinaryOp {
+    /// `or`
+    Or,
+    /// `and`
+    And,
+    /// `eq`
+    Eq,
+    /// `ne`
+    Ne,
+    /// `gt`
+    Gt,
+    /// `ge`
+    Ge,
+    /// `lt`
+    Lt,
+    /// `le`
+    Le,
+    /// `add`
+    Add,
+    /// `sub`
+    Sub,
+    /// `mul`
+    Mul,
+    /// `div`
+    Div,
+    /// `divby`
+    DivBy,
+    /// `mod`
+    Mod,
+    /// `has`
+    Has,
+    /// `in`
+    In,
+}
+
+impl BinaryOp {
+    /// Every binary operator.
+    pub const ALL: [BinaryOp; 16] = [
+        BinaryOp::Or,
+        BinaryOp::And,
+        BinaryOp::Eq,
+        BinaryOp::Ne,
+        BinaryOp::Gt,
+        BinaryOp::Ge,
+        BinaryOp::Lt,
+        BinaryOp::Le,
+        BinaryOp::Add,
+        BinaryOp::Sub,
+        BinaryOp::Mul,
+        BinaryOp::Div,
+        BinaryOp::DivBy,
+        BinaryOp::Mod,
+        BinaryOp::Has,
+        BinaryOp::In,
+    ];
+
+    /// The keyword, lower-case.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            BinaryOp::Or => "or",
+            BinaryOp::And => "and",
+            BinaryOp::Eq => "eq",
+            BinaryOp::Ne => "ne",
+            BinaryOp::Gt => "gt",
+            BinaryOp::Ge => "ge",
+            BinaryOp::Lt => "lt",
+            BinaryOp::Le => "le",
+            BinaryOp::Add => "add",
+            BinaryOp::Sub => "sub",
+            BinaryOp::Mul => "mul",
+            BinaryOp::Div => "div",
+            BinaryOp::DivBy => "divby",
+            BinaryOp::Mod => "mod",
+            BinaryOp::Has => "has",
+            BinaryOp::In => "in",
+        }
+    }
+
+    /// Binding strength from the URL Conventions' precedence table; higher
+    /// binds tighter. Unary operators sit at [`UNARY_PRECEDENCE`], between
+    /// `has`/`in` (primary) and the multiplicative operators.
+    pub fn precedence(self) -> u8 {
+        match self {
+            BinaryOp::Or => 1,
+            BinaryOp::And => 2,
+            BinaryOp::Eq | BinaryOp::Ne => 3,
+            BinaryOp::Gt | BinaryOp::Ge | BinaryOp::Lt | BinaryOp::Le => 4,
+            BinaryOp::Add | BinaryOp::Sub => 5,
+            BinaryOp::Mul | BinaryOp::Div | BinaryOp::DivBy | BinaryOp::Mod => 6,
+            BinaryOp::Has | BinaryOp::In => 8,
+        }
+    }
+}
+
+/// The precedence of `not` and unary `-` (see [`BinaryOp::precedence`]).
+pub const UNARY_PRECEDENCE: u8 = 7;
+
+/// `cast` and `isof`, whose last argument is a type name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TypeFunction {
+    /// `cast(x,T)` / `cast(T)`
+    Cast,
+    /// `isof(x,T)` / `isof(T)`
+    IsOf,
+}
+
+impl TypeFunction {
+    /// The function's name, lower-case.
+    pub fn name(self) -> &'static str {
+        match self {
+            TypeFunction::Cast => "cast",
+            TypeFunction::IsOf => "isof",
+        }
+    }
+}
+
+macro_rules! functions {
+    ($($variant:ident => $name:literal, $min:literal..=$max:literal;)*) => {
+        /// The built-in functions of OData 4.01 (other than `cast`/`isof`).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Function {
+            $(#[doc = concat!("`", $name, "`")] $variant,)*
+        }
+
+        impl Function {
+            /// Every built-in function.
+            pub const ALL: &'static [Function] = &[$(Function::$variant),*];
+
+            /// The canonical spelling.
+            pub fn name(self) -> &'static str {
+                match self { $(Function::$variant => $name,)* }
+            }
+
+            /// The smallest and largest number of arguments.
+            pub fn arity(self) -> (usize, usize) {
+                match self { $(Function::$variant => ($min, $max),)* }
+            }
+        }
+    };
+}
+
+functions! {
+    Contains => "contains", 2..=2;
+    StartsWith => "startswith", 2..=2;
+    EndsWith => "endswith", 2..=2;
+    Length => "length", 1..=1;
+    IndexOf => "indexof", 2..=2;
+    Substring => "substring", 2..=3;
+    ToLower => "tolower", 1..=1;
+    ToUpper => "toupper", 1..=1;
+    Trim => "trim", 1..=1;
+    Concat => "concat", 2..=2;
+    MatchesPattern => "matchesPattern", 2..=2;
+    Year => "year", 1..=1;
+    Month => "month", 1..=1;
+    Day => "day", 1..=1;
+    Hour => "hour", 1..=1;
+    Minute => "minute", 1..=1;
+    Second => "second", 1..=1;
+    FractionalSeconds => "fractionalseconds", 1..=1;
+    TotalSeconds => "totalseconds", 1..=1;
+    Date => "date", 1..=1;
+    Time => "time", 1..=1;
+    TotalOffsetMinutes => "totaloffsetminutes", 1..=1;
+    Now => "now", 0..=0;
+    MinDateTime => "mindatetime", 0..=0;
+    MaxDateTime => "maxdatetime", 0..=0;
+    Round => "round", 1..=1;
+    Floor => "floor", 1..=1;
+    Ceiling => "ceiling", 1..=1;
+}
+
+impl Function {
+    /// The built-in whose name matches `name` case-insensitively.
+    pub fn lookup(name: &str) -> Option<Function> {
+        Function::ALL
+            .iter()
+            .copied()
+            .find(|f| f.name().eq_ignore_ascii_case(name))
+    }
+}
+
+/// One `$orderby` item.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrderByItem {
+    /// The sort key (usually a property path).
+    pub expr: FilterExpr,
+    /// `desc` (the default, `asc`, is `false`).
+    pub descending: bool,
+}
+
+/// The value of `$select`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Select {
+    /// `*`: every property.
+    All,
+    /// A list of property paths, in the order given.
+    Paths(Vec<SelectItem>),
+}
+
+/// One `$select` item: a property path such as `status` or `Address/Street`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SelectItem {
+    /// The path's segments (properties and type casts only).
+    pub path: MemberPath,
+    /// Where the item is in the decoded `$select` value.
+    pub span: Span,
+}
+
+/// A custom (non-system) query option, kept and rendered in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustomOption {
+    /// The decoded name.
+    pub name: String,
+    /// The decoded value; `None` when the option had no `=`.
+    pub value: Option<String>,
+}

@@ -1,0 +1,1 @@
+//! Lexer-level nom parsers: literals, identifiers and whitespace.

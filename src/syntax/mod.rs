@@ -1,0 +1,16 @@
+//! Syntax: from query text to a typed, spanned AST.
+//!
+//! Owns: the query-string layer (`query`), the `$filter` grammar (`filter`,
+//! built from lexer-level nom parsers in `lexer`), the other system options'
+//! syntax, and the AST (`ast`). Must not know about: any entity schema; names
+//! keep the spelling they were given, and `$top` caps belong to validation.
+
+pub mod ast;
+pub mod filter;
+pub mod lexer;
+pub mod options;
+pub mod query;
+
+pub use ast::*;
+pub use options::{Dialect, Limits, ParseOptions};
+pub use query::{Query, SystemOption};
