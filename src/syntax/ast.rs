@@ -63,6 +63,61 @@ impl FilterExpr {
     pub fn new(kind: ExprKind, span: Span) -> FilterExpr {
         FilterExpr { kind, span }
     }
+
+    /// `left op right`, the one way every producer (parser, builder, test
+    /// generators) builds binary nodes.
+    ///
+    /// `and` and `or` are associative, and the canonical form writes their
+    /// chains flat (`a and (b and c)` renders `a and b and c`). So that the
+    /// flat text parses back to the same tree, a chain is always stored
+    /// left-nested: a right operand that is the same `and`/`or` is re-hung
+    /// onto the left. This runs in time linear in the right chain's length,
+    /// without recursion.
+    pub fn binary(op: BinaryOp, left: FilterExpr, right: FilterExpr) -> FilterExpr {
+        let same_chain = matches!(op, BinaryOp::And | BinaryOp::Or)
+            && matches!(&right.kind, ExprKind::Binary { op: r, .. } if *r == op);
+        if !same_chain {
+            let span = left.span.to(right.span);
+            return FilterExpr::new(
+                ExprKind::Binary {
+                    op,
+                    left: Box::new(left),
+                    right: Box::new(right),
+                },
+                span,
+            );
+        }
+        // Unzip the right chain (left-nested already) into its operands.
+        let mut operands = Vec::new();
+        let mut rest = right;
+        loop {
+            match rest.kind {
+                ExprKind::Binary {
+                    op: r,
+                    left: l,
+                    right: r_operand,
+                } if r == op => {
+                    operands.push(*r_operand);
+                    rest = *l;
+                }
+                kind => {
+                    operands.push(FilterExpr::new(kind, rest.span));
+                    break;
+                }
+            }
+        }
+        operands.into_iter().rev().fold(left, |acc, operand| {
+            let span = acc.span.to(operand.span);
+            FilterExpr::new(
+                ExprKind::Binary {
+                    op,
+                    left: Box::new(acc),
+                    right: Box::new(operand),
+                },
+                span,
+            )
+        })
+    }
 }
 
 /// The kinds of expression nodes.
