@@ -1165,3 +1165,350 @@ fn closest_function(name: &str) -> Option<&'static str> {
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, candidate)| candidate)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::ast::Literal as L;
+
+    /// A compact S-expression of the tree, so shape tests read at a glance
+    /// (independent of the canonical renderer, which has its own tests).
+    fn sexp(e: &FilterExpr) -> String {
+        match &e.kind {
+            ExprKind::Literal(L::String(s)) => format!("'{s}'"),
+            ExprKind::Literal(l) => format!("{l:?}"),
+            ExprKind::Path(p) => p
+                .segments
+                .iter()
+                .map(|s| match &s.kind {
+                    SegmentKind::Property(n) | SegmentKind::TypeCast(n) => n.clone(),
+                    SegmentKind::It => "$it".into(),
+                    SegmentKind::This => "$this".into(),
+                    SegmentKind::FunctionCall { name, args } => format!(
+                        "{name}({})",
+                        args.iter().map(sexp).collect::<Vec<_>>().join(",")
+                    ),
+                    SegmentKind::Lambda(l) => match &l.predicate {
+                        None => format!("{:?}()", l.kind),
+                        Some(p) => format!("{:?}({}:{})", l.kind, p.variable, sexp(&p.body)),
+                    },
+                })
+                .collect::<Vec<_>>()
+                .join("/"),
+            ExprKind::Unary { op, operand } => format!("({op:?} {})", sexp(operand)),
+            ExprKind::Binary { op, left, right } => {
+                format!("({} {} {})", op.keyword(), sexp(left), sexp(right))
+            }
+            ExprKind::List(items) => {
+                format!("[{}]", items.iter().map(sexp).collect::<Vec<_>>().join(","))
+            }
+            ExprKind::Call { function, args } => format!(
+                "{}({})",
+                function.name(),
+                args.iter().map(sexp).collect::<Vec<_>>().join(",")
+            ),
+            ExprKind::TypeFunction {
+                function,
+                operand,
+                type_name,
+            } => match operand {
+                Some(o) => format!("{}({},{type_name})", function.name(), sexp(o)),
+                None => format!("{}({type_name})", function.name()),
+            },
+        }
+    }
+
+    fn shape(input: &str) -> String {
+        let e = parse_filter(input, &ParseOptions::default())
+            .unwrap_or_else(|d| panic!("{input:?} failed: {d}"));
+        sexp(&e)
+    }
+
+    fn strict_shape(input: &str) -> Result<String, Code> {
+        parse_filter(input, &ParseOptions::strict())
+            .map(|e| sexp(&e))
+            .map_err(|d| d.code)
+    }
+
+    fn code(input: &str) -> Code {
+        match parse_filter(input, &ParseOptions::default()) {
+            Ok(e) => panic!("{input:?} parsed as {}", sexp(&e)),
+            Err(d) => d.code,
+        }
+    }
+
+    #[test]
+    fn precedence_follows_the_url_conventions_table() {
+        assert_eq!(shape("a or b and c"), "(or a (and b c))");
+        assert_eq!(shape("a and b or c"), "(or (and a b) c)");
+        assert_eq!(
+            shape("a eq 1 and b ne 2"),
+            "(and (eq a Int(1)) (ne b Int(2)))"
+        );
+        assert_eq!(shape("a add b mul c"), "(add a (mul b c))");
+        assert_eq!(shape("a sub b sub c"), "(sub (sub a b) c)");
+        assert_eq!(shape("a lt b eq c gt d"), "(eq (lt a b) (gt c d))");
+        // `not` binds tighter than comparison, as in ODataLib.
+        assert_eq!(shape("not a eq b"), "(eq (Not a) b)");
+        assert_eq!(shape("not (a eq b)"), "(Not (eq a b))");
+        // `has` and `in` bind tighter than `not`.
+        assert_eq!(shape("not a in (1,2)"), "(Not (in a [Int(1),Int(2)]))");
+        assert_eq!(shape("-a mul b"), "(mul (Negate a) b)");
+        // Chained `eq` is left-associative.
+        assert_eq!(shape("a eq b eq c"), "(eq (eq a b) c)");
+        assert_eq!(shape("a eq (b eq c)"), "(eq a (eq b c))");
+    }
+
+    #[test]
+    fn and_or_chains_are_left_nested_whatever_the_parentheses() {
+        assert_eq!(shape("a and (b and c)"), shape("a and b and c"));
+        assert_eq!(shape("(a or b) or (c or d)"), "(or (or (or a b) c) d)");
+        assert_eq!(shape("a and (b or c)"), "(and a (or b c))");
+    }
+
+    #[test]
+    fn whitespace_corners_of_the_defender_dialect() {
+        assert_eq!(
+            shape("machineId eq 'x'and type eq 'y'"),
+            shape("machineId eq 'x' and type eq 'y'")
+        );
+        assert_eq!(
+            shape("MachineId eq 'F46B'and(Status eq 'Succeeded')"),
+            "(and (eq MachineId 'F46B') (eq Status 'Succeeded'))"
+        );
+        assert_eq!(shape("  status eq 'Pending'  "), "(eq status 'Pending')");
+        assert_eq!(shape("status\teq\t'Pending'"), "(eq status 'Pending')");
+        assert_eq!(strict_shape(" a eq 1"), Err(Code::Syntax));
+        assert_eq!(strict_shape("a eq 1 "), Err(Code::Syntax));
+        assert_eq!(strict_shape("a eq 'x'and b eq 'y'"), Err(Code::Syntax));
+        assert_eq!(strict_shape("a eq 'x' and b eq 'y'").is_ok(), true);
+    }
+
+    #[test]
+    fn identifiers_that_start_with_keywords_are_identifiers() {
+        for name in [
+            "notes",
+            "android",
+            "orders",
+            "nullable",
+            "trueValue",
+            "inProgress",
+            "order",
+            "andy",
+            "Notify",
+            "eqx",
+        ] {
+            assert_eq!(
+                shape(&format!("{name} eq 1")),
+                format!("(eq {name} Int(1))")
+            );
+        }
+        assert_eq!(shape("not notes"), "(Not notes)");
+        assert_eq!(shape("NULL eq null"), "(eq NULL Null)");
+    }
+
+    #[test]
+    fn keywords_are_case_insensitive_but_null_inf_nan_are_not() {
+        assert_eq!(
+            shape("a EQ 1 AND b Ne 2 Or NOT c"),
+            "(or (and (eq a Int(1)) (ne b Int(2))) (Not c))"
+        );
+        assert_eq!(shape("StartsWith(a,'x')"), "startswith(a,'x')");
+        assert_eq!(shape("tRUe"), "Boolean(true)");
+        assert_eq!(shape("INF"), "Special(Infinity)");
+        assert_eq!(shape("inf"), "inf");
+        assert_eq!(shape("NaN"), "Special(NaN)");
+    }
+
+    #[test]
+    fn literals() {
+        assert_eq!(shape("'O''Neil'"), "'O'Neil'");
+        assert_eq!(shape("''''"), "'''");
+        assert_eq!(shape("''"), "''");
+        assert_eq!(shape("-INF"), "Special(NegativeInfinity)");
+        assert_eq!(shape("Price sub -5"), "(sub Price Int(-5))");
+        assert_eq!(shape("Price sub - 5"), "(sub Price (Negate Int(5)))");
+        assert_eq!(shape("--5"), "(Negate Int(-5))");
+        assert_eq!(shape("+42"), "Int(42)");
+        assert_eq!(shape("3.14"), "Decimal(\"3.14\")");
+        assert!(shape("2018-08-01Z").starts_with("DateTimeOffset"));
+        assert!(shape("2018-08-01").starts_with("Date("));
+        assert!(shape("12:43:57.2011911").starts_with("TimeOfDay"));
+        assert_eq!(
+            shape("7d4e5c3e-1a2b-4c3d-8e9f-0a1b2c3d4e5f"),
+            "Guid(7d4e5c3e-1a2b-4c3d-8e9f-0a1b2c3d4e5f)"
+        );
+        assert_eq!(
+            shape("bc3f62c5-a2e5-5bc9-cb4d-17112f77f5bb"),
+            "Guid(bc3f62c5-a2e5-5bc9-cb4d-17112f77f5bb)"
+        );
+        assert_eq!(shape("duration'P1DT2H'"), "Duration(\"P1DT2H\")");
+        assert_eq!(
+            shape("Sales.Pattern'Solid,Yellow'"),
+            "Enum { type_name: \"Sales.Pattern\", value: \"Solid,Yellow\" }"
+        );
+        assert_eq!(shape("binary'T0RhdGE='"), "Binary(\"T0RhdGE=\")");
+        assert_eq!(strict_shape("2018-08-01Z"), Err(Code::Syntax));
+    }
+
+    #[test]
+    fn date_time_offsets_keep_offset_and_nanoseconds() {
+        let e = parse_filter(
+            "2018-12-04T12:43:57.201191123456+01:30",
+            &ParseOptions::default(),
+        )
+        .unwrap();
+        let ExprKind::Literal(L::DateTimeOffset(dto)) = e.kind else {
+            panic!()
+        };
+        assert_eq!(dto.0.offset().local_minus_utc(), 5400);
+        assert_eq!(chrono::Timelike::nanosecond(&dto.0), 201_191_123);
+        assert_eq!(dto.0.to_rfc3339(), "2018-12-04T12:43:57.201191123+01:30");
+    }
+
+    #[test]
+    fn paths_lambdas_and_calls() {
+        assert_eq!(
+            shape("DirectReports/Sales.Manager/any()"),
+            "DirectReports/Sales.Manager/Any()"
+        );
+        assert_eq!(
+            shape("Items/any(x:x/Price gt 5)"),
+            "Items/Any(x:(gt x/Price Int(5)))"
+        );
+        assert_eq!(
+            shape("Items/ALL(x: x/Price gt 5)"),
+            "Items/All(x:(gt x/Price Int(5)))"
+        );
+        assert_eq!(shape("$it/Name eq $this"), "(eq $it/Name $this)");
+        assert_eq!(
+            shape("Products/Model.BestProduct()/Name"),
+            "Products/Model.BestProduct()/Name"
+        );
+        assert_eq!(
+            shape("Model.Available(1,'x')"),
+            "Model.Available(Int(1),'x')"
+        );
+        assert_eq!(
+            shape("cast(Category,Edm.Boolean)"),
+            "cast(Category,Edm.Boolean)"
+        );
+        assert_eq!(shape("isof(Model.Customer)"), "isof(Model.Customer)");
+        assert_eq!(shape("substring(a,1,2)"), "substring(a,Int(1),Int(2))");
+        assert_eq!(
+            shape("contains( requestorComment , 'alert' )"),
+            "contains(requestorComment,'alert')"
+        );
+        assert_eq!(shape("a in ()"), "(in a [])");
+        assert_eq!(shape("a in ('x')"), "(in a ['x'])");
+        assert_eq!(shape("a in (b)"), "(in a [b])");
+        assert_eq!(
+            shape("style has Sales.Pattern'Yellow'"),
+            "(has style Enum { type_name: \"Sales.Pattern\", value: \"Yellow\" })"
+        );
+        assert_eq!(shape("now()"), "now()");
+    }
+
+    #[test]
+    fn error_codes() {
+        assert_eq!(code(""), Code::Syntax);
+        assert_eq!(code("   "), Code::Syntax);
+        assert_eq!(code("(a eq 1"), Code::Syntax);
+        assert_eq!(code("a eq 1)"), Code::Syntax);
+        assert_eq!(code("'abc"), Code::Syntax);
+        assert_eq!(code("a in (b,c)"), Code::Syntax);
+        assert_eq!(code("a eq ('x','y')"), Code::Syntax);
+        assert_eq!(code("any()"), Code::Syntax);
+        assert_eq!(code("Products/all()"), Code::Syntax);
+        assert_eq!(code("Model.Available"), Code::Syntax);
+        assert_eq!(code("startswith(a)"), Code::InvalidArguments);
+        assert_eq!(code("now(1)"), Code::InvalidArguments);
+        assert_eq!(code("startwith(a,'x')"), Code::UnknownFunction);
+        assert_eq!(code("2018-13-01"), Code::InvalidLiteral);
+        assert_eq!(code("2011-12-31T24:00Z"), Code::InvalidLiteral);
+        assert_eq!(code("2024-01-01T00:00:00"), Code::InvalidLiteral);
+        assert_eq!(code("duration'P'"), Code::InvalidLiteral);
+        assert_eq!(code("datetime'2024-01-01T00:00:00'"), Code::InvalidLiteral);
+        assert_eq!(code("42."), Code::Syntax);
+        assert_eq!(code("-0.314e1e2"), Code::Syntax);
+    }
+
+    #[test]
+    fn errors_point_at_the_problem_and_help() {
+        let d =
+            parse_filter("startwith(computerDnsName,'x')", &ParseOptions::default()).unwrap_err();
+        assert_eq!((d.span().unwrap().start, d.span().unwrap().end), (0, 9));
+        assert_eq!(d.help.as_deref(), Some("did you mean 'startswith'?"));
+        let d = parse_filter(
+            "creationDateTimeUtc gt 2024-01-01T00:00:00 01:00",
+            &ParseOptions::default(),
+        )
+        .unwrap_err();
+        assert_eq!(d.code, Code::InvalidLiteral);
+        assert!(d.help.unwrap().contains("%2B"));
+        let d = parse_filter("status eq 'Pending' foo", &ParseOptions::default()).unwrap_err();
+        assert_eq!((d.span().unwrap().start, d.span().unwrap().end), (20, 23));
+    }
+
+    #[test]
+    fn limits_are_enforced_while_parsing() {
+        let deep = format!("{}a{}", "(".repeat(101), ")".repeat(101));
+        assert_eq!(code(&deep), Code::TooDeep);
+        let ok = format!("{}a{}", "(".repeat(100), ")".repeat(100));
+        assert_eq!(shape(&ok), "a");
+        assert_eq!(code(&"not ".repeat(101).to_string()), Code::TooDeep);
+        let many = vec!["a eq 1"; 300].join(" or ");
+        assert_eq!(code(&many), Code::TooManyNodes);
+        let long = format!("a eq '{}'", "x".repeat(16 * 1024));
+        assert_eq!(code(&long), Code::TooLong);
+    }
+
+    #[test]
+    fn a_hundred_thousand_parentheses_do_not_overflow_a_small_stack() {
+        let handle = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(|| {
+                let input = "(".repeat(100_000);
+                let limits = Limits {
+                    max_value_len: usize::MAX,
+                    ..Limits::default()
+                };
+                let options = ParseOptions {
+                    limits,
+                    ..ParseOptions::default()
+                };
+                parse_filter(&input, &options).map_err(|d| d.code)
+            })
+            .unwrap();
+        assert_eq!(handle.join().unwrap().unwrap_err(), Code::TooDeep);
+    }
+
+    #[test]
+    fn orderby_and_select() {
+        let o = parse_orderby(
+            "creationDateTimeUtc desc, status,Cost ge Revenue asc",
+            &ParseOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(o.len(), 3);
+        assert!(o[0].descending && !o[1].descending && !o[2].descending);
+        assert_eq!(sexp(&o[2].expr), "(ge Cost Revenue)");
+        assert!(parse_orderby("Name\tasc", &ParseOptions::strict()).is_ok());
+        assert!(parse_orderby("", &ParseOptions::default()).is_err());
+        assert!(parse_orderby("a,", &ParseOptions::default()).is_err());
+        assert_eq!(
+            parse_select("*", &ParseOptions::default()).unwrap(),
+            Select::All
+        );
+        let Select::Paths(items) = parse_select(
+            "id, status,Address/Model.Loc/Street",
+            &ParseOptions::default(),
+        )
+        .unwrap() else {
+            panic!()
+        };
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[2].path.segments.len(), 3);
+        assert!(parse_select("id,,x", &ParseOptions::default()).is_err());
+    }
+}
