@@ -1281,7 +1281,7 @@ mod tests {
         assert_eq!(strict_shape(" a eq 1"), Err(Code::Syntax));
         assert_eq!(strict_shape("a eq 1 "), Err(Code::Syntax));
         assert_eq!(strict_shape("a eq 'x'and b eq 'y'"), Err(Code::Syntax));
-        assert_eq!(strict_shape("a eq 'x' and b eq 'y'").is_ok(), true);
+        assert!(strict_shape("a eq 'x' and b eq 'y'").is_ok());
     }
 
     #[test]
