@@ -7,15 +7,24 @@ use crate::error::{Code, Diagnostic};
 
 /// Parses one decoded `$filter` value.
 pub fn parse_filter(text: &str, _options: &ParseOptions) -> Result<FilterExpr, Diagnostic> {
-    Err(Diagnostic::new(Code::Syntax, format!("not implemented yet: {text}")))
+    Err(Diagnostic::new(
+        Code::Syntax,
+        format!("not implemented yet: {text}"),
+    ))
 }
 
 /// Parses one decoded `$orderby` value.
 pub fn parse_orderby(text: &str, _options: &ParseOptions) -> Result<Vec<OrderByItem>, Diagnostic> {
-    Err(Diagnostic::new(Code::Syntax, format!("not implemented yet: {text}")))
+    Err(Diagnostic::new(
+        Code::Syntax,
+        format!("not implemented yet: {text}"),
+    ))
 }
 
 /// Parses one decoded `$select` value.
 pub fn parse_select(text: &str, _options: &ParseOptions) -> Result<Select, Diagnostic> {
-    Err(Diagnostic::new(Code::Syntax, format!("not implemented yet: {text}")))
+    Err(Diagnostic::new(
+        Code::Syntax,
+        format!("not implemented yet: {text}"),
+    ))
 }
