@@ -1,7 +1,7 @@
 //! The query-string layer of SPEC §2 through the public API: input forms,
 //! decoding, option names, and the values of `$top`, `$skip` and `$count`.
 
-use defender_odata::syntax::ast::CustomOption;
+use defender_odata::syntax::ast::{CustomOption, ExprKind, SegmentKind, Select};
 use defender_odata::syntax::query::decode_component;
 use defender_odata::{parse, parse_with, Code, Dialect, Error, ParseOptions, Query, SystemOption};
 use proptest::prelude::*;
@@ -389,6 +389,64 @@ fn the_first_problem_of_each_option_is_reported_together() {
     assert_eq!(json["error"]["details"][2]["target"], "$stop");
 }
 
+// ---- $filter, $orderby, $select (need the real grammar) ----
+
+#[test]
+fn filter_values_are_decoded_then_parsed() {
+    let q = parse("$filter=status%20eq%20%27Pending%27").unwrap();
+    let plus = parse("$filter=status+eq+'Pending'").unwrap();
+    assert_eq!(q, plus);
+    let raw = parse("$filter=status eq 'Pending'").unwrap();
+    assert_eq!(q, raw);
+    assert_eq!(
+        q.sources.get(SystemOption::Filter),
+        Some("status eq 'Pending'")
+    );
+    match &q.filter.as_ref().unwrap().kind {
+        ExprKind::Binary { left, .. } => match &left.kind {
+            ExprKind::Path(p) => {
+                assert_eq!(p.segments[0].kind, SegmentKind::Property("status".into()))
+            }
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_encoded_plus_stays_in_a_filter_value() {
+    // `%2B` is a literal `+` (a date-time offset), `+` a space.
+    let q = parse("$filter=creationDateTimeUtc+gt+2018-12-04T12:00:00%2B01:00").unwrap();
+    assert!(q.filter.is_some());
+    assert!(parse("$filter=creationDateTimeUtc gt 2018-12-04T12:00:00+01:00").is_err());
+}
+
+#[test]
+fn filter_errors_carry_the_target_and_index_the_decoded_value() {
+    let e = err("$filter=status+eq+&$top=1");
+    assert_eq!(e.first().target.as_deref(), Some("$filter"));
+    assert_eq!(e.first().location.as_ref().unwrap().text, "status eq ");
+    assert_eq!(err("$filter=").first().target.as_deref(), Some("$filter"));
+}
+
+#[test]
+fn orderby_and_select_parse() {
+    let q = parse("$orderby=creationDateTimeUtc desc,status&$select=id,status").unwrap();
+    let orderby = q.orderby.unwrap();
+    assert_eq!(orderby.len(), 2);
+    assert!(orderby[0].descending);
+    assert!(!orderby[1].descending);
+    match q.select.unwrap() {
+        Select::Paths(items) => assert_eq!(items.len(), 2),
+        Select::All => panic!("expected paths"),
+    }
+    assert_eq!(parse("$select=*").unwrap().select, Some(Select::All));
+    let e = err("$orderby=status sideways&$select=,");
+    assert_eq!(e.diagnostics().len(), 2);
+    assert_eq!(e.diagnostics()[0].target.as_deref(), Some("$orderby"));
+    assert_eq!(e.diagnostics()[1].target.as_deref(), Some("$select"));
+}
+
 // ---- never panics ----
 
 fn check_spans(e: &Error) {
@@ -422,6 +480,22 @@ proptest! {
     fn parse_never_panics_on_query_like_text(
         text in r"(\??[$%+&=#?A-Fa-f0-9 toplskiucnfer'ë-]{0,40})"
     ) {
+        for options in [ParseOptions::default(), ParseOptions::strict()] {
+            if let Err(e) = parse_with(&text, &options) {
+                check_spans(&e);
+            }
+        }
+    }
+
+    #[test]
+    fn every_option_value_is_handled_without_panics(
+        name in prop::sample::select(vec![
+            "$filter", "filter", "$orderby", "$select", "$top", "$skip", "$count",
+            "$expand", "$stop", "custom",
+        ]),
+        value in r"[ -~%ë]{0,60}",
+    ) {
+        let text = format!("{name}={value}&{name}={value}");
         for options in [ParseOptions::default(), ParseOptions::strict()] {
             if let Err(e) = parse_with(&text, &options) {
                 check_spans(&e);
