@@ -510,3 +510,17 @@ proptest! {
         prop_assert_eq!(decode_component(&encoded, Dialect::Defender).unwrap(), text);
     }
 }
+
+#[test]
+fn a_query_of_many_bad_options_reports_a_bounded_number() {
+    let text = "$x&".repeat(20_000);
+    let e = err(&text);
+    assert_eq!(
+        e.diagnostics().len(),
+        defender_odata::syntax::query::MAX_DIAGNOSTICS
+    );
+    let long_name = format!("${}=1", "y".repeat(100_000));
+    let e = err(&long_name);
+    assert_eq!(e.codes(), vec![Code::UnknownOption]);
+    assert!(!e.first().help.as_deref().unwrap().contains("did you mean"));
+}

@@ -121,7 +121,17 @@ const UNSUPPORTED: [&str; 11] = [
     "$index",
 ];
 
-/// Parses a whole query (SPEC §2). Reports the first problem of each option.
+/// The most problems one query reports. Diagnostics in option names carry
+/// the whole query text, so without a cap `$x&$x&…` would take memory
+/// quadratic in its length; a query this wrong is rejected either way.
+pub const MAX_DIAGNOSTICS: usize = 32;
+
+/// Option names longer than this get no did-you-mean: no candidate is within
+/// the edit distance we suggest at, and the distance costs length × length.
+const MAX_SUGGESTED_NAME_LEN: usize = 24;
+
+/// Parses a whole query (SPEC §2). Reports the first problem of each option,
+/// at most [`MAX_DIAGNOSTICS`] in all.
 ///
 /// Decisions SPEC §2 leaves open, made here:
 /// - The text is a URL (only what follows its first `?` is read) when it
@@ -142,6 +152,9 @@ pub fn parse_query(text: &str, options: &ParseOptions) -> Result<Query, Error> {
     let mut seen = [false; SystemOption::ALL.len()];
     let mut piece_start = start;
     for piece in text.get(start..end).unwrap_or("").split('&') {
+        if diagnostics.len() >= MAX_DIAGNOSTICS {
+            break;
+        }
         let offset = piece_start;
         piece_start += piece.len() + 1;
         if piece.is_empty() {
@@ -413,13 +426,17 @@ fn duplicate(option: SystemOption, name: &str, span: Span, text: &str) -> Diagno
 
 fn unknown(name: &str, span: Span, text: &str) -> Diagnostic {
     let lower = name.to_ascii_lowercase();
-    let suggestion = SystemOption::ALL
-        .map(SystemOption::name)
-        .into_iter()
-        .chain(UNSUPPORTED)
-        .map(|candidate| (strsim::damerau_levenshtein(&lower, candidate), candidate))
-        .min_by_key(|&(distance, _)| distance)
-        .filter(|&(distance, candidate)| distance <= 2 && distance * 2 < candidate.len());
+    let suggestion = (name.len() <= MAX_SUGGESTED_NAME_LEN)
+        .then(|| {
+            SystemOption::ALL
+                .map(SystemOption::name)
+                .into_iter()
+                .chain(UNSUPPORTED)
+                .map(|candidate| (strsim::damerau_levenshtein(&lower, candidate), candidate))
+                .min_by_key(|&(distance, _)| distance)
+                .filter(|&(distance, candidate)| distance <= 2 && distance * 2 < candidate.len())
+        })
+        .flatten();
     let help = match suggestion {
         Some((_, "$top")) if lower == "$stop" => {
             "did you mean '$top'? (the Defender documentation itself misspells $top as $stop)"
