@@ -10,7 +10,7 @@
 //!
 //! Must not know about: query syntax, the validation schema (which properties
 //! are filterable, which types a comparison accepts) or evaluation semantics.
-//! The evaluator converts what [`Entity::get`] hands it.
+//! The evaluator converts what [`Entity::property`] hands it.
 //!
 //! # Lossless round trip
 //!
@@ -1271,8 +1271,9 @@ pub trait Entity {
     /// Resolves a property name; `None` when the type has no such property.
     fn accessor(name: &str) -> Option<Self::Accessor>;
 
-    /// Reads the property `accessor` denotes.
-    fn get<'a>(&'a self, accessor: &Self::Accessor) -> PropertyValue<'a>;
+    /// Reads the property `accessor` denotes. (Not `get`: `Value` and
+    /// `Map` have inherent `get`s, which would shadow it.)
+    fn property<'a>(&'a self, accessor: &Self::Accessor) -> PropertyValue<'a>;
 
     /// The entity's wire form, which `$select` projects from.
     fn to_json(&self) -> Value;
@@ -1289,7 +1290,7 @@ impl Entity for MachineAction {
         Property::resolve(name)
     }
 
-    fn get<'a>(&'a self, accessor: &Property) -> PropertyValue<'a> {
+    fn property<'a>(&'a self, accessor: &Property) -> PropertyValue<'a> {
         self.field(*accessor).to_property_value()
     }
 
@@ -1322,7 +1323,7 @@ impl Entity for Value {
         Some(JsonProperty(name.into()))
     }
 
-    fn get<'a>(&'a self, accessor: &JsonProperty) -> PropertyValue<'a> {
+    fn property<'a>(&'a self, accessor: &JsonProperty) -> PropertyValue<'a> {
         match self {
             Value::Object(map) => map.get(accessor.name()),
             _ => None,
@@ -1343,7 +1344,7 @@ impl Entity for Map<String, Value> {
         Some(JsonProperty(name.into()))
     }
 
-    fn get<'a>(&'a self, accessor: &JsonProperty) -> PropertyValue<'a> {
+    fn property<'a>(&'a self, accessor: &JsonProperty) -> PropertyValue<'a> {
         self.get(accessor.name())
             .map_or(PropertyValue::Null, PropertyValue::from_json)
     }
