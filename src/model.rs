@@ -37,9 +37,10 @@
 //!   [`MachineAction::extra`] and written after the known ones (nested
 //!   objects are `serde_json::Value`s, whose order `preserve_order` keeps).
 //!   Known properties are written in the order of the service's entity
-//!   documentation, not in input order; equality of JSON objects ignores
-//!   order, and the known ones are never reordered among unknown ones that
-//!   matter to anyone.
+//!   documentation ([`Property`]), not in input order: remembering the input
+//!   order would cost a list per entity, and JSON object equality ignores
+//!   order. The docs' Example 1 uses yet another order, so its text does
+//!   not come back byte for byte, but every member and value does.
 //!
 //! `Deserialize` and `Serialize` are written by hand rather than derived:
 //! derive cannot tell absent from `null` without wrapping every field, and
@@ -468,6 +469,9 @@ macro_rules! properties {
             }
         }
 
+        // A `PropertySet` is a `u32` bitset.
+        const _: () = assert!(<$name as PropertyKey>::ALL.len() <= 32);
+
         impl PropertyKey for $name {
             const ALL: &'static [$name] = &[ $( $name::$variant, )* ];
 
@@ -736,10 +740,10 @@ trait WireObject: Default {
     ) -> Result<(), A::Error>;
 
     fn field(&self, property: Self::Property) -> FieldRef<'_>;
-    fn extra(&self) -> &Map<String, Value>;
-    fn extra_mut(&mut self) -> &mut Map<String, Value>;
-    fn absent(&self) -> PropertySet<Self::Property>;
-    fn set_absent(&mut self, absent: PropertySet<Self::Property>);
+    fn extra_members(&self) -> &Map<String, Value>;
+    fn extra_members_mut(&mut self) -> &mut Map<String, Value>;
+    fn absent_set(&self) -> PropertySet<Self::Property>;
+    fn set_absent_set(&mut self, absent: PropertySet<Self::Property>);
 }
 
 /// A map key: a known property or an unknown name.
@@ -800,11 +804,11 @@ impl<'de, T: WireObject> Visitor<'de> for ObjectVisitor<T> {
                 }
                 Key::Unknown(name) => {
                     let value: Value = map.next_value()?;
-                    object.extra_mut().insert(name, value);
+                    object.extra_members_mut().insert(name, value);
                 }
             }
         }
-        object.set_absent(seen.complement());
+        object.set_absent_set(seen.complement());
         Ok(object)
     }
 }
@@ -818,14 +822,14 @@ fn deserialize_object<'de, T: WireObject, D: Deserializer<'de>>(
 /// The properties to write, in order: known ones unless absent-and-`None`,
 /// then unknown ones whose names do not shadow a known property.
 fn written_fields<T: WireObject>(object: &T) -> impl Iterator<Item = (&str, FieldRef<'_>)> {
-    let absent = object.absent();
+    let absent = object.absent_set();
     let known = T::Property::ALL.iter().filter_map(move |&p| {
         let field = object.field(p);
         let skip = matches!(field, FieldRef::Null) && absent.contains(p);
         (!skip).then(|| (p.wire_name(), field))
     });
     let unknown = object
-        .extra()
+        .extra_members()
         .iter()
         .filter(|(name, _)| T::Property::from_wire_name(name).is_none())
         .map(|(name, value)| (name.as_str(), FieldRef::Json(value)));
@@ -909,19 +913,19 @@ impl WireObject for RelatedFileInfo {
         }
     }
 
-    fn extra(&self) -> &Map<String, Value> {
+    fn extra_members(&self) -> &Map<String, Value> {
         &self.extra
     }
 
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+    fn extra_members_mut(&mut self) -> &mut Map<String, Value> {
         &mut self.extra
     }
 
-    fn absent(&self) -> PropertySet<FileInfoProperty> {
+    fn absent_set(&self) -> PropertySet<FileInfoProperty> {
         self.absent
     }
 
-    fn set_absent(&mut self, absent: PropertySet<FileInfoProperty>) {
+    fn set_absent_set(&mut self, absent: PropertySet<FileInfoProperty>) {
         self.absent = absent;
     }
 }
@@ -1089,19 +1093,19 @@ impl WireObject for MachineAction {
         }
     }
 
-    fn extra(&self) -> &Map<String, Value> {
+    fn extra_members(&self) -> &Map<String, Value> {
         &self.extra
     }
 
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+    fn extra_members_mut(&mut self) -> &mut Map<String, Value> {
         &mut self.extra
     }
 
-    fn absent(&self) -> PropertySet<Property> {
+    fn absent_set(&self) -> PropertySet<Property> {
         self.absent
     }
 
-    fn set_absent(&mut self, absent: PropertySet<Property>) {
+    fn set_absent_set(&mut self, absent: PropertySet<Property>) {
         self.absent = absent;
     }
 }
