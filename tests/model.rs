@@ -611,7 +611,7 @@ fn typed_object() -> impl Strategy<Value = Vec<(String, Value)>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn arbitrary_json_never_panics(value in any_json(), members in prop::collection::vec((key(), any_json()), 0..8)) {
