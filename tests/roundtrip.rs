@@ -51,7 +51,6 @@ proptest! {
     #![proptest_config(cases(256))]
 
     #[test]
-    #[ignore = "needs the query-string layer: parse_query is still a stub on main"]
     fn law_2_encoded_query_parses_back(q in support::query()) {
         let text = q.to_query_string();
         prop_assert_eq!(parse(&text), Ok(q), "rendered: {}", text);
@@ -422,4 +421,43 @@ fn generator_covers_every_query_option() {
     }
     assert!(present.iter().all(|&n| n > 0), "present: {present:?}");
     assert!(absent.iter().all(|&n| n > 0), "absent: {absent:?}");
+}
+
+#[test]
+fn spec_example_renders_as_documented() {
+    // SPEC §7: `parse`, which knows no schema, keeps the given spellings.
+    let q = parse("$TOP=2&$filter=MachineId+eq+'F46B...'and(Status eq 'Succeeded')");
+    assert!(q.is_ok(), "{q:?}");
+    if let Ok(q) = q {
+        assert_eq!(
+            q.to_string(),
+            "$filter=MachineId eq 'F46B...' and Status eq 'Succeeded'&$top=2"
+        );
+        assert_eq!(
+            q.to_query_string(),
+            "$filter=MachineId%20eq%20'F46B...'%20and%20Status%20eq%20'Succeeded'&$top=2"
+        );
+    }
+}
+
+#[test]
+fn full_url_input_renders_canonically() {
+    let url = "https://api.securitycenter.microsoft.com/api/machineactions\
+               ?$select=id,status&filter=status%20eq%20%27Pending%27\
+               &$orderby=creationDateTimeUtc%20asc,id%20desc&$count=true&x=1#frag";
+    let q = parse(url);
+    assert!(q.is_ok(), "{q:?}");
+    if let Ok(q) = q {
+        assert_eq!(
+            q.to_string(),
+            "$filter=status eq 'Pending'&$count=true&$orderby=creationDateTimeUtc,id desc\
+             &$select=id,status&x=1"
+        );
+        assert_eq!(
+            q.to_query_string(),
+            "$filter=status%20eq%20'Pending'&$count=true&$orderby=creationDateTimeUtc,id%20desc\
+             &$select=id,status&x=1"
+        );
+        assert_eq!(parse(&q.to_query_string()), Ok(q));
+    }
 }
