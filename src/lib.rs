@@ -17,7 +17,9 @@
 
 pub mod error;
 pub mod explain;
+pub mod model;
 pub mod render;
+pub mod sample;
 pub mod syntax;
 
 pub use error::{Code, Diagnostic, Error};
