@@ -115,16 +115,7 @@ fn write_expr<W: Write>(w: &mut W, expr: &FilterExpr) -> fmt::Result {
             );
             write_operand(w, operand, !bare)
         }
-        ExprKind::Binary { op, left, right } => {
-            let precedence = op.precedence();
-            write_operand(w, left, binding(left) < precedence)?;
-            w.write_char(' ')?;
-            w.write_str(op.keyword())?;
-            w.write_char(' ')?;
-            let same_chain = matches!(op, BinaryOp::And | BinaryOp::Or)
-                && matches!(&right.kind, ExprKind::Binary { op: r, .. } if r == op);
-            write_operand(w, right, !same_chain && binding(right) <= precedence)
-        }
+        ExprKind::Binary { op, left, right } => write_binary(w, *op, left, right),
         ExprKind::List(items) => {
             w.write_char('(')?;
             write_list(w, items)?;
@@ -151,6 +142,55 @@ fn write_expr<W: Write>(w: &mut W, expr: &FilterExpr) -> fmt::Result {
             w.write_char(')')
         }
     }
+}
+
+/// Writes `left op right`. Chains are left-nested (`a or b or c` is
+/// `(a or b) or c`) and can be long (a client building an `or` of many
+/// ids), so the left spine of operators that need no parentheses is walked
+/// in a loop rather than by recursion, which would grow the stack with the
+/// chain's length.
+fn write_binary<W: Write>(
+    w: &mut W,
+    op: BinaryOp,
+    left: &FilterExpr,
+    right: &FilterExpr,
+) -> fmt::Result {
+    // The operators and right operands below the top one, outermost first;
+    // empty (no allocation) unless the left operand is itself an operator.
+    let mut inner: Vec<(BinaryOp, &FilterExpr)> = Vec::new();
+    let mut leftmost = left;
+    let mut leftmost_parent = op;
+    while binding(leftmost) >= leftmost_parent.precedence() {
+        match &leftmost.kind {
+            ExprKind::Binary { op, left, right } => {
+                inner.push((*op, right));
+                leftmost_parent = *op;
+                leftmost = left;
+            }
+            _ => break,
+        }
+    }
+    write_operand(
+        w,
+        leftmost,
+        binding(leftmost) < leftmost_parent.precedence(),
+    )?;
+    for (op, right) in inner.into_iter().rev() {
+        write_right(w, op, right)?;
+    }
+    write_right(w, op, right)
+}
+
+/// Writes ` op right`, parenthesizing `right` when it binds as loosely as
+/// `op` or more (binary operators are left-associative), except for the
+/// same `and`/`or`, which is associative.
+fn write_right<W: Write>(w: &mut W, op: BinaryOp, right: &FilterExpr) -> fmt::Result {
+    w.write_char(' ')?;
+    w.write_str(op.keyword())?;
+    w.write_char(' ')?;
+    let same_chain = matches!(op, BinaryOp::And | BinaryOp::Or)
+        && matches!(&right.kind, ExprKind::Binary { op: r, .. } if *r == op);
+    write_operand(w, right, !same_chain && binding(right) <= op.precedence())
 }
 
 fn write_operand<W: Write>(w: &mut W, expr: &FilterExpr, parenthesized: bool) -> fmt::Result {

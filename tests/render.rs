@@ -695,3 +695,46 @@ fn encode_component_keeps_only_the_safe_set() {
         }
     }
 }
+
+#[test]
+fn long_chains_render_in_constant_stack() {
+    // A client may build an `or` of thousands of ids; the renderer walks
+    // left-nested chains in a loop, so a small stack suffices.
+    let terms = 3000;
+    let chain = (1..terms).fold(bin(Eq, p("id"), int(0)), |acc, i| {
+        bin(Or, acc, bin(Eq, p("id"), int(i)))
+    });
+    let sum = (1..terms).fold(p("a"), |acc, i| bin(Add, acc, int(i)));
+    let (text, sum_text) = std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(128 * 1024)
+            .spawn_scoped(s, || (chain.to_string(), sum.to_query_string()))
+            .expect("thread starts")
+            .join()
+            .expect("rendering does not overflow the stack")
+    });
+    assert!(text.starts_with("id eq 0 or id eq 1 or id eq 2 or "));
+    assert!(text.ends_with(&format!(" or id eq {}", terms - 1)));
+    assert_eq!(text.matches(" or ").count() as i64, terms - 1);
+    assert!(!text.contains('('));
+    assert!(sum_text.starts_with("a%20add%201%20add%202%20"));
+    assert_eq!(sum_text.matches("%20add%20").count() as i64, terms - 1);
+}
+
+#[test]
+fn mixed_left_spine_keeps_needed_parentheses() {
+    // ((a or b) and c) eq d: each level binds tighter than the one below.
+    let e = bin(Eq, bin(And, bin(Or, p("a"), p("b")), p("c")), p("d"));
+    assert_eq!(render(&e), "((a or b) and c) eq d");
+    // a add b mul c sub d: (a add (b mul c)) sub d.
+    let e = bin(Sub, bin(Add, p("a"), bin(Mul, p("b"), p("c"))), p("d"));
+    assert_eq!(render(&e), "a add b mul c sub d");
+    // (a mul b) add c: no parentheses needed on the left.
+    let e = bin(Add, bin(Mul, p("a"), p("b")), p("c"));
+    assert_eq!(render(&e), "a mul b add c");
+    // (-a) has b inside a chain.
+    let e = bin(Eq, bin(Has, unary(UnaryOp::Negate, p("a")), p("b")), p("c"));
+    assert_eq!(render(&e), "(-a) has b eq c");
+    let e = bin(And, bin(And, unary(UnaryOp::Not, p("a")), p("b")), p("c"));
+    assert_eq!(render(&e), "not a and b and c");
+}

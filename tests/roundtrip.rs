@@ -51,7 +51,6 @@ proptest! {
     #![proptest_config(cases(256))]
 
     #[test]
-    #[ignore = "needs the query-string layer: parse_query is still a stub on main"]
     fn law_2_encoded_query_parses_back(q in support::query()) {
         let text = q.to_query_string();
         prop_assert_eq!(parse(&text), Ok(q), "rendered: {}", text);
@@ -181,7 +180,12 @@ fn corpus_examples_render_canonically() {
 fn kinds(expr: &FilterExpr, seen: &mut BTreeSet<String>) {
     support::visit(expr, &mut |e| {
         let name = match &e.kind {
-            ExprKind::Literal(l) => format!("literal {}", literal_kind(l)),
+            ExprKind::Literal(l) => {
+                if let Some(corner) = literal_corner(l) {
+                    seen.insert(corner.into());
+                }
+                format!("literal {}", literal_kind(l))
+            }
             ExprKind::Path(p) => {
                 for s in &p.segments {
                     seen.insert(format!("segment {}", segment_kind(&s.kind)));
@@ -192,7 +196,12 @@ fn kinds(expr: &FilterExpr, seen: &mut BTreeSet<String>) {
                 "path".into()
             }
             ExprKind::Unary { op, .. } => format!("unary {op:?}"),
-            ExprKind::Binary { op, .. } => format!("binary {op:?}"),
+            ExprKind::Binary { op, right, .. } => {
+                if *op == BinaryOp::In && !matches!(right.kind, ExprKind::List(_)) {
+                    seen.insert("in without a list".into());
+                }
+                format!("binary {op:?}")
+            }
             ExprKind::List(items) => format!("list of {}", items.len().min(2)),
             ExprKind::Call { .. } => "call".into(),
             ExprKind::TypeFunction {
@@ -219,6 +228,21 @@ fn literal_kind(l: &Literal) -> &'static str {
         Literal::Duration(_) => "duration",
         Literal::Binary(_) => "binary",
         Literal::Enum { .. } => "enum",
+    }
+}
+
+/// Literal values the renderer writes in a special way.
+fn literal_corner(l: &Literal) -> Option<&'static str> {
+    use chrono::{Datelike, Timelike};
+    match l {
+        Literal::DateTimeOffset(DateTimeOffset(v)) if v.nanosecond() >= 1_000_000_000 => {
+            Some("leap second")
+        }
+        Literal::DateTimeOffset(DateTimeOffset(v)) if v.year() < 0 => Some("negative year"),
+        Literal::Date(d) if d.year() > 9999 => Some("five-digit year"),
+        Literal::Enum { value, .. } if value.contains(',') => Some("enum flags"),
+        Literal::String(s) if s.contains('\'') => Some("string with a quote"),
+        _ => None,
     }
 }
 
@@ -275,6 +299,17 @@ fn generator_covers_every_node_and_literal_kind() {
     .collect();
     expected.extend(BinaryOp::ALL.iter().map(|op| format!("binary {op:?}")));
     expected.extend(["unary Not", "unary Negate", "path", "call"].map(String::from));
+    expected.extend(
+        [
+            "in without a list",
+            "leap second",
+            "negative year",
+            "five-digit year",
+            "enum flags",
+            "string with a quote",
+        ]
+        .map(String::from),
+    );
     expected.extend(["list of 0", "list of 1", "list of 2"].map(String::from));
     for f in ["Cast", "IsOf"] {
         for operand in [true, false] {
@@ -386,4 +421,43 @@ fn generator_covers_every_query_option() {
     }
     assert!(present.iter().all(|&n| n > 0), "present: {present:?}");
     assert!(absent.iter().all(|&n| n > 0), "absent: {absent:?}");
+}
+
+#[test]
+fn spec_example_renders_as_documented() {
+    // SPEC §7: `parse`, which knows no schema, keeps the given spellings.
+    let q = parse("$TOP=2&$filter=MachineId+eq+'F46B...'and(Status eq 'Succeeded')");
+    assert!(q.is_ok(), "{q:?}");
+    if let Ok(q) = q {
+        assert_eq!(
+            q.to_string(),
+            "$filter=MachineId eq 'F46B...' and Status eq 'Succeeded'&$top=2"
+        );
+        assert_eq!(
+            q.to_query_string(),
+            "$filter=MachineId%20eq%20'F46B...'%20and%20Status%20eq%20'Succeeded'&$top=2"
+        );
+    }
+}
+
+#[test]
+fn full_url_input_renders_canonically() {
+    let url = "https://api.securitycenter.microsoft.com/api/machineactions\
+               ?$select=id,status&filter=status%20eq%20%27Pending%27\
+               &$orderby=creationDateTimeUtc%20asc,id%20desc&$count=true&x=1#frag";
+    let q = parse(url);
+    assert!(q.is_ok(), "{q:?}");
+    if let Ok(q) = q {
+        assert_eq!(
+            q.to_string(),
+            "$filter=status eq 'Pending'&$count=true&$orderby=creationDateTimeUtc,id desc\
+             &$select=id,status&x=1"
+        );
+        assert_eq!(
+            q.to_query_string(),
+            "$filter=status%20eq%20'Pending'&$count=true&$orderby=creationDateTimeUtc,id%20desc\
+             &$select=id,status&x=1"
+        );
+        assert_eq!(parse(&q.to_query_string()), Ok(q));
+    }
 }

@@ -18,7 +18,7 @@
 
 #![allow(dead_code)] // Each test crate that includes this module uses a part of it.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone, Timelike};
 use defender_odata::syntax::ast::*;
 use defender_odata::Query;
 use proptest::collection::vec;
@@ -98,8 +98,11 @@ fn double_text() -> BoxedStrategy<String> {
     "-?(0|[1-9][0-9]{0,3})(\\.[0-9]{1,4})?e-?[0-9]{1,2}".boxed()
 }
 
+/// Years are mostly `0..=9999`; sometimes outside (negative, five
+/// digits), which the grammar reads too and the renderer writes specially.
 fn date() -> BoxedStrategy<NaiveDate> {
-    (0..=9999i32, 1..=12u32, 1..=31u32)
+    let year = prop_oneof![9 => 0..=9999i32, 1 => -99_999..=99_999i32];
+    (year, 1..=12u32, 1..=31u32)
         .prop_filter_map("no such day", |(y, m, d)| NaiveDate::from_ymd_opt(y, m, d))
         .boxed()
 }
@@ -120,8 +123,20 @@ fn time_of_day() -> BoxedStrategy<NaiveTime> {
 
 fn date_time_offset() -> BoxedStrategy<DateTimeOffset> {
     let offset_minutes = prop_oneof![Just(0i32), -840..=840i32];
-    (date(), time_of_day(), offset_minutes)
-        .prop_filter_map("no such instant", |(d, t, minutes)| {
+    // chrono keeps a leap second as second 59 with nanos >= 1e9.
+    let leap_second = prop_oneof![9 => Just(false), 1 => Just(true)];
+    (date(), time_of_day(), offset_minutes, leap_second)
+        .prop_filter_map("no such instant", |(d, t, minutes, leap)| {
+            let t = if leap {
+                NaiveTime::from_hms_nano_opt(
+                    t.hour(),
+                    t.minute(),
+                    59,
+                    1_000_000_000 + t.nanosecond(),
+                )?
+            } else {
+                t
+            };
             let offset = FixedOffset::east_opt(minutes * 60)?;
             let value: DateTime<FixedOffset> =
                 offset.from_local_datetime(&d.and_time(t)).single()?;
@@ -183,7 +198,7 @@ pub fn literal() -> BoxedStrategy<Literal> {
         1 => time_of_day().prop_map(Literal::TimeOfDay),
         1 => duration_text().prop_map(Literal::Duration),
         1 => "([A-Za-z0-9_-]{4}){0,4}".prop_map(Literal::Binary),
-        1 => (qualified_name(), "[A-Za-z]{1,8}")
+        1 => (qualified_name(), "[A-Za-z]{1,8}(,[A-Za-z]{1,8}){0,2}|[0-9]{1,3}")
             .prop_map(|(type_name, value)| Literal::Enum { type_name, value }),
     ]
     .boxed()
@@ -263,13 +278,24 @@ fn path(sub: Option<BoxedStrategy<FilterExpr>>) -> BoxedStrategy<FilterExpr> {
         .boxed()
 }
 
-/// The right operand of `in`: a literal list of 0 or ≥2 elements, or a
-/// one-element list of any expression.
+/// The right operand of `in`: a literal list of 0 or ≥2 elements, a
+/// one-element list of any expression, or a primary that is no list (a
+/// collection-valued path, a call, a literal): `in` binds tighter than any
+/// unary or binary operator, so `in (expr)` is always a list.
 fn in_list(sub: BoxedStrategy<FilterExpr>) -> BoxedStrategy<FilterExpr> {
+    let primary = sub
+        .clone()
+        .prop_filter("a list or a parenthesized operand", |e| {
+            !matches!(
+                e.kind,
+                ExprKind::Unary { .. } | ExprKind::Binary { .. } | ExprKind::List(_)
+            )
+        });
     prop_oneof![
         1 => Just(node(ExprKind::List(Vec::new()))),
         3 => vec(literal_expr(), 2..=4).prop_map(|items| node(ExprKind::List(items))),
         2 => sub.prop_map(|item| node(ExprKind::List(vec![item]))),
+        1 => primary,
     ]
     .boxed()
 }
