@@ -1,21 +1,1514 @@
-//! The `$filter` grammar (SPEC §4): a precedence-climbing parser over the
-//! lexer-level nom parsers of `lexer`.
+//! The `$filter` grammar (SPEC §4), and the expression-based `$orderby` and
+//! path-based `$select` values that share its tokens.
+//!
+//! Owns: operator precedence, member paths, lambdas, function calls and their
+//! arity, the structural limits (length, depth, node count), and turning a
+//! failed token into a coded [`Diagnostic`] with a span.
+//!
+//! Must not know about: schemas (names keep the spelling given), the query
+//! string (values arrive decoded), or rendering.
+//!
+//! How it works: a precedence-climbing parser over a byte cursor, with the
+//! literal and name shapes recognized by the nom parsers of `lexer`. Binary
+//! operators are handled by one loop per precedence level reached, so a chain
+//! of 100 `or`s costs no recursion; only nesting (parentheses, `not`, `-`,
+//! calls, lambdas) recurses, and that is capped by `Limits::max_depth` before
+//! the stack could run out. Every token is looked at a bounded number of
+//! times, so parsing is linear in the input.
+//!
+//! Grouping follows the URL Conventions' precedence table in both dialects
+//! (`not a eq b` is `(not a) eq b`, as in ODataLib): `has` and `in` bind
+//! tighter than `not`/`-`, which bind tighter than every other binary operator.
 
-use super::ast::{FilterExpr, OrderByItem, Select};
-use super::options::ParseOptions;
+use super::ast::{
+    BinaryOp, ExprKind, FilterExpr, Function, Lambda, LambdaKind, LambdaPredicate, Literal,
+    MemberPath, OrderByItem, Segment, SegmentKind, Select, SelectItem, Span, SpecialFloat,
+    TypeFunction, UnaryOp,
+};
+use super::lexer::{self, is_ident_byte, LiteralError};
+use super::options::{Dialect, Limits, ParseOptions};
 use crate::error::{Code, Diagnostic};
 
 /// Parses one decoded `$filter` value.
-pub fn parse_filter(text: &str, _options: &ParseOptions) -> Result<FilterExpr, Diagnostic> {
-    Err(Diagnostic::new(Code::Syntax, format!("not implemented yet: {text}")))
+pub fn parse_filter(text: &str, options: &ParseOptions) -> Result<FilterExpr, Diagnostic> {
+    let mut parser = Parser::new(text, options)?;
+    parser.skip_outer_whitespace();
+    if parser.at_end() {
+        return Err(parser.error(
+            Code::Syntax,
+            Span::new(0, text.len()),
+            "the $filter expression is empty",
+        ));
+    }
+    let expr = parser.expr(0)?;
+    parser.skip_outer_whitespace();
+    parser.expect_end("an operator such as 'eq', 'and' or 'or'")?;
+    Ok(expr)
 }
 
-/// Parses one decoded `$orderby` value.
-pub fn parse_orderby(text: &str, _options: &ParseOptions) -> Result<Vec<OrderByItem>, Diagnostic> {
-    Err(Diagnostic::new(Code::Syntax, format!("not implemented yet: {text}")))
+/// Parses one decoded `$orderby` value: expressions, each optionally
+/// followed by `asc` or `desc`, separated by commas.
+pub fn parse_orderby(text: &str, options: &ParseOptions) -> Result<Vec<OrderByItem>, Diagnostic> {
+    let mut parser = Parser::new(text, options)?;
+    parser.skip_outer_whitespace();
+    let mut items = Vec::new();
+    loop {
+        if parser.at_end() {
+            let what = if items.is_empty() {
+                "the $orderby value is empty"
+            } else {
+                "expected a sort key after ','"
+            };
+            return Err(parser.error(Code::Syntax, parser.here(), what));
+        }
+        let expr = parser.expr(0)?;
+        let after_expr = parser.pos;
+        let gap = parser.skip_ws();
+        let mut descending = false;
+        if gap > 0 {
+            if let Some(dir) = parser.word_if(&["asc", "desc"]) {
+                descending = dir == "desc";
+            } else {
+                parser.pos = after_expr;
+            }
+        }
+        items.push(OrderByItem { expr, descending });
+        parser.skip_inner_whitespace();
+        if parser.eat(b',') {
+            parser.skip_inner_whitespace();
+            continue;
+        }
+        parser.skip_outer_whitespace();
+        parser.expect_end("',' or 'asc'/'desc'")?;
+        return Ok(items);
+    }
 }
 
-/// Parses one decoded `$select` value.
-pub fn parse_select(text: &str, _options: &ParseOptions) -> Result<Select, Diagnostic> {
-    Err(Diagnostic::new(Code::Syntax, format!("not implemented yet: {text}")))
+/// Parses one decoded `$select` value: `*` or comma-separated property paths.
+pub fn parse_select(text: &str, options: &ParseOptions) -> Result<Select, Diagnostic> {
+    let mut parser = Parser::new(text, options)?;
+    parser.skip_outer_whitespace();
+    if parser.eat(b'*') {
+        parser.skip_outer_whitespace();
+        parser.expect_end("the end of $select after '*'")?;
+        return Ok(Select::All);
+    }
+    let mut items = Vec::new();
+    loop {
+        let start = parser.pos;
+        let mut segments = Vec::new();
+        loop {
+            let seg_start = parser.pos;
+            let Some(name) = parser.qualified_name() else {
+                return Err(parser.unexpected("a property name"));
+            };
+            let kind = if name.contains('.') {
+                SegmentKind::TypeCast(name.to_owned())
+            } else {
+                SegmentKind::Property(name.to_owned())
+            };
+            segments.push(Segment {
+                kind,
+                span: Span::new(seg_start, parser.pos),
+            });
+            parser.count_node(seg_start)?;
+            if !parser.eat(b'/') {
+                break;
+            }
+        }
+        items.push(SelectItem {
+            path: MemberPath { segments },
+            span: Span::new(start, parser.pos),
+        });
+        parser.skip_inner_whitespace();
+        if parser.eat(b',') {
+            parser.skip_inner_whitespace();
+            continue;
+        }
+        parser.skip_outer_whitespace();
+        parser.expect_end("',' between $select items")?;
+        return Ok(Select::Paths(items));
+    }
+}
+
+/// The cursor and counters of one parse.
+struct Parser<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    dialect: Dialect,
+    limits: Limits,
+    depth: usize,
+    nodes: usize,
+}
+
+type Parsed<T> = Result<T, Diagnostic>;
+
+/// A binary operator found ahead of the cursor: which, where it starts, and
+/// where its right operand starts.
+#[derive(Clone, Copy)]
+struct OperatorAhead {
+    op: BinaryOp,
+    start: usize,
+    operand_start: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn new(text: &'a str, options: &ParseOptions) -> Parsed<Parser<'a>> {
+        if text.len() > options.limits.max_value_len {
+            return Err(Diagnostic::new(
+                Code::TooLong,
+                format!(
+                    "the value is {} bytes long; the limit is {}",
+                    text.len(),
+                    options.limits.max_value_len
+                ),
+            )
+            .at(Span::new(options.limits.max_value_len, text.len()), text));
+        }
+        Ok(Parser {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+            dialect: options.dialect,
+            limits: options.limits,
+            depth: 0,
+            nodes: 0,
+        })
+    }
+
+    // ----- cursor -------------------------------------------------------
+
+    fn at_end(&self) -> bool {
+        self.pos >= self.bytes.len()
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn peek_at(&self, offset: usize) -> Option<u8> {
+        self.bytes.get(self.pos + offset).copied()
+    }
+
+    fn rest(&self) -> &'a str {
+        &self.text[self.pos..]
+    }
+
+    fn here(&self) -> Span {
+        Span::new(self.pos, self.pos)
+    }
+
+    fn eat(&mut self, b: u8) -> bool {
+        if self.peek() == Some(b) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn strict(&self) -> bool {
+        self.dialect == Dialect::Strict
+    }
+
+    /// Skips spaces and tabs (`BWS`); returns how many.
+    fn skip_ws(&mut self) -> usize {
+        let start = self.pos;
+        while matches!(self.peek(), Some(b' ' | b'\t')) {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    /// Whitespace the ABNF allows inside lists and argument lists (`BWS`),
+    /// which the Defender dialect also allows around `,` in `$orderby` and
+    /// `$select`.
+    fn skip_inner_whitespace(&mut self) {
+        if !self.strict() {
+            self.skip_ws();
+        }
+    }
+
+    /// Whitespace around a whole option value: Defender only.
+    fn skip_outer_whitespace(&mut self) {
+        if !self.strict() {
+            self.skip_ws();
+        }
+    }
+
+    /// Consumes one of `words` (case-insensitive) if it stands at the cursor
+    /// as a whole word.
+    fn word_if(&mut self, words: &[&'static str]) -> Option<&'static str> {
+        let rest = self.rest();
+        for &word in words {
+            if let Ok((after, _)) = lexer::keyword(word)(rest) {
+                self.pos = self.text.len() - after.len();
+                return Some(word);
+            }
+        }
+        None
+    }
+
+    fn qualified_name(&mut self) -> Option<&'a str> {
+        let (after, name) = lexer::qualified_name(self.rest()).ok()?;
+        self.pos = self.text.len() - after.len();
+        Some(name)
+    }
+
+    // ----- errors -------------------------------------------------------
+
+    fn error(&self, code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(code, message).at(span, self.text)
+    }
+
+    /// The token at the cursor, for messages: `'word'`, `')'` or "the end".
+    fn describe_here(&self) -> (String, Span) {
+        let rest = self.rest();
+        if rest.is_empty() {
+            return ("the end of the value".to_owned(), self.here());
+        }
+        let len = match lexer::identifier(rest) {
+            Ok((after, _)) => rest.len() - after.len(),
+            Err(_) => rest.chars().next().map_or(1, char::len_utf8),
+        };
+        (
+            format!("'{}'", &rest[..len]),
+            Span::new(self.pos, self.pos + len),
+        )
+    }
+
+    fn unexpected(&self, expected: &str) -> Diagnostic {
+        let (found, span) = self.describe_here();
+        self.error(
+            Code::Syntax,
+            span,
+            format!("expected {expected}, found {found}"),
+        )
+    }
+
+    fn expect_end(&self, expected: &str) -> Parsed<()> {
+        if self.at_end() {
+            return Ok(());
+        }
+        if self.peek() == Some(b')') {
+            return Err(self.error(
+                Code::Syntax,
+                Span::new(self.pos, self.pos + 1),
+                "this ')' closes no open parenthesis",
+            ));
+        }
+        let mut diagnostic = self.unexpected(expected);
+        if self.strict() && matches!(self.peek(), Some(b' ' | b'\t')) {
+            diagnostic = diagnostic.with_help(
+                "the Strict dialect allows no whitespace around a value, and needs it around keyword operators",
+            );
+        }
+        Err(diagnostic)
+    }
+
+    fn expect(&mut self, b: u8, expected: &str) -> Parsed<()> {
+        if self.eat(b) {
+            Ok(())
+        } else {
+            Err(self.unexpected(expected))
+        }
+    }
+
+    // ----- limits -------------------------------------------------------
+
+    fn count_node(&mut self, start: usize) -> Parsed<()> {
+        self.nodes += 1;
+        if self.nodes > self.limits.max_nodes {
+            return Err(self.error(
+                Code::TooManyNodes,
+                Span::new(start, self.pos.max(start + 1).min(self.text.len())),
+                format!(
+                    "the expression has more than {} nodes",
+                    self.limits.max_nodes
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn node(&mut self, kind: ExprKind, start: usize) -> Parsed<FilterExpr> {
+        self.count_node(start)?;
+        Ok(FilterExpr::new(kind, Span::new(start, self.pos)))
+    }
+
+    fn enter(&mut self, start: usize) -> Parsed<()> {
+        self.depth += 1;
+        if self.depth > self.limits.max_depth {
+            return Err(self.error(
+                Code::TooDeep,
+                Span::new(start, (start + 1).min(self.text.len())),
+                format!(
+                    "the expression nests deeper than {} levels",
+                    self.limits.max_depth
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    // ----- expressions --------------------------------------------------
+
+    /// Binary operators of precedence `min_prec` and up (precedence climbing).
+    fn expr(&mut self, min_prec: u8) -> Parsed<FilterExpr> {
+        let mut left = self.unary()?;
+        while let Some(ahead) = self.operator_ahead() {
+            let prec = ahead.op.precedence();
+            if prec < min_prec {
+                break;
+            }
+            self.pos = ahead.operand_start;
+            let right = self.expr(prec + 1)?;
+            self.count_node(ahead.start)?;
+            left = FilterExpr::binary(ahead.op, left, right);
+        }
+        Ok(left)
+    }
+
+    /// Looks for a binary operator keyword after the cursor without moving it.
+    ///
+    /// Strict: `RWS op RWS`. Defender: whitespace may be left out wherever the
+    /// tokens cannot merge (`'x'and(y)`), so before the keyword either
+    /// whitespace or a non-identifier character must stand, and after it
+    /// anything but an identifier character.
+    fn operator_ahead(&self) -> Option<OperatorAhead> {
+        let bytes = self.bytes;
+        let mut i = self.pos;
+        while matches!(bytes.get(i), Some(b' ' | b'\t')) {
+            i += 1;
+        }
+        let gap_before = i > self.pos;
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_alphabetic() && i - start < 6 {
+            i += 1;
+        }
+        let word = &bytes[start..i];
+        if word.len() < 2 || bytes.get(i).is_some_and(|&b| is_ident_byte(b)) {
+            return None;
+        }
+        let op = operator_keyword(word)?;
+        let mut operand_start = i;
+        while matches!(bytes.get(operand_start), Some(b' ' | b'\t')) {
+            operand_start += 1;
+        }
+        let gap_after = operand_start > i;
+        let before_ok =
+            gap_before || (!self.strict() && self.pos > 0 && !is_ident_byte(bytes[self.pos - 1]));
+        let after_ok = gap_after || (!self.strict() && i < bytes.len());
+        (before_ok && after_ok).then_some(OperatorAhead {
+            op,
+            start,
+            operand_start,
+        })
+    }
+
+    /// `not x`, `-x`, or a postfix expression.
+    fn unary(&mut self) -> Parsed<FilterExpr> {
+        let start = self.pos;
+        match self.peek() {
+            Some(b'n' | b'N') if self.not_ahead() => {
+                self.enter(start)?;
+                self.pos += 3;
+                self.skip_ws();
+                let operand = self.unary()?;
+                self.leave();
+                self.node(
+                    ExprKind::Unary {
+                        op: UnaryOp::Not,
+                        operand: Box::new(operand),
+                    },
+                    start,
+                )
+            }
+            Some(b'-') if !self.signed_literal_ahead() => {
+                self.enter(start)?;
+                self.pos += 1;
+                self.skip_ws();
+                let operand = self.unary()?;
+                self.leave();
+                self.node(
+                    ExprKind::Unary {
+                        op: UnaryOp::Negate,
+                        operand: Box::new(operand),
+                    },
+                    start,
+                )
+            }
+            _ => self.postfix(),
+        }
+    }
+
+    /// Whether `not` at the cursor is the operator: the keyword followed by
+    /// whitespace (Strict: `RWS`), or in the Defender dialect by `(`.
+    fn not_ahead(&self) -> bool {
+        let b = &self.bytes[self.pos..];
+        b.len() > 3
+            && b[..3].eq_ignore_ascii_case(b"not")
+            && (matches!(b[3], b' ' | b'\t') || (!self.strict() && b[3] == b'('))
+    }
+
+    /// Whether `-` at the cursor starts a literal (`-5`, `-INF`,
+    /// `-10000-04-01`) rather than negation.
+    fn signed_literal_ahead(&self) -> bool {
+        match self.peek_at(1) {
+            Some(b) if b.is_ascii_digit() => true,
+            Some(b'I') => self.rest()[1..].starts_with("INF") && !self.ident_continues(4),
+            _ => false,
+        }
+    }
+
+    fn ident_continues(&self, offset: usize) -> bool {
+        self.peek_at(offset).is_some_and(is_ident_byte)
+    }
+
+    /// A primary expression followed by any `has` / `in` (which bind tighter
+    /// than the unary operators).
+    fn postfix(&mut self) -> Parsed<FilterExpr> {
+        let mut left = self.primary()?;
+        while let Some(ahead) = self.operator_ahead() {
+            if !matches!(ahead.op, BinaryOp::Has | BinaryOp::In) {
+                break;
+            }
+            self.pos = ahead.operand_start;
+            let right = if ahead.op == BinaryOp::In && self.peek() == Some(b'(') {
+                self.in_list()?
+            } else {
+                self.primary()?
+            };
+            self.count_node(ahead.start)?;
+            left = FilterExpr::binary(ahead.op, left, right);
+        }
+        Ok(left)
+    }
+
+    /// The right operand of `in`: `(...)`. One element may be any expression
+    /// (`x in (y)` is a complicated way of writing `x eq y`'s set form); two
+    /// or more must be literals, as in the ABNF's `listExpr`.
+    fn in_list(&mut self) -> Parsed<FilterExpr> {
+        let start = self.pos;
+        self.enter(start)?;
+        self.pos += 1;
+        self.skip_ws();
+        let mut items = Vec::new();
+        if !self.eat(b')') {
+            loop {
+                let item = self.expr(0)?;
+                items.push(item);
+                self.skip_ws();
+                if self.eat(b',') {
+                    self.skip_ws();
+                    continue;
+                }
+                self.expect(b')', "',' or ')' in the 'in' list")?;
+                break;
+            }
+        }
+        if items.len() > 1 {
+            if let Some(bad) = items
+                .iter()
+                .find(|item| !matches!(item.kind, ExprKind::Literal(_)))
+            {
+                return Err(self
+                    .error(
+                        Code::Syntax,
+                        bad.span,
+                        "an 'in' list holds literal values only",
+                    )
+                    .with_help("compare with each property separately: a eq b or a eq c"));
+            }
+        }
+        self.leave();
+        self.node(ExprKind::List(items), start)
+    }
+
+    fn primary(&mut self) -> Parsed<FilterExpr> {
+        let start = self.pos;
+        let Some(b) = self.peek() else {
+            return Err(self.unexpected("an expression"));
+        };
+        match b {
+            b'(' => self.group(),
+            b'\'' => {
+                let value = self.quoted()?;
+                self.node(ExprKind::Literal(Literal::String(value)), start)
+            }
+            b'0'..=b'9' | b'-' | b'+' => self.numeric_literal(),
+            b'$' => self.dollar_path(),
+            b'[' | b'{' => Err(self.error(
+                Code::Syntax,
+                Span::new(start, start + 1),
+                "JSON array and object literals are not supported",
+            )),
+            b'@' => Err(self.error(
+                Code::Syntax,
+                Span::new(start, start + 1),
+                "parameter aliases (@name) are not supported",
+            )),
+            _ => self.name_led(),
+        }
+    }
+
+    fn group(&mut self) -> Parsed<FilterExpr> {
+        let start = self.pos;
+        self.enter(start)?;
+        self.pos += 1;
+        self.skip_ws();
+        if self.peek() == Some(b')') {
+            return Err(self.error(
+                Code::Syntax,
+                Span::new(start, self.pos + 1),
+                "empty parentheses: expected an expression inside",
+            ));
+        }
+        let mut inner = self.expr(0)?;
+        self.skip_ws();
+        if !self.eat(b')') {
+            let mut diagnostic = self.unexpected("')' or an operator");
+            if self.at_end() || self.peek() == Some(b',') {
+                diagnostic = diagnostic.with_help(format!(
+                    "the '(' at byte {start} is never closed; a list of values goes after 'in'"
+                ));
+            }
+            return Err(diagnostic);
+        }
+        self.leave();
+        inner.span = Span::new(start, self.pos);
+        Ok(inner)
+    }
+
+    /// `'…'` with `''` for a quote; returns the unescaped content.
+    fn quoted(&mut self) -> Parsed<String> {
+        let start = self.pos;
+        let bytes = self.bytes;
+        let mut i = self.pos + 1;
+        let mut value = String::new();
+        let mut chunk = i;
+        loop {
+            match bytes[i..].iter().position(|&b| b == b'\'') {
+                None => {
+                    return Err(self
+                        .error(
+                            Code::Syntax,
+                            Span::new(start, self.text.len()),
+                            "this string is never closed",
+                        )
+                        .with_help("end it with ' and write a quote inside it as ''"));
+                }
+                Some(offset) => {
+                    let quote = i + offset;
+                    if bytes.get(quote + 1) == Some(&b'\'') {
+                        value.push_str(&self.text[chunk..=quote]);
+                        i = quote + 2;
+                        chunk = i;
+                    } else {
+                        value.push_str(&self.text[chunk..quote]);
+                        self.pos = quote + 1;
+                        return Ok(value);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Literals that start with a digit or sign: GUID, DateTimeOffset, Date,
+    /// TimeOfDay, or a number (tried in that order; each is a bounded look).
+    fn numeric_literal(&mut self) -> Parsed<FilterExpr> {
+        let start = self.pos;
+        let rest = self.rest();
+        if rest.starts_with("-INF") {
+            self.pos += 4;
+            return self.node(
+                ExprKind::Literal(Literal::Special(SpecialFloat::NegativeInfinity)),
+                start,
+            );
+        }
+        if let Ok((after, uuid)) = lexer::guid(rest) {
+            self.pos = self.text.len() - after.len();
+            return self.node(ExprKind::Literal(Literal::Guid(uuid)), start);
+        }
+        if let Ok((after, date)) = lexer::date_shape(rest) {
+            self.pos = self.text.len() - after.len();
+            let literal = self.date_or_date_time(start, date)?;
+            return self.node(ExprKind::Literal(literal), start);
+        }
+        if let Ok((after, time)) = lexer::time_shape(rest) {
+            self.pos = self.text.len() - after.len();
+            let time = lexer::make_time(time, false)
+                .map_err(|e| self.literal_error(e, start, "time of day"))?;
+            return self.node(ExprKind::Literal(Literal::TimeOfDay(time)), start);
+        }
+        match lexer::number(rest) {
+            Ok((after, literal)) => {
+                self.pos = self.text.len() - after.len();
+                self.node(ExprKind::Literal(literal), start)
+            }
+            Err(_) => Err(self.unexpected("an expression")),
+        }
+    }
+
+    /// After a date shape: `T…` makes a DateTimeOffset, the Defender dialect's
+    /// `Z` a DateTimeOffset at midnight UTC, anything else a Date.
+    fn date_or_date_time(&mut self, start: usize, date: (i64, u32, u32)) -> Parsed<Literal> {
+        let date = lexer::make_date(date).map_err(|e| self.literal_error(e, start, "date"))?;
+        match self.peek() {
+            Some(b'T' | b't') => {
+                self.pos += 1;
+                let (after, time) = lexer::time_shape(self.rest()).map_err(|_| {
+                    self.error(
+                        Code::InvalidLiteral,
+                        Span::new(start, self.pos),
+                        "expected a time hh:mm[:ss[.fffffff]] after 'T'",
+                    )
+                })?;
+                self.pos = self.text.len() - after.len();
+                let time = lexer::make_time(time, true)
+                    .map_err(|e| self.literal_error(e, start, "DateTimeOffset"))?;
+                let (after, offset) =
+                    lexer::offset_shape(self.rest()).map_err(|_| self.missing_offset(start))?;
+                self.pos = self.text.len() - after.len();
+                lexer::make_date_time_offset(date, time, offset)
+                    .map_err(|e| self.literal_error(e, start, "DateTimeOffset"))
+            }
+            Some(b'Z' | b'z') if !self.strict() && !self.ident_continues(1) => {
+                self.pos += 1;
+                lexer::make_date_time_offset(date, chrono::NaiveTime::MIN, (1, 0, 0))
+                    .map_err(|e| self.literal_error(e, start, "DateTimeOffset"))
+            }
+            _ => Ok(Literal::Date(date)),
+        }
+    }
+
+    fn missing_offset(&self, start: usize) -> Diagnostic {
+        let diagnostic = self.error(
+            Code::InvalidLiteral,
+            Span::new(start, self.pos),
+            "a DateTimeOffset needs a time zone: 'Z' or '+hh:mm'/'-hh:mm'",
+        );
+        let rest = self.rest();
+        let lost_plus = rest.len() >= 6
+            && rest.as_bytes()[0] == b' '
+            && lexer::offset_shape(&format!("+{}", &rest[1..6])).is_ok();
+        if lost_plus {
+            diagnostic.with_help(
+                "a '+hh:mm' offset arrived as a space: in a URL '+' means a space, so encode it as %2B (…T00:00:00%2B01:00)",
+            )
+        } else {
+            diagnostic.with_help("add 'Z' for UTC, as in 2024-01-01T00:00:00Z")
+        }
+    }
+
+    fn literal_error(&self, error: LiteralError, start: usize, what: &str) -> Diagnostic {
+        let reason = match error {
+            LiteralError::Date => "is not a date in the calendar (or its year is out of range)",
+            LiteralError::Time => "has an hour, minute or second out of range (hours go to 23)",
+            LiteralError::Offset => "has a time-zone offset out of range",
+        };
+        self.error(
+            Code::InvalidLiteral,
+            Span::new(start, self.pos),
+            format!("this {what} {reason}"),
+        )
+    }
+
+    /// `$it` or `$this`, optionally followed by a path.
+    fn dollar_path(&mut self) -> Parsed<FilterExpr> {
+        let start = self.pos;
+        self.pos += 1;
+        let kind = match self.word_if(&["it", "this"]) {
+            Some("it") => SegmentKind::It,
+            Some(_) => SegmentKind::This,
+            None => {
+                let name = self.qualified_name().unwrap_or("");
+                return Err(self.error(
+                    Code::Syntax,
+                    Span::new(start, self.pos.max(start + 1)),
+                    format!("expected $it or $this, found '${name}'"),
+                ));
+            }
+        };
+        self.count_node(start)?;
+        let first = Segment {
+            kind,
+            span: Span::new(start, self.pos),
+        };
+        self.path_from(start, vec![first])
+    }
+
+    /// Everything that starts with a name: keyword literals, GUIDs that start
+    /// with a letter, prefixed literals (`duration'…'`, enums), function
+    /// calls and member paths.
+    fn name_led(&mut self) -> Parsed<FilterExpr> {
+        let start = self.pos;
+        let rest = self.rest();
+        if let Ok((after, uuid)) = lexer::guid(rest) {
+            self.pos = self.text.len() - after.len();
+            return self.node(ExprKind::Literal(Literal::Guid(uuid)), start);
+        }
+        let Some(name) = self.qualified_name() else {
+            return Err(self.unexpected("an expression"));
+        };
+        let qualified = name.contains('.');
+        match self.peek() {
+            Some(b'\'') => return self.prefixed_literal(start, name),
+            Some(b'(') => {
+                if qualified {
+                    self.pos = start;
+                    return self.path_from(start, Vec::new());
+                }
+                return self.call(start, name);
+            }
+            _ => {}
+        }
+        if !qualified {
+            let keyword_literal = match name {
+                "null" => Some(Literal::Null),
+                "INF" => Some(Literal::Special(SpecialFloat::Infinity)),
+                "NaN" => Some(Literal::Special(SpecialFloat::NaN)),
+                _ if name.eq_ignore_ascii_case("true") => Some(Literal::Boolean(true)),
+                _ if name.eq_ignore_ascii_case("false") => Some(Literal::Boolean(false)),
+                _ => None,
+            };
+            if let Some(literal) = keyword_literal {
+                return self.node(ExprKind::Literal(literal), start);
+            }
+        }
+        // A member path: rewind and let the path parser read the name again.
+        self.pos = start;
+        self.path_from(start, Vec::new())
+    }
+
+    /// `duration'…'`, `binary'…'`, `Namespace.EnumType'Member'`.
+    fn prefixed_literal(&mut self, start: usize, prefix: &str) -> Parsed<FilterExpr> {
+        let quote_start = self.pos;
+        let body = self.quoted()?;
+        let span = Span::new(start, self.pos);
+        let literal = if prefix.contains('.') {
+            if !valid_enum_value(&body) {
+                return Err(self
+                    .error(
+                        Code::InvalidLiteral,
+                        span,
+                        format!("'{body}' is not an enum value: use member names or integers, separated by commas"),
+                    ));
+            }
+            Literal::Enum {
+                type_name: prefix.to_owned(),
+                value: body,
+            }
+        } else if prefix.eq_ignore_ascii_case("duration") {
+            match lexer::duration_body(&body) {
+                Ok(("", _)) => Literal::Duration(body),
+                _ => {
+                    return Err(self
+                        .error(
+                            Code::InvalidLiteral,
+                            span,
+                            format!("'{body}' is not an ISO 8601 duration"),
+                        )
+                        .with_help("write durations like duration'P1DT2H30M' or duration'PT0.5S'"))
+                }
+            }
+        } else if prefix.eq_ignore_ascii_case("binary") {
+            if !valid_base64url(&body) {
+                return Err(self.error(
+                    Code::InvalidLiteral,
+                    span,
+                    "binary'…' holds base64url text (A–Z a–z 0–9 - _, padded with =)",
+                ));
+            }
+            Literal::Binary(body)
+        } else if ["datetime", "datetimeoffset", "guid"]
+            .iter()
+            .any(|p| prefix.eq_ignore_ascii_case(p))
+        {
+            return Err(self
+                .error(
+                    Code::InvalidLiteral,
+                    span,
+                    format!("{prefix}'…' is OData 3 syntax"),
+                )
+                .with_help(format!(
+                    "OData 4 writes the value bare, without prefix or quotes: {body}"
+                )));
+        } else if ["geography", "geometry"]
+            .iter()
+            .any(|p| prefix.eq_ignore_ascii_case(p))
+        {
+            return Err(self.error(
+                Code::Syntax,
+                span,
+                "geography and geometry literals are not supported",
+            ));
+        } else {
+            return Err(self
+                .error(
+                    Code::Syntax,
+                    Span::new(start, quote_start + 1),
+                    format!("unexpected quote after '{prefix}'"),
+                )
+                .with_help("put an operator between a name and a string: name eq 'value'"));
+        };
+        self.node(ExprKind::Literal(literal), start)
+    }
+
+    /// A call of an unqualified name at the start of an expression: a
+    /// built-in, `cast`/`isof`, or an error.
+    fn call(&mut self, start: usize, name: &'a str) -> Parsed<FilterExpr> {
+        if let Some(function) = Function::lookup(name) {
+            let args = self.arguments()?;
+            let (min, max) = function.arity();
+            if args.len() < min || args.len() > max {
+                let wanted = if min == max {
+                    format!("{min}")
+                } else {
+                    format!("{min} to {max}")
+                };
+                return Err(self.error(
+                    Code::InvalidArguments,
+                    Span::new(start, self.pos),
+                    format!(
+                        "{}() takes {wanted} argument{}, not {}",
+                        function.name(),
+                        if max == 1 { "" } else { "s" },
+                        args.len()
+                    ),
+                ));
+            }
+            return self.node(ExprKind::Call { function, args }, start);
+        }
+        for function in [TypeFunction::Cast, TypeFunction::IsOf] {
+            if name.eq_ignore_ascii_case(function.name()) {
+                return self.type_function(start, function);
+            }
+        }
+        if name.eq_ignore_ascii_case("any") || name.eq_ignore_ascii_case("all") {
+            return Err(self
+                .error(
+                    Code::Syntax,
+                    Span::new(start, self.pos),
+                    format!("{name}() needs a collection before it"),
+                )
+                .with_help(format!(
+                    "write it after a path: Items/{name}(x:x/Price gt 5)"
+                )));
+        }
+        let mut diagnostic = self.error(
+            Code::UnknownFunction,
+            Span::new(start, self.pos),
+            format!("'{name}' is not a built-in function"),
+        );
+        if let Some(best) = closest_function(name) {
+            diagnostic = diagnostic.with_help(format!("did you mean '{best}'?"));
+        } else {
+            diagnostic = diagnostic.with_help(
+                "custom functions are called with their namespace: Namespace.Function(...)",
+            );
+        }
+        Err(diagnostic)
+    }
+
+    /// `cast(T)`, `cast(x,T)`, `isof(T)`, `isof(x,T)`.
+    fn type_function(&mut self, start: usize, function: TypeFunction) -> Parsed<FilterExpr> {
+        self.enter(start)?;
+        self.pos += 1;
+        self.skip_ws();
+        let checkpoint = self.pos;
+        if let Some(type_name) = self.qualified_name() {
+            self.skip_ws();
+            if self.eat(b')') {
+                self.leave();
+                let type_name = type_name.to_owned();
+                return self.node(
+                    ExprKind::TypeFunction {
+                        function,
+                        operand: None,
+                        type_name,
+                    },
+                    start,
+                );
+            }
+            self.pos = checkpoint;
+        }
+        let operand = self.expr(0)?;
+        self.skip_ws();
+        self.expect(b',', "',' and a type name")?;
+        self.skip_ws();
+        let Some(type_name) = self.qualified_name() else {
+            return Err(self.unexpected("a type name such as Edm.String"));
+        };
+        self.skip_ws();
+        self.expect(b')', "')'")?;
+        self.leave();
+        self.node(
+            ExprKind::TypeFunction {
+                function,
+                operand: Some(Box::new(operand)),
+                type_name: type_name.to_owned(),
+            },
+            start,
+        )
+    }
+
+    /// `(` [expr *(`,` expr)] `)`, at the cursor.
+    fn arguments(&mut self) -> Parsed<Vec<FilterExpr>> {
+        let open = self.pos;
+        self.enter(open)?;
+        self.pos += 1;
+        self.skip_ws();
+        let mut args = Vec::new();
+        if !self.eat(b')') {
+            loop {
+                args.push(self.expr(0)?);
+                self.skip_ws();
+                if self.eat(b',') {
+                    self.skip_ws();
+                    continue;
+                }
+                self.expect(b')', "',' or ')' after a function argument")?;
+                break;
+            }
+        }
+        self.leave();
+        Ok(args)
+    }
+
+    /// A member path whose first segments (if any) are already read.
+    fn path_from(&mut self, start: usize, mut segments: Vec<Segment>) -> Parsed<FilterExpr> {
+        let mut need_segment = segments.is_empty();
+        loop {
+            if !need_segment {
+                if self.peek() != Some(b'/') {
+                    break;
+                }
+                self.pos += 1;
+            }
+            need_segment = false;
+            let seg_start = self.pos;
+            if self.peek() == Some(b'$') {
+                return Err(self.error(
+                    Code::Syntax,
+                    Span::new(seg_start, seg_start + 1),
+                    "path segments such as $count and $filter are not supported",
+                ));
+            }
+            let Some(name) = self.qualified_name() else {
+                return Err(self.unexpected("a property name after '/'"));
+            };
+            let first = segments.is_empty();
+            let kind = if self.peek() == Some(b'(') {
+                if !first && !name.contains('.') {
+                    let kind = if name.eq_ignore_ascii_case("any") {
+                        Some(LambdaKind::Any)
+                    } else if name.eq_ignore_ascii_case("all") {
+                        Some(LambdaKind::All)
+                    } else {
+                        None
+                    };
+                    if let Some(kind) = kind {
+                        let lambda = self.lambda(seg_start, kind)?;
+                        segments.push(Segment {
+                            kind: SegmentKind::Lambda(lambda),
+                            span: Span::new(seg_start, self.pos),
+                        });
+                        self.count_node(seg_start)?;
+                        break;
+                    }
+                }
+                let args = self.arguments()?;
+                SegmentKind::FunctionCall {
+                    name: name.to_owned(),
+                    args,
+                }
+            } else if name.contains('.') {
+                SegmentKind::TypeCast(name.to_owned())
+            } else {
+                SegmentKind::Property(name.to_owned())
+            };
+            segments.push(Segment {
+                kind,
+                span: Span::new(seg_start, self.pos),
+            });
+            self.count_node(seg_start)?;
+        }
+        if let [Segment {
+            kind: SegmentKind::TypeCast(name),
+            span,
+        }] = segments.as_slice()
+        {
+            return Err(self
+                .error(
+                    Code::Syntax,
+                    *span,
+                    format!("'{name}' is a qualified name, not a value"),
+                )
+                .with_help(format!(
+                    "a type cast is followed by a property ({name}/Name); a function call needs parentheses ({name}())"
+                )));
+        }
+        self.node(ExprKind::Path(MemberPath { segments }), start)
+    }
+
+    /// `any(x:body)`, `any()`, `all(x:body)`; the cursor is on `(`.
+    fn lambda(&mut self, start: usize, kind: LambdaKind) -> Parsed<Lambda> {
+        self.enter(start)?;
+        self.pos += 1;
+        self.skip_ws();
+        if self.eat(b')') {
+            self.leave();
+            if kind == LambdaKind::All {
+                return Err(self
+                    .error(
+                        Code::Syntax,
+                        Span::new(start, self.pos),
+                        "all() needs a condition",
+                    )
+                    .with_help("write all(x:x/Price gt 5)"));
+            }
+            return Ok(Lambda {
+                kind,
+                predicate: None,
+            });
+        }
+        let Ok((after, variable)) = lexer::identifier(self.rest()) else {
+            return Err(self.unexpected("a lambda variable name (any(x:...))"));
+        };
+        self.pos = self.text.len() - after.len();
+        self.skip_ws();
+        self.expect(b':', "':' after the lambda variable")?;
+        self.skip_ws();
+        let body = self.expr(0)?;
+        self.skip_ws();
+        self.expect(b')', "')' closing the lambda")?;
+        self.leave();
+        Ok(Lambda {
+            kind,
+            predicate: Some(LambdaPredicate {
+                variable: variable.to_owned(),
+                body: Box::new(body),
+            }),
+        })
+    }
+}
+
+/// The binary operator a lower- or mixed-case keyword names.
+fn operator_keyword(word: &[u8]) -> Option<BinaryOp> {
+    let mut lower = [0u8; 6];
+    let n = word.len();
+    if n > 5 {
+        return None;
+    }
+    for (l, b) in lower.iter_mut().zip(word) {
+        *l = b.to_ascii_lowercase();
+    }
+    Some(match &lower[..n] {
+        b"eq" => BinaryOp::Eq,
+        b"ne" => BinaryOp::Ne,
+        b"gt" => BinaryOp::Gt,
+        b"ge" => BinaryOp::Ge,
+        b"lt" => BinaryOp::Lt,
+        b"le" => BinaryOp::Le,
+        b"and" => BinaryOp::And,
+        b"or" => BinaryOp::Or,
+        b"add" => BinaryOp::Add,
+        b"sub" => BinaryOp::Sub,
+        b"mul" => BinaryOp::Mul,
+        b"div" => BinaryOp::Div,
+        b"divby" => BinaryOp::DivBy,
+        b"mod" => BinaryOp::Mod,
+        b"has" => BinaryOp::Has,
+        b"in" => BinaryOp::In,
+        _ => return None,
+    })
+}
+
+/// `enumValue = singleEnumValue *( COMMA singleEnumValue )`, each a member
+/// name or an integer.
+fn valid_enum_value(value: &str) -> bool {
+    value.split(',').all(|part| {
+        let digits = part.strip_prefix(['+', '-']).unwrap_or(part);
+        (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+            || matches!(lexer::identifier(part), Ok(("", _)))
+    })
+}
+
+fn valid_base64url(value: &str) -> bool {
+    let body = value.trim_end_matches('=');
+    value.len() - body.len() <= 2
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The built-in function name nearest to a misspelled one, if any is close.
+fn closest_function(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    Function::ALL
+        .iter()
+        .map(|f| f.name())
+        .chain(["cast", "isof"])
+        .map(|candidate| {
+            (
+                strsim::jaro_winkler(&lower, &candidate.to_ascii_lowercase()),
+                candidate,
+            )
+        })
+        .filter(|(score, _)| *score >= 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| candidate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::ast::Literal as L;
+
+    /// A compact S-expression of the tree, so shape tests read at a glance
+    /// (independent of the canonical renderer, which has its own tests).
+    fn sexp(e: &FilterExpr) -> String {
+        match &e.kind {
+            ExprKind::Literal(L::String(s)) => format!("'{s}'"),
+            ExprKind::Literal(l) => format!("{l:?}"),
+            ExprKind::Path(p) => p
+                .segments
+                .iter()
+                .map(|s| match &s.kind {
+                    SegmentKind::Property(n) | SegmentKind::TypeCast(n) => n.clone(),
+                    SegmentKind::It => "$it".into(),
+                    SegmentKind::This => "$this".into(),
+                    SegmentKind::FunctionCall { name, args } => format!(
+                        "{name}({})",
+                        args.iter().map(sexp).collect::<Vec<_>>().join(",")
+                    ),
+                    SegmentKind::Lambda(l) => match &l.predicate {
+                        None => format!("{:?}()", l.kind),
+                        Some(p) => format!("{:?}({}:{})", l.kind, p.variable, sexp(&p.body)),
+                    },
+                })
+                .collect::<Vec<_>>()
+                .join("/"),
+            ExprKind::Unary { op, operand } => format!("({op:?} {})", sexp(operand)),
+            ExprKind::Binary { op, left, right } => {
+                format!("({} {} {})", op.keyword(), sexp(left), sexp(right))
+            }
+            ExprKind::List(items) => {
+                format!("[{}]", items.iter().map(sexp).collect::<Vec<_>>().join(","))
+            }
+            ExprKind::Call { function, args } => format!(
+                "{}({})",
+                function.name(),
+                args.iter().map(sexp).collect::<Vec<_>>().join(",")
+            ),
+            ExprKind::TypeFunction {
+                function,
+                operand,
+                type_name,
+            } => match operand {
+                Some(o) => format!("{}({},{type_name})", function.name(), sexp(o)),
+                None => format!("{}({type_name})", function.name()),
+            },
+        }
+    }
+
+    fn shape(input: &str) -> String {
+        let e = parse_filter(input, &ParseOptions::default())
+            .unwrap_or_else(|d| panic!("{input:?} failed: {d}"));
+        sexp(&e)
+    }
+
+    fn strict_shape(input: &str) -> Result<String, Code> {
+        parse_filter(input, &ParseOptions::strict())
+            .map(|e| sexp(&e))
+            .map_err(|d| d.code)
+    }
+
+    fn code(input: &str) -> Code {
+        match parse_filter(input, &ParseOptions::default()) {
+            Ok(e) => panic!("{input:?} parsed as {}", sexp(&e)),
+            Err(d) => d.code,
+        }
+    }
+
+    #[test]
+    fn precedence_follows_the_url_conventions_table() {
+        assert_eq!(shape("a or b and c"), "(or a (and b c))");
+        assert_eq!(shape("a and b or c"), "(or (and a b) c)");
+        assert_eq!(
+            shape("a eq 1 and b ne 2"),
+            "(and (eq a Int(1)) (ne b Int(2)))"
+        );
+        assert_eq!(shape("a add b mul c"), "(add a (mul b c))");
+        assert_eq!(shape("a sub b sub c"), "(sub (sub a b) c)");
+        assert_eq!(shape("a lt b eq c gt d"), "(eq (lt a b) (gt c d))");
+        // `not` binds tighter than comparison, as in ODataLib.
+        assert_eq!(shape("not a eq b"), "(eq (Not a) b)");
+        assert_eq!(shape("not (a eq b)"), "(Not (eq a b))");
+        // `has` and `in` bind tighter than `not`.
+        assert_eq!(shape("not a in (1,2)"), "(Not (in a [Int(1),Int(2)]))");
+        assert_eq!(shape("-a mul b"), "(mul (Negate a) b)");
+        // Chained `eq` is left-associative.
+        assert_eq!(shape("a eq b eq c"), "(eq (eq a b) c)");
+        assert_eq!(shape("a eq (b eq c)"), "(eq a (eq b c))");
+    }
+
+    #[test]
+    fn and_or_chains_are_left_nested_whatever_the_parentheses() {
+        assert_eq!(shape("a and (b and c)"), shape("a and b and c"));
+        assert_eq!(shape("(a or b) or (c or d)"), "(or (or (or a b) c) d)");
+        assert_eq!(shape("a and (b or c)"), "(and a (or b c))");
+    }
+
+    #[test]
+    fn whitespace_corners_of_the_defender_dialect() {
+        assert_eq!(
+            shape("machineId eq 'x'and type eq 'y'"),
+            shape("machineId eq 'x' and type eq 'y'")
+        );
+        assert_eq!(
+            shape("MachineId eq 'F46B'and(Status eq 'Succeeded')"),
+            "(and (eq MachineId 'F46B') (eq Status 'Succeeded'))"
+        );
+        assert_eq!(shape("  status eq 'Pending'  "), "(eq status 'Pending')");
+        assert_eq!(shape("status\teq\t'Pending'"), "(eq status 'Pending')");
+        assert_eq!(strict_shape(" a eq 1"), Err(Code::Syntax));
+        assert_eq!(strict_shape("a eq 1 "), Err(Code::Syntax));
+        assert_eq!(strict_shape("a eq 'x'and b eq 'y'"), Err(Code::Syntax));
+        assert!(strict_shape("a eq 'x' and b eq 'y'").is_ok());
+    }
+
+    #[test]
+    fn identifiers_that_start_with_keywords_are_identifiers() {
+        for name in [
+            "notes",
+            "android",
+            "orders",
+            "nullable",
+            "trueValue",
+            "inProgress",
+            "order",
+            "andy",
+            "Notify",
+            "eqx",
+        ] {
+            assert_eq!(
+                shape(&format!("{name} eq 1")),
+                format!("(eq {name} Int(1))")
+            );
+        }
+        assert_eq!(shape("not notes"), "(Not notes)");
+        assert_eq!(shape("NULL eq null"), "(eq NULL Null)");
+    }
+
+    #[test]
+    fn keywords_are_case_insensitive_but_null_inf_nan_are_not() {
+        assert_eq!(
+            shape("a EQ 1 AND b Ne 2 Or NOT c"),
+            "(or (and (eq a Int(1)) (ne b Int(2))) (Not c))"
+        );
+        assert_eq!(shape("StartsWith(a,'x')"), "startswith(a,'x')");
+        assert_eq!(shape("tRUe"), "Boolean(true)");
+        assert_eq!(shape("INF"), "Special(Infinity)");
+        assert_eq!(shape("inf"), "inf");
+        assert_eq!(shape("NaN"), "Special(NaN)");
+    }
+
+    #[test]
+    fn literals() {
+        assert_eq!(shape("'O''Neil'"), "'O'Neil'");
+        assert_eq!(shape("''''"), "'''");
+        assert_eq!(shape("''"), "''");
+        assert_eq!(shape("-INF"), "Special(NegativeInfinity)");
+        assert_eq!(shape("Price sub -5"), "(sub Price Int(-5))");
+        assert_eq!(shape("Price sub - 5"), "(sub Price (Negate Int(5)))");
+        assert_eq!(shape("--5"), "(Negate Int(-5))");
+        assert_eq!(shape("+42"), "Int(42)");
+        assert_eq!(shape("3.14"), "Decimal(\"3.14\")");
+        assert!(shape("2018-08-01Z").starts_with("DateTimeOffset"));
+        assert!(shape("2018-08-01").starts_with("Date("));
+        assert!(shape("12:43:57.2011911").starts_with("TimeOfDay"));
+        assert_eq!(
+            shape("7d4e5c3e-1a2b-4c3d-8e9f-0a1b2c3d4e5f"),
+            "Guid(7d4e5c3e-1a2b-4c3d-8e9f-0a1b2c3d4e5f)"
+        );
+        assert_eq!(
+            shape("bc3f62c5-a2e5-5bc9-cb4d-17112f77f5bb"),
+            "Guid(bc3f62c5-a2e5-5bc9-cb4d-17112f77f5bb)"
+        );
+        assert_eq!(shape("duration'P1DT2H'"), "Duration(\"P1DT2H\")");
+        assert_eq!(
+            shape("Sales.Pattern'Solid,Yellow'"),
+            "Enum { type_name: \"Sales.Pattern\", value: \"Solid,Yellow\" }"
+        );
+        assert_eq!(shape("binary'T0RhdGE='"), "Binary(\"T0RhdGE=\")");
+        assert_eq!(strict_shape("2018-08-01Z"), Err(Code::Syntax));
+    }
+
+    #[test]
+    fn date_time_offsets_keep_offset_and_nanoseconds() {
+        let e = parse_filter(
+            "2018-12-04T12:43:57.201191123456+01:30",
+            &ParseOptions::default(),
+        )
+        .unwrap();
+        let ExprKind::Literal(L::DateTimeOffset(dto)) = e.kind else {
+            panic!()
+        };
+        assert_eq!(dto.0.offset().local_minus_utc(), 5400);
+        assert_eq!(chrono::Timelike::nanosecond(&dto.0), 201_191_123);
+        assert_eq!(dto.0.to_rfc3339(), "2018-12-04T12:43:57.201191123+01:30");
+    }
+
+    #[test]
+    fn paths_lambdas_and_calls() {
+        assert_eq!(
+            shape("DirectReports/Sales.Manager/any()"),
+            "DirectReports/Sales.Manager/Any()"
+        );
+        assert_eq!(
+            shape("Items/any(x:x/Price gt 5)"),
+            "Items/Any(x:(gt x/Price Int(5)))"
+        );
+        assert_eq!(
+            shape("Items/ALL(x: x/Price gt 5)"),
+            "Items/All(x:(gt x/Price Int(5)))"
+        );
+        assert_eq!(shape("$it/Name eq $this"), "(eq $it/Name $this)");
+        assert_eq!(
+            shape("Products/Model.BestProduct()/Name"),
+            "Products/Model.BestProduct()/Name"
+        );
+        assert_eq!(
+            shape("Model.Available(1,'x')"),
+            "Model.Available(Int(1),'x')"
+        );
+        assert_eq!(
+            shape("cast(Category,Edm.Boolean)"),
+            "cast(Category,Edm.Boolean)"
+        );
+        assert_eq!(shape("isof(Model.Customer)"), "isof(Model.Customer)");
+        assert_eq!(shape("substring(a,1,2)"), "substring(a,Int(1),Int(2))");
+        assert_eq!(
+            shape("contains( requestorComment , 'alert' )"),
+            "contains(requestorComment,'alert')"
+        );
+        assert_eq!(shape("a in ()"), "(in a [])");
+        assert_eq!(shape("a in ('x')"), "(in a ['x'])");
+        assert_eq!(shape("a in (b)"), "(in a [b])");
+        assert_eq!(
+            shape("style has Sales.Pattern'Yellow'"),
+            "(has style Enum { type_name: \"Sales.Pattern\", value: \"Yellow\" })"
+        );
+        assert_eq!(shape("now()"), "now()");
+    }
+
+    #[test]
+    fn error_codes() {
+        assert_eq!(code(""), Code::Syntax);
+        assert_eq!(code("   "), Code::Syntax);
+        assert_eq!(code("(a eq 1"), Code::Syntax);
+        assert_eq!(code("a eq 1)"), Code::Syntax);
+        assert_eq!(code("'abc"), Code::Syntax);
+        assert_eq!(code("a in (b,c)"), Code::Syntax);
+        assert_eq!(code("a eq ('x','y')"), Code::Syntax);
+        assert_eq!(code("any()"), Code::Syntax);
+        assert_eq!(code("Products/all()"), Code::Syntax);
+        assert_eq!(code("Model.Available"), Code::Syntax);
+        assert_eq!(code("startswith(a)"), Code::InvalidArguments);
+        assert_eq!(code("now(1)"), Code::InvalidArguments);
+        assert_eq!(code("startwith(a,'x')"), Code::UnknownFunction);
+        assert_eq!(code("2018-13-01"), Code::InvalidLiteral);
+        assert_eq!(code("2011-12-31T24:00Z"), Code::InvalidLiteral);
+        assert_eq!(code("2024-01-01T00:00:00"), Code::InvalidLiteral);
+        assert_eq!(code("duration'P'"), Code::InvalidLiteral);
+        assert_eq!(code("datetime'2024-01-01T00:00:00'"), Code::InvalidLiteral);
+        assert_eq!(code("42."), Code::Syntax);
+        assert_eq!(code("-0.314e1e2"), Code::Syntax);
+    }
+
+    #[test]
+    fn errors_point_at_the_problem_and_help() {
+        let d =
+            parse_filter("startwith(computerDnsName,'x')", &ParseOptions::default()).unwrap_err();
+        assert_eq!((d.span().unwrap().start, d.span().unwrap().end), (0, 9));
+        assert_eq!(d.help.as_deref(), Some("did you mean 'startswith'?"));
+        let d = parse_filter(
+            "creationDateTimeUtc gt 2024-01-01T00:00:00 01:00",
+            &ParseOptions::default(),
+        )
+        .unwrap_err();
+        assert_eq!(d.code, Code::InvalidLiteral);
+        assert!(d.help.unwrap().contains("%2B"));
+        let d = parse_filter("status eq 'Pending' foo", &ParseOptions::default()).unwrap_err();
+        assert_eq!((d.span().unwrap().start, d.span().unwrap().end), (20, 23));
+    }
+
+    #[test]
+    fn limits_are_enforced_while_parsing() {
+        let deep = format!("{}a{}", "(".repeat(101), ")".repeat(101));
+        assert_eq!(code(&deep), Code::TooDeep);
+        let ok = format!("{}a{}", "(".repeat(100), ")".repeat(100));
+        assert_eq!(shape(&ok), "a");
+        assert_eq!(code(&"not ".repeat(101).to_string()), Code::TooDeep);
+        let many = vec!["a eq 1"; 300].join(" or ");
+        assert_eq!(code(&many), Code::TooManyNodes);
+        let long = format!("a eq '{}'", "x".repeat(16 * 1024));
+        assert_eq!(code(&long), Code::TooLong);
+    }
+
+    #[test]
+    fn a_hundred_thousand_parentheses_do_not_overflow_a_small_stack() {
+        let handle = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(|| {
+                let input = "(".repeat(100_000);
+                let limits = Limits {
+                    max_value_len: usize::MAX,
+                    ..Limits::default()
+                };
+                let options = ParseOptions {
+                    limits,
+                    ..ParseOptions::default()
+                };
+                parse_filter(&input, &options).map_err(|d| d.code)
+            })
+            .unwrap();
+        assert_eq!(handle.join().unwrap().unwrap_err(), Code::TooDeep);
+    }
+
+    #[test]
+    fn orderby_and_select() {
+        let o = parse_orderby(
+            "creationDateTimeUtc desc, status,Cost ge Revenue asc",
+            &ParseOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(o.len(), 3);
+        assert!(o[0].descending && !o[1].descending && !o[2].descending);
+        assert_eq!(sexp(&o[2].expr), "(ge Cost Revenue)");
+        assert!(parse_orderby("Name\tasc", &ParseOptions::strict()).is_ok());
+        assert!(parse_orderby("", &ParseOptions::default()).is_err());
+        assert!(parse_orderby("a,", &ParseOptions::default()).is_err());
+        assert_eq!(
+            parse_select("*", &ParseOptions::default()).unwrap(),
+            Select::All
+        );
+        let Select::Paths(items) = parse_select(
+            "id, status,Address/Model.Loc/Street",
+            &ParseOptions::default(),
+        )
+        .unwrap() else {
+            panic!()
+        };
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[2].path.segments.len(), 3);
+        assert!(parse_select("id,,x", &ParseOptions::default()).is_err());
+    }
 }

@@ -1,1 +1,419 @@
-//! Lexer-level nom parsers: literals, identifiers and whitespace.
+//! Lexer-level nom parsers: the shapes of literals and names.
+//!
+//! Owns: recognizing one token at the start of the input (numbers, dates,
+//! times, GUIDs, durations, identifiers) and converting it to a value. Each
+//! parser looks a bounded distance ahead and never recurses, so the grammar
+//! above stays linear.
+//!
+//! Must not know about: operators, precedence, spans or error messages; the
+//! expression parser (`filter`) decides what a failed token means.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
+use nom::{
+    branch::alt,
+    bytes::complete::{tag_no_case, take_while1, take_while_m_n},
+    character::complete::{char, digit1, one_of},
+    combinator::{opt, recognize},
+    sequence::{pair, preceded, tuple},
+    IResult,
+};
+use uuid::Uuid;
+
+use super::ast::{DateTimeOffset, Literal};
+
+/// Whether `b` can continue an identifier (ASCII part; any non-ASCII byte is
+/// treated as a possible identifier character and checked by `char`).
+#[inline]
+pub fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// Whether `c` can start an OData identifier (`ALPHA / "_"` or a Unicode letter).
+#[inline]
+pub fn is_ident_start(c: char) -> bool {
+    c.is_ascii_alphabetic() || c == '_' || (!c.is_ascii() && c.is_alphabetic())
+}
+
+/// Whether `c` can continue an OData identifier.
+#[inline]
+fn is_ident_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || (!c.is_ascii() && c.is_alphanumeric())
+}
+
+/// One OData identifier: `machineId`, `_x`, `Zoë`.
+pub fn identifier(input: &str) -> IResult<&str, &str> {
+    // ASCII fast path: most names are ASCII.
+    let bytes = input.as_bytes();
+    match bytes.first() {
+        Some(&b) if b.is_ascii_alphabetic() || b == b'_' => {
+            let end = bytes
+                .iter()
+                .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))
+                .unwrap_or(bytes.len());
+            if bytes.get(end).is_some_and(|&b| b >= 0x80) {
+                return identifier_unicode(input);
+            }
+            Ok((&input[end..], &input[..end]))
+        }
+        _ => identifier_unicode(input),
+    }
+}
+
+fn identifier_unicode(input: &str) -> IResult<&str, &str> {
+    let mut chars = input.char_indices();
+    match chars.next() {
+        Some((_, c)) if is_ident_start(c) => {}
+        _ => {
+            return Err(nom::Err::Error(nom::error::Error::new(
+                input,
+                nom::error::ErrorKind::Alpha,
+            )))
+        }
+    }
+    let end = chars
+        .find(|&(_, c)| !is_ident_char(c))
+        .map_or(input.len(), |(i, _)| i);
+    Ok((&input[end..], &input[..end]))
+}
+
+/// A possibly qualified name: `machineId`, `Sales.Pattern`, `Edm.String`.
+pub fn qualified_name(input: &str) -> IResult<&str, &str> {
+    recognize(pair(
+        identifier,
+        nom::multi::many0_count(preceded(char('.'), identifier)),
+    ))(input)
+}
+
+/// An unquoted GUID `8-4-4-4-12` not followed by another identifier character.
+pub fn guid(input: &str) -> IResult<&str, Uuid> {
+    let hex = |n| take_while_m_n(n, n, |c: char| c.is_ascii_hexdigit());
+    let (rest, text) = recognize(tuple((
+        hex(8),
+        char('-'),
+        hex(4),
+        char('-'),
+        hex(4),
+        char('-'),
+        hex(4),
+        char('-'),
+        hex(12),
+    )))(input)?;
+    if rest.as_bytes().first().is_some_and(|&b| is_ident_byte(b)) {
+        return Err(nom::Err::Error(nom::error::Error::new(
+            input,
+            nom::error::ErrorKind::HexDigit,
+        )));
+    }
+    match Uuid::parse_str(text) {
+        Ok(uuid) => Ok((rest, uuid)),
+        Err(_) => Err(nom::Err::Error(nom::error::Error::new(
+            input,
+            nom::error::ErrorKind::HexDigit,
+        ))),
+    }
+}
+
+/// A number: `42`, `-2`, `+42`, `3.14`, `-1.234567e3`, `1e-101`.
+///
+/// Integers that fit an `i64` become [`Literal::Int`]; longer ones and numbers
+/// with a fraction become [`Literal::Decimal`]; numbers with an exponent
+/// [`Literal::Double`]. The text is kept (less a leading `+`) so nothing is lost.
+pub fn number(input: &str) -> IResult<&str, Literal> {
+    let (rest, (sign, int, frac, exp)) = tuple((
+        opt(one_of("+-")),
+        digit1,
+        opt(preceded(char('.'), digit1)),
+        opt(recognize(tuple((one_of("eE"), opt(one_of("+-")), digit1)))),
+    ))(input)?;
+    let negative = sign == Some('-');
+    let literal = match (frac, exp) {
+        (None, None) => {
+            let digits = if negative {
+                &input[..1 + int.len()]
+            } else {
+                int
+            };
+            match digits.parse::<i64>() {
+                Ok(value) => Literal::Int(value),
+                Err(_) => Literal::Decimal(signed_text(negative, int, None, None)),
+            }
+        }
+        (frac, None) => Literal::Decimal(signed_text(negative, int, frac, None)),
+        (frac, Some(exp)) => Literal::Double(signed_text(negative, int, frac, Some(exp))),
+    };
+    Ok((rest, literal))
+}
+
+fn signed_text(negative: bool, int: &str, frac: Option<&str>, exp: Option<&str>) -> String {
+    let mut text = String::with_capacity(int.len() + 24);
+    if negative {
+        text.push('-');
+    }
+    text.push_str(int);
+    if let Some(frac) = frac {
+        text.push('.');
+        text.push_str(frac);
+    }
+    if let Some(exp) = exp {
+        text.push('e');
+        text.push_str(&exp[1..]);
+    }
+    text
+}
+
+/// The shape of a date, `[-]YYYY-MM-DD` (year: `0` + 3 digits, or a non-zero
+/// digit + 3 or more), as numbers not yet checked against the calendar.
+pub fn date_shape(input: &str) -> IResult<&str, (i64, u32, u32)> {
+    let (rest, (neg, year, _, month, _, day)) = tuple((
+        opt(char('-')),
+        alt((
+            recognize(pair(
+                char('0'),
+                take_while_m_n(3, 3, |c: char| c.is_ascii_digit()),
+            )),
+            recognize(pair(
+                one_of("123456789"),
+                take_while_m_n(3, 12, |c: char| c.is_ascii_digit()),
+            )),
+        )),
+        char('-'),
+        two_digits,
+        char('-'),
+        two_digits,
+    ))(input)?;
+    let year: i64 = year.parse().unwrap_or(i64::MAX);
+    Ok((rest, (if neg.is_some() { -year } else { year }, month, day)))
+}
+
+/// The shape of a time of day, `hh:mm[:ss[.fraction]]`: hours, minutes,
+/// seconds, nanoseconds (fraction digits past the ninth are dropped).
+pub fn time_shape(input: &str) -> IResult<&str, (u32, u32, u32, u32)> {
+    let (rest, (hour, _, minute, seconds)) = tuple((
+        two_digits,
+        char(':'),
+        two_digits,
+        opt(preceded(
+            char(':'),
+            pair(
+                two_digits,
+                opt(preceded(
+                    char('.'),
+                    take_while_m_n(1, 12, |c: char| c.is_ascii_digit()),
+                )),
+            ),
+        )),
+    ))(input)?;
+    let (second, nanos) = match seconds {
+        None => (0, 0),
+        Some((second, fraction)) => (second, fraction.map_or(0, fraction_to_nanos)),
+    };
+    Ok((rest, (hour, minute, second, nanos)))
+}
+
+fn fraction_to_nanos(digits: &str) -> u32 {
+    let mut nanos = 0u32;
+    for (i, b) in digits.bytes().take(9).enumerate() {
+        nanos += u32::from(b - b'0') * 10u32.pow(8 - i as u32);
+    }
+    nanos
+}
+
+fn two_digits(input: &str) -> IResult<&str, u32> {
+    let (rest, text) = take_while_m_n(2, 2, |c: char| c.is_ascii_digit())(input)?;
+    let b = text.as_bytes();
+    Ok((rest, u32::from(b[0] - b'0') * 10 + u32::from(b[1] - b'0')))
+}
+
+/// A time-zone designator: `Z` (offset 0) or `±hh:mm`, in seconds east of UTC.
+pub fn offset_shape(input: &str) -> IResult<&str, (i32, u32, u32)> {
+    alt((
+        nom::combinator::map(one_of("Zz"), |_| (1, 0, 0)),
+        nom::combinator::map(
+            tuple((one_of("+-"), two_digits, char(':'), two_digits)),
+            |(sign, h, _, m)| (if sign == '-' { -1 } else { 1 }, h, m),
+        ),
+    ))(input)
+}
+
+/// What went wrong converting a well-shaped literal to a value.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LiteralError {
+    /// A calendar date that does not exist, or a year out of range.
+    Date,
+    /// An hour, minute or second out of range.
+    Time,
+    /// An offset beyond ±23:59.
+    Offset,
+}
+
+/// Checks a date shape against the calendar.
+pub fn make_date((year, month, day): (i64, u32, u32)) -> Result<NaiveDate, LiteralError> {
+    i32::try_from(year)
+        .ok()
+        .and_then(|year| NaiveDate::from_ymd_opt(year, month, day))
+        .ok_or(LiteralError::Date)
+}
+
+/// Checks a time shape; `leap_second` allows second 60 (DateTimeOffset only).
+pub fn make_time(
+    (hour, minute, second, nanos): (u32, u32, u32, u32),
+    leap_second: bool,
+) -> Result<NaiveTime, LiteralError> {
+    let (second, nanos) = if second == 60 && leap_second {
+        (59, nanos + 1_000_000_000)
+    } else {
+        (second, nanos)
+    };
+    if hour > 23 || minute > 59 || second > 59 {
+        return Err(LiteralError::Time);
+    }
+    NaiveTime::from_hms_nano_opt(hour, minute, second, nanos).ok_or(LiteralError::Time)
+}
+
+/// Builds a DateTimeOffset from checked parts.
+pub fn make_date_time_offset(
+    date: NaiveDate,
+    time: NaiveTime,
+    (sign, hours, minutes): (i32, u32, u32),
+) -> Result<Literal, LiteralError> {
+    if hours > 23 || minutes > 59 {
+        return Err(LiteralError::Offset);
+    }
+    let seconds = sign * (hours * 3600 + minutes * 60) as i32;
+    let offset = FixedOffset::east_opt(seconds).ok_or(LiteralError::Offset)?;
+    let local = NaiveDateTime::new(date, time);
+    let utc = local.checked_sub_offset(offset).ok_or(LiteralError::Date)?;
+    Ok(Literal::DateTimeOffset(DateTimeOffset(
+        DateTime::from_naive_utc_and_offset(utc, offset),
+    )))
+}
+
+/// The body of `duration'…'`: `[-]P[nD][T[nH][nM][n[.n]S]]` with at least
+/// one component.
+pub fn duration_body(input: &str) -> IResult<&str, &str> {
+    let digits = || take_while1(|c: char| c.is_ascii_digit());
+    let (rest, text) = recognize(tuple((
+        opt(one_of("+-")),
+        one_of("Pp"),
+        opt(pair(digits(), one_of("Dd"))),
+        opt(preceded(
+            one_of("Tt"),
+            tuple((
+                opt(pair(digits(), one_of("Hh"))),
+                opt(pair(digits(), one_of("Mm"))),
+                opt(tuple((
+                    digits(),
+                    opt(preceded(char('.'), digits())),
+                    one_of("Ss"),
+                ))),
+            )),
+        )),
+    )))(input)?;
+    let has_component = text.bytes().any(|b| b.is_ascii_digit());
+    let ends_in_t = text.ends_with(['T', 't']);
+    if !has_component || ends_in_t {
+        return Err(nom::Err::Error(nom::error::Error::new(
+            input,
+            nom::error::ErrorKind::Verify,
+        )));
+    }
+    Ok((rest, text))
+}
+
+/// Matches `keyword` case-insensitively at the start of `input`, not
+/// followed by an identifier character.
+pub fn keyword<'a>(keyword: &'static str) -> impl Fn(&'a str) -> IResult<&'a str, &'a str> {
+    move |input: &'a str| {
+        let (rest, word) = tag_no_case(keyword)(input)?;
+        if rest.as_bytes().first().is_some_and(|&b| is_ident_byte(b)) {
+            return Err(nom::Err::Error(nom::error::Error::new(
+                input,
+                nom::error::ErrorKind::Tag,
+            )));
+        }
+        Ok((rest, word))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_keep_their_kind_and_text() {
+        assert_eq!(number("42 ").unwrap(), (" ", Literal::Int(42)));
+        assert_eq!(number("+42").unwrap().1, Literal::Int(42));
+        assert_eq!(number("-2").unwrap().1, Literal::Int(-2));
+        assert_eq!(number("007").unwrap().1, Literal::Int(7));
+        assert_eq!(
+            number("-9223372036854775808").unwrap().1,
+            Literal::Int(i64::MIN)
+        );
+        assert_eq!(
+            number("99999999999999999999").unwrap().1,
+            Literal::Decimal("99999999999999999999".into())
+        );
+        assert_eq!(number("3.14").unwrap().1, Literal::Decimal("3.14".into()));
+        assert_eq!(
+            number("-1.234567E3").unwrap().1,
+            Literal::Double("-1.234567e3".into())
+        );
+        assert_eq!(
+            number("1e-101").unwrap().1,
+            Literal::Double("1e-101".into())
+        );
+        assert_eq!(number("42.").unwrap(), (".", Literal::Int(42)));
+        assert!(number(".1").is_err());
+    }
+
+    #[test]
+    fn guids_need_the_whole_shape() {
+        let (rest, uuid) = guid("01234567-89AB-cdef-0123-456789abcdef)").unwrap();
+        assert_eq!(rest, ")");
+        assert_eq!(uuid.to_string(), "01234567-89ab-cdef-0123-456789abcdef");
+        assert!(guid("01234g67-89ab-cdef-0123-456789abcdef").is_err());
+        assert!(guid("01234567-89ab-cdef-456789abcdef").is_err());
+        assert!(guid("01234567-89ab-cdef-0123-456789abcdef0").is_err());
+    }
+
+    #[test]
+    fn dates_and_times() {
+        assert_eq!(date_shape("2012-09-03").unwrap().1, (2012, 9, 3));
+        assert_eq!(date_shape("-10000-04-01").unwrap().1, (-10000, 4, 1));
+        assert_eq!(date_shape("0000-01-01").unwrap().1, (0, 1, 1));
+        assert!(date_shape("012-01-01").is_err());
+        assert!(make_date((2023, 2, 29)).is_err());
+        assert_eq!(
+            time_shape("11:22:33.4444444").unwrap().1,
+            (11, 22, 33, 444_444_400)
+        );
+        assert_eq!(
+            time_shape("11:22:33.123456789012").unwrap().1,
+            (11, 22, 33, 123_456_789)
+        );
+        assert!(make_time((24, 0, 0, 0), false).is_err());
+        assert!(make_time((23, 59, 60, 0), true).is_ok());
+        assert!(make_time((23, 59, 60, 0), false).is_err());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration_body("P1DT2H'").unwrap(), ("'", "P1DT2H"));
+        assert_eq!(duration_body("-PT0.5S").unwrap().1, "-PT0.5S");
+        assert!(duration_body("P").is_err());
+        assert!(duration_body("P1DT").is_err());
+    }
+
+    #[test]
+    fn identifiers() {
+        assert_eq!(identifier("notes eq").unwrap(), (" eq", "notes"));
+        assert_eq!(identifier("Zoë)").unwrap(), (")", "Zoë"));
+        assert_eq!(
+            qualified_name("Sales.Pattern'x'").unwrap().1,
+            "Sales.Pattern"
+        );
+        assert!(identifier("1a").is_err());
+        assert!(keyword("not")("notes").is_err());
+        assert!(keyword("not")("NOT (x)").is_ok());
+    }
+}
