@@ -40,8 +40,8 @@ use uuid::Uuid;
 use crate::error::{Code, Diagnostic, Error};
 use crate::schema::{EdmType, EntitySchema, PropertyDef};
 use crate::syntax::ast::{
-    BinaryOp, ExprKind, FilterExpr, Function, Literal, MemberPath, SegmentKind, Select, Span,
-    TypeFunction, UnaryOp,
+    BinaryOp, ExprKind, FilterExpr, Function, Lambda, LambdaPredicate, Literal, MemberPath,
+    OrderByItem, Segment, SegmentKind, Select, Span, TypeFunction, UnaryOp,
 };
 use crate::syntax::options::ParseOptions;
 use crate::syntax::query::{Query, SystemOption};
@@ -100,7 +100,7 @@ impl fmt::Display for ValidatedQuery<'_> {
 /// On success the query comes back canonicalized, with any warnings; on
 /// failure the [`Error`] holds every error, then the warnings.
 pub fn validate<'s>(query: &Query, schema: &'s EntitySchema) -> Result<ValidatedQuery<'s>, Error> {
-    let mut query = query.clone();
+    let mut query = clone_query(query);
     let mut checker = Checker::new(schema);
     checker.check_query(&mut query);
     let Checker {
@@ -115,11 +115,142 @@ pub fn validate<'s>(query: &Query, schema: &'s EntitySchema) -> Result<Validated
             schema,
         });
     }
+    dismantle_query(query);
     errors.extend(warnings);
     Err(Error::from_diagnostics(errors).unwrap_or_else(|| {
         // Unreachable: `errors` is not empty. Kept total so no input panics.
         Error::new(Diagnostic::new(Code::Syntax, "validation failed"))
     }))
+}
+
+/// Clones a query without recursing along chains of binary operators (the
+/// derived `Clone` recurses once per operand of `a and b and …`); only
+/// nesting, which the parser caps, recurses.
+fn clone_query(query: &Query) -> Query {
+    Query {
+        filter: query.filter.as_ref().map(clone_expr),
+        count: query.count,
+        orderby: query.orderby.as_ref().map(|items| {
+            items
+                .iter()
+                .map(|item| OrderByItem {
+                    expr: clone_expr(&item.expr),
+                    descending: item.descending,
+                })
+                .collect()
+        }),
+        skip: query.skip,
+        top: query.top,
+        select: query.select.clone(),
+        custom: query.custom.clone(),
+        sources: query.sources.clone(),
+    }
+}
+
+fn clone_expr(expr: &FilterExpr) -> FilterExpr {
+    let mut spine = Vec::new();
+    let mut node = expr;
+    while let ExprKind::Binary { op, left, right } = &node.kind {
+        spine.push((*op, node.span, clone_expr(right)));
+        node = left;
+    }
+    let kind = match &node.kind {
+        ExprKind::Literal(literal) => ExprKind::Literal(literal.clone()),
+        ExprKind::Path(path) => ExprKind::Path(MemberPath {
+            segments: path
+                .segments
+                .iter()
+                .map(|segment| Segment {
+                    kind: match &segment.kind {
+                        SegmentKind::FunctionCall { name, args } => SegmentKind::FunctionCall {
+                            name: name.clone(),
+                            args: args.iter().map(clone_expr).collect(),
+                        },
+                        SegmentKind::Lambda(lambda) => SegmentKind::Lambda(Lambda {
+                            kind: lambda.kind,
+                            predicate: lambda.predicate.as_ref().map(|p| LambdaPredicate {
+                                variable: p.variable.clone(),
+                                body: Box::new(clone_expr(&p.body)),
+                            }),
+                        }),
+                        other => other.clone(),
+                    },
+                    span: segment.span,
+                })
+                .collect(),
+        }),
+        ExprKind::Unary { op, operand } => ExprKind::Unary {
+            op: *op,
+            operand: Box::new(clone_expr(operand)),
+        },
+        ExprKind::List(items) => ExprKind::List(items.iter().map(clone_expr).collect()),
+        ExprKind::Call { function, args } => ExprKind::Call {
+            function: *function,
+            args: args.iter().map(clone_expr).collect(),
+        },
+        ExprKind::TypeFunction {
+            function,
+            operand,
+            type_name,
+        } => ExprKind::TypeFunction {
+            function: *function,
+            operand: operand.as_deref().map(|o| Box::new(clone_expr(o))),
+            type_name: type_name.clone(),
+        },
+        // The loop above leaves no binary node here.
+        binary @ ExprKind::Binary { .. } => binary.clone(),
+    };
+    let mut acc = FilterExpr::new(kind, node.span);
+    while let Some((op, span, right)) = spine.pop() {
+        acc = FilterExpr::new(
+            ExprKind::Binary {
+                op,
+                left: Box::new(acc),
+                right: Box::new(right),
+            },
+            span,
+        );
+    }
+    acc
+}
+
+/// Drops a rejected query's trees without recursion (the derived drop
+/// recurses once per operand of a chain).
+fn dismantle_query(query: Query) {
+    let mut stack: Vec<FilterExpr> = Vec::new();
+    stack.extend(query.filter);
+    stack.extend(query.orderby.into_iter().flatten().map(|item| item.expr));
+    dismantle(stack);
+}
+
+fn dismantle(mut stack: Vec<FilterExpr>) {
+    while let Some(expr) = stack.pop() {
+        match expr.kind {
+            ExprKind::Binary { left, right, .. } => {
+                stack.push(*left);
+                stack.push(*right);
+            }
+            ExprKind::Unary { operand, .. } => stack.push(*operand),
+            ExprKind::List(items) | ExprKind::Call { args: items, .. } => stack.extend(items),
+            ExprKind::TypeFunction {
+                operand: Some(operand),
+                ..
+            } => stack.push(*operand),
+            ExprKind::Path(path) => {
+                for segment in path.segments {
+                    match segment.kind {
+                        SegmentKind::FunctionCall { args, .. } => stack.extend(args),
+                        SegmentKind::Lambda(Lambda {
+                            predicate: Some(predicate),
+                            ..
+                        }) => stack.push(*predicate.body),
+                        _ => {}
+                    }
+                }
+            }
+            ExprKind::Literal(_) | ExprKind::TypeFunction { operand: None, .. } => {}
+        }
+    }
 }
 
 /// Parses `query_text` (any SPEC §2 form) and validates it: what the CLI's
@@ -1523,5 +1654,443 @@ impl Query {
     /// TEMPORARY stand-in for render.rs's encoded form.
     pub fn to_query_string(&self) -> String {
         self.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::MACHINE_ACTIONS;
+    use crate::syntax::filter::{parse_filter, parse_orderby, parse_select};
+
+    fn filter(expr: &str) -> Result<ValidatedQuery<'static>, Error> {
+        check_filter(expr, &MACHINE_ACTIONS, &ParseOptions::default())
+    }
+
+    fn rejected(expr: &str) -> Error {
+        match filter(expr) {
+            Ok(v) => panic!("{expr:?} was accepted: {:?}", v.query().filter),
+            Err(e) => e,
+        }
+    }
+
+    fn help(d: &Diagnostic) -> &str {
+        d.help.as_deref().unwrap_or("")
+    }
+
+    fn parsed(expr: &str) -> FilterExpr {
+        parse_filter(expr, &ParseOptions::default()).expect("test filter parses")
+    }
+
+    fn with_option(option: SystemOption, text: &str) -> Query {
+        let options = ParseOptions::default();
+        let mut query = Query::default();
+        match option {
+            SystemOption::Filter => query.filter = Some(parsed(text)),
+            SystemOption::OrderBy => query.orderby = Some(parse_orderby(text, &options).unwrap()),
+            SystemOption::Select => query.select = Some(parse_select(text, &options).unwrap()),
+            _ => unreachable!("only expression options here"),
+        }
+        query.sources.set(option, text);
+        query
+    }
+
+    #[test]
+    fn names_take_the_schema_spelling_and_strings_stay_as_given() {
+        let v =
+            filter("CreationDateTimeUtc ge 2024-01-01T00:00:00Z and MACHINEID eq 'F46B'").unwrap();
+        let expected =
+            parsed("creationDateTimeUtc ge 2024-01-01T00:00:00Z and machineId eq 'F46B'");
+        assert_eq!(v.query().filter.as_ref(), Some(&expected));
+        assert!(v.warnings().is_empty());
+    }
+
+    #[test]
+    fn two_unknown_properties_are_both_reported_with_suggestions_and_spans() {
+        let e = rejected("machinId eq 'a' and stauts eq 'Pending'");
+        assert_eq!(e.codes(), [Code::UnknownProperty, Code::UnknownProperty]);
+        let [first, second] = e.diagnostics() else {
+            panic!("two diagnostics expected")
+        };
+        assert_eq!(
+            (first.span().unwrap().start, first.span().unwrap().end),
+            (0, 8)
+        );
+        assert_eq!(help(first), "did you mean 'machineId'?");
+        assert_eq!(second.span().unwrap().start, 20);
+        assert_eq!(help(second), "did you mean 'status'?");
+        assert_eq!(first.target.as_deref(), Some("$filter"));
+    }
+
+    #[test]
+    fn every_error_is_reported_not_only_the_first() {
+        let e = rejected(
+            "stats eq 1 and creationDateTimeUtc eq 'x' or title eq 'a' and year(status) eq 1",
+        );
+        assert_eq!(
+            e.codes(),
+            [
+                Code::UnknownProperty,
+                Code::TypeMismatch,
+                Code::PropertyNotFilterable,
+                Code::InvalidArguments
+            ]
+        );
+    }
+
+    #[test]
+    fn non_filterable_properties_list_the_filterable_ones() {
+        for expr in [
+            "lastUpdateDateTimeUtc ge 2024-01-01T00:00:00Z",
+            "lastUpdateTimeUtc ge 2024-01-01T00:00:00Z",
+            "title eq 'x'",
+            "errorHResult eq 0",
+            "relatedFileInfo/fileIdentifier eq 'abc'",
+            "commands/any(c:c/index eq 1)",
+            "troubleshootInfo eq null",
+        ] {
+            let e = rejected(expr);
+            assert_eq!(e.codes(), [Code::PropertyNotFilterable], "{expr}");
+            assert!(
+                help(e.first())
+                    .contains("id, type, requestor, status, machineId, creationDateTimeUtc"),
+                "{expr}: {:?}",
+                e.first().help
+            );
+        }
+        let e = rejected("lastUpdateTimeUtc ge 2024-01-01T00:00:00Z");
+        assert!(e
+            .first()
+            .message
+            .starts_with("lastUpdateDateTimeUtc cannot be filtered on"));
+    }
+
+    #[test]
+    fn a_quoted_datetime_is_told_to_drop_the_quotes() {
+        let e = rejected("creationDateTimeUtc gt '2024-01-01T00:00:00Z'");
+        assert_eq!(e.codes(), [Code::TypeMismatch]);
+        assert!(
+            help(e.first())
+                .ends_with("drop the quotes: creationDateTimeUtc gt 2024-01-01T00:00:00Z"),
+            "{:?}",
+            e.first().help
+        );
+        assert_eq!(e.first().span().unwrap().start, 23);
+
+        let e = rejected("'2024-01-01T00:00:00+01:00' lt CreationDateTimeUtc");
+        assert!(help(e.first())
+            .contains("drop the quotes: 2024-01-01T00:00:00+01:00 lt CreationDateTimeUtc (and send the '+' as %2B"));
+
+        let e = rejected("creationDateTimeUtc gt 'yesterday'");
+        assert!(help(e.first()).contains("written without quotes, like 2024-01-01T00:00:00Z"));
+    }
+
+    #[test]
+    fn an_unquoted_guid_compared_with_id_is_told_to_quote_it() {
+        let e = rejected("id eq 69dc3630-1ccc-4342-acf3-35286eec741d");
+        assert_eq!(e.codes(), [Code::TypeMismatch]);
+        assert!(
+            help(e.first()).ends_with("quote it: id eq '69dc3630-1ccc-4342-acf3-35286eec741d'"),
+            "{:?}",
+            e.first().help
+        );
+        let e = rejected("id in ('a',69dc3630-1ccc-4342-acf3-35286eec741d)");
+        assert!(help(e.first())
+            .ends_with("quote it: id in ('a','69dc3630-1ccc-4342-acf3-35286eec741d')"));
+    }
+
+    #[test]
+    fn a_filter_that_is_not_boolean_is_explained() {
+        let e = rejected("status");
+        assert_eq!(e.codes(), [Code::TypeMismatch]);
+        assert_eq!(
+            help(e.first()),
+            "a filter must be a true/false condition, such as status eq 'Pending'"
+        );
+        let e = rejected("creationDateTimeUtc");
+        assert!(help(e.first()).ends_with("such as creationDateTimeUtc ge 2024-01-01T00:00:00Z"));
+        assert_eq!(rejected("length(machineId)").codes(), [Code::TypeMismatch]);
+        assert_eq!(rejected("'Pending'").codes(), [Code::TypeMismatch]);
+        assert_eq!(rejected("$it").codes(), [Code::TypeMismatch]);
+    }
+
+    #[test]
+    fn dates_promote_and_null_fits_everywhere() {
+        for expr in [
+            "creationDateTimeUtc ge 2024-01-01",
+            "creationDateTimeUtc ge 2018-08-01Z",
+            "creationDateTimeUtc ne null and null eq status",
+            "creationDateTimeUtc add duration'P1D' gt now()",
+            "creationDateTimeUtc sub 2024-01-01T00:00:00Z gt duration'PT1H'",
+            "date(creationDateTimeUtc) eq 2024-01-01",
+            "year(creationDateTimeUtc) eq 2024 and month(creationDateTimeUtc) le 6",
+            "hour(creationDateTimeUtc) add 1 gt 2.5",
+            "startswith(machineId,'ab') and contains(tolower(requestor),'x')",
+            "length(concat(machineId,'x')) gt indexof(id,'-')",
+            "substring(id,1,2) eq 'ab' and round(1.5) eq 2",
+            "not (status eq 'Pending') and -1 lt 0",
+            "$it/Status eq 'Pending'",
+            "status in ()",
+            "cast(status,Edm.String) eq 'Pending' and isof(status,Edm.String)",
+        ] {
+            assert!(filter(expr).is_ok(), "{expr}: {:?}", filter(expr).err());
+        }
+    }
+
+    #[test]
+    fn operands_must_fit_their_operators() {
+        for expr in [
+            "status eq 5",
+            "creationDateTimeUtc gt 5",
+            "status add 1 eq 2",
+            "status and machineId eq 'x'",
+            "not status",
+            "-status eq 'x'",
+            "contains(status,'x') eq 5",
+            "type in ('Isolate',5)",
+            "$it eq 'x'",
+            "status has 'x'",
+            "status in machineId",
+            "cast(status,Sales.Customer) eq 'x'",
+            "commandz/any(c:c eq 1) or status eq true",
+        ] {
+            let e = rejected(expr);
+            assert!(
+                e.codes().contains(&Code::TypeMismatch),
+                "{expr}: {:?}",
+                e.codes()
+            );
+        }
+    }
+
+    #[test]
+    fn function_arguments_are_type_checked() {
+        let e = rejected("startswith(status,5)");
+        assert_eq!(e.codes(), [Code::InvalidArguments]);
+        assert!(help(e.first()).ends_with("quote it: startswith(status,'5')"));
+        assert_eq!(e.first().span().unwrap().start, 18);
+        let e = rejected("year('2024-01-01T00:00:00Z') eq 2024");
+        assert_eq!(e.codes(), [Code::InvalidArguments]);
+        assert!(help(e.first()).ends_with("drop the quotes: year(2024-01-01T00:00:00Z)"));
+        let e = rejected("year(creationDateTimeUtc) eq '2024'");
+        assert_eq!(e.codes(), [Code::TypeMismatch]);
+        assert!(help(e.first()).ends_with("drop the quotes: year(creationDateTimeUtc) eq 2024"));
+        assert_eq!(
+            rejected("substring(id,'1') eq 'x'").codes(),
+            [Code::InvalidArguments]
+        );
+        assert_eq!(
+            rejected("totalseconds(creationDateTimeUtc) gt 1").codes(),
+            [Code::InvalidArguments]
+        );
+    }
+
+    #[test]
+    fn unknown_enum_values_are_warnings_with_suggestions() {
+        let v =
+            filter("status eq 'succeeded' and type in ('Isolat','Unisolate') and status ne 'Zzz'")
+                .unwrap();
+        let w = v.warnings();
+        assert_eq!(w.len(), 3);
+        assert!(w.iter().all(|d| d.code == Code::UnknownEnumValue));
+        assert_eq!(
+            help(&w[0]),
+            "did you mean 'Succeeded'? values compare case-sensitively"
+        );
+        assert_eq!(help(&w[1]), "did you mean 'Isolate'?");
+        assert!(help(&w[2]).starts_with("known values: Pending, InProgress"));
+        assert_eq!(w[0].span().unwrap().start, 10);
+        // On rejection the warnings follow the errors.
+        let e = rejected("stats eq 1 and status eq 'pending'");
+        assert_eq!(e.codes(), [Code::UnknownProperty, Code::UnknownEnumValue]);
+    }
+
+    #[test]
+    fn bound_and_qualified_calls_are_unknown_functions() {
+        let e = rejected("status/Model.StartsWith('x')");
+        assert_eq!(e.codes(), [Code::UnknownFunction]);
+        assert!(help(e.first()).contains("startswith"));
+    }
+
+    #[test]
+    fn orderby_needs_sortable_properties() {
+        let q = with_option(SystemOption::OrderBy, "CreationDateTimeUtc desc,Status");
+        let v = validate(&q, &MACHINE_ACTIONS).unwrap();
+        let items = v.query().orderby.as_ref().unwrap();
+        assert_eq!(items[0].expr, parsed("creationDateTimeUtc"));
+        assert!(items[0].descending);
+        assert_eq!(items[1].expr, parsed("status"));
+
+        let q = with_option(
+            SystemOption::OrderBy,
+            "title desc,machinId,lastUpdateTimeUtc",
+        );
+        let e = validate(&q, &MACHINE_ACTIONS).unwrap_err();
+        assert_eq!(
+            e.codes(),
+            [
+                Code::PropertyNotSortable,
+                Code::UnknownProperty,
+                Code::PropertyNotSortable
+            ]
+        );
+        assert_eq!(e.first().target.as_deref(), Some("$orderby"));
+        assert!(
+            help(e.first()).contains("id, type, requestor, status, machineId, creationDateTimeUtc")
+        );
+        assert_eq!(help(&e.diagnostics()[1]), "did you mean 'machineId'?");
+    }
+
+    #[test]
+    fn select_takes_any_property_in_schema_spelling() {
+        let q = with_option(
+            SystemOption::Select,
+            "ID,Status,relatedFileInfo/FileIdentifier,lastUpdateTimeUtc",
+        );
+        let v = validate(&q, &MACHINE_ACTIONS).unwrap();
+        let expected = parse_select(
+            "id,status,relatedFileInfo/fileIdentifier,lastUpdateDateTimeUtc",
+            &ParseOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(v.query().select.as_ref(), Some(&expected));
+
+        let q = with_option(SystemOption::Select, "id,nope,relatedFileInfo/x");
+        let e = validate(&q, &MACHINE_ACTIONS).unwrap_err();
+        assert_eq!(e.codes(), [Code::UnknownProperty, Code::UnknownProperty]);
+        assert_eq!(e.first().target.as_deref(), Some("$select"));
+        assert_eq!(e.first().span().unwrap().start, 3);
+    }
+
+    #[test]
+    fn top_and_skip_caps() {
+        let capped = |top: i64, skip: i64| {
+            let mut q = Query {
+                top: Some(top),
+                skip: Some(skip),
+                ..Query::default()
+            };
+            q.sources.set(SystemOption::Top, top.to_string());
+            q.sources.set(SystemOption::Skip, skip.to_string());
+            validate(&q, &MACHINE_ACTIONS).err().map(|e| e.codes())
+        };
+        assert_eq!(capped(10_000, 2_147_483_647), None);
+        assert_eq!(capped(10_001, 0), Some(vec![Code::TopExceedsMax]));
+        assert_eq!(capped(0, 2_147_483_648), Some(vec![Code::SkipExceedsMax]));
+        assert_eq!(
+            capped(i64::MAX, i64::MAX),
+            Some(vec![Code::TopExceedsMax, Code::SkipExceedsMax])
+        );
+        assert_eq!(capped(-1, 0), Some(vec![Code::InvalidTop]));
+        let mut q = Query {
+            top: Some(10_001),
+            ..Query::default()
+        };
+        q.sources.set(SystemOption::Top, "10001");
+        let e = validate(&q, &MACHINE_ACTIONS).unwrap_err();
+        assert_eq!(e.first().target.as_deref(), Some("$top"));
+        assert_eq!(e.first().span().map(Span::as_pair), Some([0, 5]));
+        assert_eq!(help(e.first()), "use $top=10000 and page with $skip");
+    }
+
+    #[test]
+    fn lost_offset_hint_points_at_the_space() {
+        let text = "creationDateTimeUtc gt 2024-01-01T00:00:00 01:00";
+        let hint = offset_space_hint(text, Span::new(43, 48)).unwrap();
+        assert!(
+            hint.ends_with("encode the plus as %2B: 2024-01-01T00:00:00%2B01:00"),
+            "{hint}"
+        );
+        assert!(offset_space_hint(text, Span::new(0, 5)).is_none());
+        assert!(offset_space_hint("status eq 'x'", Span::new(0, 14)).is_none());
+        let fraction = "x gt 2024-01-01T00:00:00.123 05:30";
+        assert!(offset_space_hint(fraction, Span::new(29, 34))
+            .unwrap()
+            .ends_with("2024-01-01T00:00:00.123%2B05:30"));
+
+        // Through check_filter: the parser explains it itself, and the
+        // explanation is not doubled.
+        let e = rejected(text);
+        assert_eq!(e.codes(), [Code::InvalidLiteral]);
+        assert!(help(e.first()).contains("%2B"), "{e}");
+        assert!(!help(e.first()).contains("encode the plus"), "{e}");
+        // A syntax error without that help gets it.
+        let bare =
+            Diagnostic::new(Code::Syntax, "expected an operator").at(Span::new(43, 48), text);
+        let e = with_offset_hints(Error::new(bare));
+        assert!(
+            help(e.first()).ends_with("2024-01-01T00:00:00%2B01:00"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn hint_scanner_survives_any_text() {
+        for text in [
+            "",
+            "2",
+            "2024-01-01T00:00 0",
+            "é2024-01-01T00:00 01:00",
+            "2024-01-01t00:00 01:00",
+        ] {
+            for start in 0..=text.len() + 2 {
+                let _ = offset_space_hint(text, Span::new(start, start + 1));
+            }
+        }
+        assert!(offset_space_hint("2024-01-01t00:00 01:00", Span::new(17, 22)).is_some());
+    }
+
+    #[test]
+    fn hand_built_trees_without_source_text_still_get_help() {
+        use crate::syntax::ast::Segment;
+        let path = FilterExpr::new(
+            ExprKind::Path(MemberPath {
+                segments: vec![Segment {
+                    kind: SegmentKind::Property("ID".into()),
+                    span: Span::default(),
+                }],
+            }),
+            Span::default(),
+        );
+        let guid = Uuid::parse_str("69dc3630-1ccc-4342-acf3-35286eec741d").unwrap();
+        let literal = FilterExpr::new(ExprKind::Literal(Literal::Guid(guid)), Span::default());
+        let query = Query {
+            filter: Some(FilterExpr::binary(BinaryOp::Eq, path, literal)),
+            ..Query::default()
+        };
+        let e = validate(&query, &MACHINE_ACTIONS).unwrap_err();
+        assert_eq!(e.codes(), [Code::TypeMismatch]);
+        assert!(help(e.first()).ends_with("quote it: '69dc3630-1ccc-4342-acf3-35286eec741d'"));
+        assert!(e.first().message.contains("`id`"), "{}", e.first().message);
+    }
+
+    #[test]
+    fn a_very_long_chain_does_not_recurse_per_operand() {
+        let leaf = || parsed("status eq 'Pending'");
+        let mut chain = leaf();
+        for i in 0..20_000 {
+            let op = if i % 2 == 0 {
+                BinaryOp::And
+            } else {
+                BinaryOp::Add
+            };
+            chain = FilterExpr::new(
+                ExprKind::Binary {
+                    op,
+                    left: Box::new(chain),
+                    right: Box::new(leaf()),
+                },
+                Span::default(),
+            );
+        }
+        let query = Query {
+            filter: Some(chain),
+            ..Query::default()
+        };
+        // `add` of Booleans is a mismatch: 10,000 errors, and no stack overflow.
+        let e = validate(&query, &MACHINE_ACTIONS).unwrap_err();
+        assert_eq!(e.diagnostics().len(), 10_000);
+        // The derived drop would recurse 20,000 levels deep.
+        dismantle_query(query);
     }
 }
