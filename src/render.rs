@@ -1,1 +1,454 @@
-//! The canonical renderer (SPEC §7).
+//! The canonical renderer (SPEC §7): any AST back to one query string.
+//!
+//! Owns: the canonical text of every node (`Display`, the human form) and of
+//! a whole [`Query`] (`Display`, and [`Query::to_query_string`], the
+//! percent-encoded form), and the encoding set of [`encode_component`].
+//!
+//! Must not know about: parsing, schemas or evaluation. It renders what the
+//! tree says; the round-trip laws hold for every tree the parser can produce
+//! (`FilterExpr::binary` keeps `and`/`or` chains left-nested, so the flat
+//! text of a chain reads back as the same tree).
+//!
+//! Parentheses are written only where precedence needs them (see
+//! [`BinaryOp::precedence`] and [`UNARY_PRECEDENCE`]):
+//! - binary operators are left-associative, so a left operand is wrapped
+//!   when it binds more loosely than its parent, a right operand when it
+//!   binds more loosely or equally (`a sub (b sub c)`, `a sub b sub c`);
+//!   `and`/`or` are associative as well, so a right operand with the same
+//!   `and`/`or` is written flat (`a and (b and c)` renders `a and b and c`);
+//! - `not` and `-` write their operand bare only when it is a path, a call
+//!   or `cast`/`isof`, and wrap anything else: `not (a eq b)`, `not (not a)`,
+//!   `-(5)`. `-5` would read back as the integer literal, not as negation.
+//!
+//! DateTimeOffset, Date and TimeOfDay are formatted by hand rather than with
+//! chrono's `%Y`, whose output differs from the OData form for years outside
+//! `0..=9999`. An offset is written to the minute: OData has no seconds in
+//! an offset, and the parser never produces one.
+
+use std::fmt::{self, Write};
+
+use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+use crate::syntax::ast::{
+    BinaryOp, CustomOption, DateTimeOffset, ExprKind, FilterExpr, Lambda, LambdaKind, Literal,
+    MemberPath, OrderByItem, Segment, SegmentKind, Select, SelectItem, SpecialFloat, UnaryOp,
+    UNARY_PRECEDENCE,
+};
+use crate::syntax::query::{Query, SystemOption};
+
+/// The bytes [`encode_component`] leaves as they are: the unreserved
+/// characters and the sub-delimiters OData text uses that carry no meaning
+/// in a query string (`&`, `=`, `+`, `#`, `%`, `;` and space are escaped).
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b',')
+    .remove(b':')
+    .remove(b'@')
+    .remove(b'$')
+    .remove(b'/')
+    .remove(b'!');
+
+/// Percent-encodes one query option name or value for the encoded canonical
+/// form: every byte outside `A-Z a-z 0-9 - . _ ~ ' ( ) * , : @ $ / !` becomes
+/// `%XX` with upper-case hex digits (`+01:00` → `%2B01:00`).
+pub fn encode_component(s: &str) -> String {
+    utf8_percent_encode(s, COMPONENT).to_string()
+}
+
+/// A writer that percent-encodes everything written through it, so the
+/// encoded form is produced in one pass without an intermediate string.
+struct Encoding<'a, W: Write>(&'a mut W);
+
+impl<W: Write> Write for Encoding<'_, W> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        utf8_percent_encode(s, COMPONENT).try_for_each(|chunk| self.0.write_str(chunk))
+    }
+}
+
+impl fmt::Display for FilterExpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_expr(f, self)
+    }
+}
+
+impl FilterExpr {
+    /// The canonical expression, percent-encoded as one query option value
+    /// (as [`encode_component`] does).
+    pub fn to_query_string(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = write_expr(&mut Encoding(&mut out), self);
+        out
+    }
+}
+
+/// How tightly a node binds as an operand; primaries bind tighter than any
+/// operator.
+fn binding(expr: &FilterExpr) -> u8 {
+    match &expr.kind {
+        ExprKind::Binary { op, .. } => op.precedence(),
+        ExprKind::Unary { .. } => UNARY_PRECEDENCE,
+        _ => u8::MAX,
+    }
+}
+
+fn write_expr<W: Write>(w: &mut W, expr: &FilterExpr) -> fmt::Result {
+    match &expr.kind {
+        ExprKind::Literal(literal) => write_literal(w, literal),
+        ExprKind::Path(path) => write_path(w, path),
+        ExprKind::Unary { op, operand } => {
+            w.write_str(match op {
+                UnaryOp::Not => "not ",
+                UnaryOp::Negate => "-",
+            })?;
+            let bare = matches!(
+                operand.kind,
+                ExprKind::Path(_) | ExprKind::Call { .. } | ExprKind::TypeFunction { .. }
+            );
+            write_operand(w, operand, !bare)
+        }
+        ExprKind::Binary { op, left, right } => {
+            let precedence = op.precedence();
+            write_operand(w, left, binding(left) < precedence)?;
+            w.write_char(' ')?;
+            w.write_str(op.keyword())?;
+            w.write_char(' ')?;
+            let same_chain = matches!(op, BinaryOp::And | BinaryOp::Or)
+                && matches!(&right.kind, ExprKind::Binary { op: r, .. } if r == op);
+            write_operand(w, right, !same_chain && binding(right) <= precedence)
+        }
+        ExprKind::List(items) => {
+            w.write_char('(')?;
+            write_list(w, items)?;
+            w.write_char(')')
+        }
+        ExprKind::Call { function, args } => {
+            w.write_str(function.name())?;
+            w.write_char('(')?;
+            write_list(w, args)?;
+            w.write_char(')')
+        }
+        ExprKind::TypeFunction {
+            function,
+            operand,
+            type_name,
+        } => {
+            w.write_str(function.name())?;
+            w.write_char('(')?;
+            if let Some(operand) = operand {
+                write_expr(w, operand)?;
+                w.write_char(',')?;
+            }
+            w.write_str(type_name)?;
+            w.write_char(')')
+        }
+    }
+}
+
+fn write_operand<W: Write>(w: &mut W, expr: &FilterExpr, parenthesized: bool) -> fmt::Result {
+    if parenthesized {
+        w.write_char('(')?;
+        write_expr(w, expr)?;
+        w.write_char(')')
+    } else {
+        write_expr(w, expr)
+    }
+}
+
+fn write_list<W: Write>(w: &mut W, items: &[FilterExpr]) -> fmt::Result {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            w.write_char(',')?;
+        }
+        write_expr(w, item)?;
+    }
+    Ok(())
+}
+
+impl fmt::Display for MemberPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_path(f, self)
+    }
+}
+
+fn write_path<W: Write>(w: &mut W, path: &MemberPath) -> fmt::Result {
+    for (i, segment) in path.segments.iter().enumerate() {
+        if i > 0 {
+            w.write_char('/')?;
+        }
+        write_segment(w, segment)?;
+    }
+    Ok(())
+}
+
+fn write_segment<W: Write>(w: &mut W, segment: &Segment) -> fmt::Result {
+    match &segment.kind {
+        SegmentKind::Property(name) | SegmentKind::TypeCast(name) => w.write_str(name),
+        SegmentKind::It => w.write_str("$it"),
+        SegmentKind::This => w.write_str("$this"),
+        SegmentKind::FunctionCall { name, args } => {
+            w.write_str(name)?;
+            w.write_char('(')?;
+            write_list(w, args)?;
+            w.write_char(')')
+        }
+        SegmentKind::Lambda(lambda) => write_lambda(w, lambda),
+    }
+}
+
+fn write_lambda<W: Write>(w: &mut W, lambda: &Lambda) -> fmt::Result {
+    w.write_str(match lambda.kind {
+        LambdaKind::Any => "any(",
+        LambdaKind::All => "all(",
+    })?;
+    if let Some(predicate) = &lambda.predicate {
+        w.write_str(&predicate.variable)?;
+        w.write_char(':')?;
+        write_expr(w, &predicate.body)?;
+    }
+    w.write_char(')')
+}
+
+impl fmt::Display for Literal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_literal(f, self)
+    }
+}
+
+fn write_literal<W: Write>(w: &mut W, literal: &Literal) -> fmt::Result {
+    match literal {
+        Literal::Null => w.write_str("null"),
+        Literal::Boolean(true) => w.write_str("true"),
+        Literal::Boolean(false) => w.write_str("false"),
+        Literal::Int(n) => write!(w, "{n}"),
+        Literal::Decimal(text) | Literal::Double(text) => w.write_str(text),
+        Literal::Special(SpecialFloat::Infinity) => w.write_str("INF"),
+        Literal::Special(SpecialFloat::NegativeInfinity) => w.write_str("-INF"),
+        Literal::Special(SpecialFloat::NaN) => w.write_str("NaN"),
+        Literal::String(value) => write_quoted(w, value),
+        Literal::Guid(guid) => write!(w, "{}", guid.hyphenated()),
+        Literal::DateTimeOffset(value) => write_date_time_offset(w, value),
+        Literal::Date(date) => write_date(w, date),
+        Literal::TimeOfDay(time) => write_time(w, time),
+        Literal::Duration(text) => {
+            w.write_str("duration")?;
+            write_quoted(w, text)
+        }
+        Literal::Binary(text) => {
+            w.write_str("binary")?;
+            write_quoted(w, text)
+        }
+        Literal::Enum { type_name, value } => {
+            w.write_str(type_name)?;
+            write_quoted(w, value)
+        }
+    }
+}
+
+/// `'…'` with every `'` doubled.
+fn write_quoted<W: Write>(w: &mut W, text: &str) -> fmt::Result {
+    w.write_char('\'')?;
+    for (i, piece) in text.split('\'').enumerate() {
+        if i > 0 {
+            w.write_str("''")?;
+        }
+        w.write_str(piece)?;
+    }
+    w.write_char('\'')
+}
+
+/// `YYYY`: four digits at least, `-` before a negative year.
+fn write_year<W: Write>(w: &mut W, year: i32) -> fmt::Result {
+    if year < 0 {
+        write!(w, "-{:04}", year.unsigned_abs())
+    } else {
+        write!(w, "{year:04}")
+    }
+}
+
+fn write_date<W: Write>(w: &mut W, date: &NaiveDate) -> fmt::Result {
+    write_year(w, date.year())?;
+    write!(w, "-{:02}-{:02}", date.month(), date.day())
+}
+
+/// `hh:mm:ss[.f]`. chrono keeps a leap second as second 59 with
+/// `nanosecond() >= 1_000_000_000`; it is written as second 60.
+fn write_time<W: Write>(w: &mut W, time: &NaiveTime) -> fmt::Result {
+    let (second, nanos) = match time.nanosecond() {
+        n if n >= 1_000_000_000 => (time.second() + 1, n - 1_000_000_000),
+        n => (time.second(), n),
+    };
+    write!(w, "{:02}:{:02}:{:02}", time.hour(), time.minute(), second)?;
+    write_fraction(w, nanos)
+}
+
+/// `.f` with trailing zeros dropped; nothing for a whole second.
+fn write_fraction<W: Write>(w: &mut W, nanos: u32) -> fmt::Result {
+    if nanos == 0 {
+        return Ok(());
+    }
+    let mut digits = nanos;
+    let mut width = 9;
+    while digits % 10 == 0 {
+        digits /= 10;
+        width -= 1;
+    }
+    write!(w, ".{digits:0width$}")
+}
+
+fn write_date_time_offset<W: Write>(w: &mut W, value: &DateTimeOffset) -> fmt::Result {
+    let local = value.0.naive_local();
+    write_date(w, &local.date())?;
+    w.write_char('T')?;
+    write_time(w, &local.time())?;
+    let offset = value.0.offset().local_minus_utc();
+    if offset == 0 {
+        return w.write_char('Z');
+    }
+    let sign = if offset < 0 { '-' } else { '+' };
+    let minutes = offset.unsigned_abs() / 60;
+    write!(w, "{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+impl fmt::Display for OrderByItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_order_by_item(f, self)
+    }
+}
+
+fn write_order_by_item<W: Write>(w: &mut W, item: &OrderByItem) -> fmt::Result {
+    write_expr(w, &item.expr)?;
+    if item.descending {
+        w.write_str(" desc")?;
+    }
+    Ok(())
+}
+
+impl fmt::Display for SelectItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_path(f, &self.path)
+    }
+}
+
+impl fmt::Display for Select {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_select(f, self)
+    }
+}
+
+fn write_select<W: Write>(w: &mut W, select: &Select) -> fmt::Result {
+    match select {
+        Select::All => w.write_char('*'),
+        Select::Paths(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    w.write_char(',')?;
+                }
+                write_path(w, &item.path)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+impl fmt::Display for Query {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_query(f, self, false)
+    }
+}
+
+impl Query {
+    /// The canonical query, each option name and value percent-encoded as
+    /// [`encode_component`] does; `parse` reads it back as an equal query.
+    pub fn to_query_string(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = write_query(&mut out, self, true);
+        out
+    }
+}
+
+/// Writes `name=value` pairs joined by `&`, in canonical order: the system
+/// options of [`SystemOption::ALL`], then the custom options as given.
+fn write_query<W: Write>(w: &mut W, query: &Query, encoded: bool) -> fmt::Result {
+    let mut first = true;
+    let mut separator = |w: &mut W| {
+        if std::mem::take(&mut first) {
+            Ok(())
+        } else {
+            w.write_char('&')
+        }
+    };
+    for option in SystemOption::ALL {
+        if !has_option(query, option) {
+            continue;
+        }
+        separator(w)?;
+        w.write_str(option.name())?;
+        w.write_char('=')?;
+        if encoded {
+            write_option_value(&mut Encoding(w), query, option)?;
+        } else {
+            write_option_value(w, query, option)?;
+        }
+    }
+    for CustomOption { name, value } in &query.custom {
+        separator(w)?;
+        write_component(w, name, encoded)?;
+        if let Some(value) = value {
+            w.write_char('=')?;
+            write_component(w, value, encoded)?;
+        }
+    }
+    Ok(())
+}
+
+fn has_option(query: &Query, option: SystemOption) -> bool {
+    match option {
+        SystemOption::Filter => query.filter.is_some(),
+        SystemOption::Count => query.count.is_some(),
+        SystemOption::OrderBy => query.orderby.is_some(),
+        SystemOption::Skip => query.skip.is_some(),
+        SystemOption::Top => query.top.is_some(),
+        SystemOption::Select => query.select.is_some(),
+    }
+}
+
+fn write_option_value<W: Write>(w: &mut W, query: &Query, option: SystemOption) -> fmt::Result {
+    match option {
+        SystemOption::Filter => query.filter.as_ref().map_or(Ok(()), |e| write_expr(w, e)),
+        SystemOption::Count => match query.count {
+            Some(true) => w.write_str("true"),
+            Some(false) => w.write_str("false"),
+            None => Ok(()),
+        },
+        SystemOption::OrderBy => {
+            for (i, item) in query.orderby.iter().flatten().enumerate() {
+                if i > 0 {
+                    w.write_char(',')?;
+                }
+                write_order_by_item(w, item)?;
+            }
+            Ok(())
+        }
+        SystemOption::Skip => query.skip.map_or(Ok(()), |n| write!(w, "{n}")),
+        SystemOption::Top => query.top.map_or(Ok(()), |n| write!(w, "{n}")),
+        SystemOption::Select => query.select.as_ref().map_or(Ok(()), |s| write_select(w, s)),
+    }
+}
+
+fn write_component<W: Write>(w: &mut W, text: &str, encoded: bool) -> fmt::Result {
+    if encoded {
+        Encoding(w).write_str(text)
+    } else {
+        w.write_str(text)
+    }
+}

@@ -140,6 +140,9 @@ struct Parser<'a> {
     limits: Limits,
     depth: usize,
     nodes: usize,
+    /// The last operator lookahead, by cursor position: as precedence levels
+    /// unwind, the same operator is asked for several times in a row.
+    ahead_cache: Option<(usize, Option<OperatorAhead>)>,
 }
 
 type Parsed<T> = Result<T, Diagnostic>;
@@ -174,6 +177,7 @@ impl<'a> Parser<'a> {
             limits: options.limits,
             depth: 0,
             nodes: 0,
+            ahead_cache: None,
         })
     }
 
@@ -380,7 +384,18 @@ impl<'a> Parser<'a> {
     /// tokens cannot merge (`'x'and(y)`), so before the keyword either
     /// whitespace or a non-identifier character must stand, and after it
     /// anything but an identifier character.
-    fn operator_ahead(&self) -> Option<OperatorAhead> {
+    fn operator_ahead(&mut self) -> Option<OperatorAhead> {
+        match self.ahead_cache {
+            Some((pos, ahead)) if pos == self.pos => ahead,
+            _ => {
+                let ahead = self.scan_operator();
+                self.ahead_cache = Some((self.pos, ahead));
+                ahead
+            }
+        }
+    }
+
+    fn scan_operator(&self) -> Option<OperatorAhead> {
         let bytes = self.bytes;
         let mut i = self.pos;
         while matches!(bytes.get(i), Some(b' ' | b'\t')) {

@@ -98,11 +98,461 @@ impl OptionSources {
     }
 }
 
-use super::options::ParseOptions;
-use crate::error::Error;
+use std::borrow::Cow;
 
-/// Parses a whole query (SPEC §2). Reports the first problem of each option.
-pub fn parse_query(text: &str, _options: &ParseOptions) -> Result<Query, Error> {
-    let _ = text;
-    Ok(Query::default())
+use super::ast::Span;
+use super::filter;
+use super::options::{Dialect, ParseOptions};
+use crate::error::{Code, Diagnostic, Error};
+
+/// OData system query options (URL Conventions §5) that this crate does not
+/// parse, so that `$expand` says "not supported" rather than "unknown".
+const UNSUPPORTED: [&str; 11] = [
+    "$expand",
+    "$search",
+    "$apply",
+    "$compute",
+    "$format",
+    "$skiptoken",
+    "$deltatoken",
+    "$levels",
+    "$id",
+    "$schemaversion",
+    "$index",
+];
+
+/// The most problems one query reports. Diagnostics in option names carry
+/// the whole query text, so without a cap `$x&$x&…` would take memory
+/// quadratic in its length; a query this wrong is rejected either way.
+pub const MAX_DIAGNOSTICS: usize = 32;
+
+/// Option names longer than this get no did-you-mean: no candidate is within
+/// the edit distance we suggest at, and the distance costs length × length.
+const MAX_SUGGESTED_NAME_LEN: usize = 24;
+
+/// Parses a whole query (SPEC §2). Reports the first problem of each option,
+/// at most [`MAX_DIAGNOSTICS`] in all.
+///
+/// Decisions SPEC §2 leaves open, made here:
+/// - The text is a URL (only what follows its first `?` is read) when it
+///   starts with a scheme (`https://`) or a `/`, or when the part before its
+///   first `?` holds no `=` or `&` (`host/api/machineactions?$top=2`).
+///   Otherwise it is a query string, so `$filter=title eq 'what?'` keeps its `?`.
+/// - The first `#` starts the fragment, which is ignored, as a URL parser
+///   would; a `#` inside a value must be sent as `%23`.
+/// - Options without `$` named like an unsupported option (`expand`) are
+///   unsupported options, not custom options, as for the supported ones.
+/// - Only system option values are held to `max_value_len`; custom options
+///   are never looked at.
+/// - Of an option given twice, the first is kept and the second reported.
+pub fn parse_query(text: &str, options: &ParseOptions) -> Result<Query, Error> {
+    let (start, end) = query_range(text);
+    let mut query = Query::default();
+    let mut diagnostics = Vec::new();
+    let mut seen = [false; SystemOption::ALL.len()];
+    let mut piece_start = start;
+    for piece in text.get(start..end).unwrap_or("").split('&') {
+        if diagnostics.len() >= MAX_DIAGNOSTICS {
+            break;
+        }
+        let offset = piece_start;
+        piece_start += piece.len() + 1;
+        if piece.is_empty() {
+            continue;
+        }
+        let (raw_name, raw_value) = match piece.split_once('=') {
+            Some((name, value)) => (name, Some(value)),
+            None => (piece, None),
+        };
+        let value_offset = offset + raw_name.len() + 1;
+        let name_span = Span::new(offset, offset + raw_name.len());
+        let name = match decode(raw_name, options.dialect) {
+            Ok(name) => name,
+            Err(bad) => {
+                diagnostics.push(bad.diagnostic(text, offset).in_option(raw_name));
+                continue;
+            }
+        };
+        match classify(&name) {
+            OptionName::System(option) => {
+                let seen_before = &mut seen[option as usize];
+                if *seen_before {
+                    diagnostics.push(duplicate(option, &name, name_span, text));
+                    continue;
+                }
+                *seen_before = true;
+                let value = match decode(raw_value.unwrap_or(""), options.dialect) {
+                    Ok(value) => value,
+                    Err(bad) => {
+                        diagnostics
+                            .push(bad.diagnostic(text, value_offset).in_option(option.name()));
+                        continue;
+                    }
+                };
+                if let Err(d) = parse_value(option, &value, options, &mut query) {
+                    diagnostics.push(d.in_option(option.name()));
+                }
+                query.sources.set(option, value);
+            }
+            OptionName::Unsupported(canonical) => diagnostics.push(
+                Diagnostic::new(
+                    Code::UnsupportedOption,
+                    format!("the query option '{canonical}' is not supported"),
+                )
+                .in_option(name.as_ref())
+                .at(name_span, text)
+                .with_help(format!("supported options: {}", supported_list())),
+            ),
+            OptionName::Unknown => diagnostics.push(unknown(&name, name_span, text)),
+            OptionName::Custom => {
+                let value = match raw_value.map(|v| decode(v, options.dialect)).transpose() {
+                    Ok(value) => value.map(Cow::into_owned),
+                    Err(bad) => {
+                        diagnostics.push(bad.diagnostic(text, value_offset).in_option(name));
+                        continue;
+                    }
+                };
+                query.custom.push(CustomOption {
+                    name: name.into_owned(),
+                    value,
+                });
+            }
+        }
+    }
+    match Error::from_diagnostics(diagnostics) {
+        Some(error) => Err(error),
+        None => Ok(query),
+    }
+}
+
+/// Percent-decodes one query-string component (an option name or value):
+/// in [`Dialect::Defender`] `+` first becomes a space, as ODataLib does; in
+/// [`Dialect::Strict`] it stays `+`.
+///
+/// A `%` not followed by two hex digits, or escapes that do not decode to
+/// UTF-8, give an `InvalidEncoding` diagnostic whose span indexes `raw`.
+pub fn decode_component(raw: &str, dialect: Dialect) -> Result<String, Diagnostic> {
+    decode(raw, dialect)
+        .map(Cow::into_owned)
+        .map_err(|bad| bad.diagnostic(raw, 0))
+}
+
+/// The byte range of the query part of `text` (see [`parse_query`]).
+fn query_range(text: &str) -> (usize, usize) {
+    let end = text.find('#').unwrap_or(text.len());
+    let head = &text[..end];
+    if let Some(rest) = head.strip_prefix('?') {
+        return (end - rest.len(), end);
+    }
+    let question = head.find('?');
+    if has_scheme(head) || head.starts_with('/') {
+        return question.map_or((end, end), |q| (q + 1, end));
+    }
+    match question {
+        Some(q) if !head[..q].contains(['=', '&']) => (q + 1, end),
+        _ => (0, end),
+    }
+}
+
+/// Whether `text` starts with `scheme://` (RFC 3986 scheme characters).
+fn has_scheme(text: &str) -> bool {
+    let Some(colon) = text.find("://") else {
+        return false;
+    };
+    let scheme = &text[..colon];
+    scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+}
+
+/// A decoding failure: the byte range of the bad escape(s) in the component.
+struct BadEscape {
+    span: Span,
+    message: String,
+    help: &'static str,
+}
+
+impl BadEscape {
+    /// The diagnostic, with the span moved by `offset` into `text`.
+    fn diagnostic(&self, text: &str, offset: usize) -> Diagnostic {
+        Diagnostic::new(Code::InvalidEncoding, self.message.clone())
+            .at(
+                Span::new(self.span.start + offset, self.span.end + offset),
+                text,
+            )
+            .with_help(self.help)
+    }
+}
+
+/// `+`- and percent-decodes `raw`, borrowing when there is nothing to decode.
+fn decode(raw: &str, dialect: Dialect) -> Result<Cow<'_, str>, BadEscape> {
+    let plus_is_space = dialect == Dialect::Defender;
+    let needs_work = |b: u8| b == b'%' || (plus_is_space && b == b'+');
+    if !raw.bytes().any(needs_work) {
+        return Ok(Cow::Borrowed(raw));
+    }
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'%' => match (hex_value(bytes.get(i + 1)), hex_value(bytes.get(i + 2))) {
+                (Some(high), Some(low)) => {
+                    out.push(high << 4 | low);
+                    i += 3;
+                }
+                _ => {
+                    // The `%` and the (at most two) characters that should
+                    // have been hex digits.
+                    let end = i
+                        + 1
+                        + raw[i + 1..]
+                            .chars()
+                            .take(2)
+                            .map(char::len_utf8)
+                            .sum::<usize>();
+                    return Err(BadEscape {
+                        span: Span::new(i, end),
+                        message: format!(
+                            "'{}' is not a percent escape: '%' must be followed by two hex digits",
+                            &raw[i..end]
+                        ),
+                        help: "write a literal '%' as %25",
+                    });
+                }
+            },
+            b'+' if plus_is_space => {
+                out.push(b' ');
+                i += 1;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    match String::from_utf8(out) {
+        Ok(text) => Ok(Cow::Owned(text)),
+        Err(e) => {
+            let error = e.utf8_error();
+            let bad_start = error.valid_up_to();
+            let bad_end = error
+                .error_len()
+                .map_or(e.as_bytes().len(), |len| bad_start + len);
+            let start = raw_offset(bytes, bad_start);
+            let end = raw_offset(bytes, bad_end);
+            Err(BadEscape {
+                span: Span::new(start, end),
+                message: format!(
+                    "the percent escapes '{}' do not decode to UTF-8 text",
+                    raw.get(start..end).unwrap_or("")
+                ),
+                help: "percent-encode the UTF-8 bytes of the text",
+            })
+        }
+    }
+}
+
+/// The offset in `raw` (whose escapes are all well formed) of the byte at
+/// `decoded` in its decoding.
+fn raw_offset(raw: &[u8], decoded: usize) -> usize {
+    let mut i = 0;
+    for _ in 0..decoded {
+        i += if raw.get(i) == Some(&b'%') { 3 } else { 1 };
+    }
+    i.min(raw.len())
+}
+
+fn hex_value(byte: Option<&u8>) -> Option<u8> {
+    let b = *byte?;
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// What an option name refers to.
+enum OptionName {
+    System(SystemOption),
+    /// The canonical spelling, with `$`.
+    Unsupported(&'static str),
+    Unknown,
+    Custom,
+}
+
+fn classify(name: &str) -> OptionName {
+    let (dollar, bare) = match name.strip_prefix('$') {
+        Some(bare) => (true, bare),
+        None => (false, name),
+    };
+    if let Some(option) = SystemOption::ALL
+        .into_iter()
+        .find(|o| o.name()[1..].eq_ignore_ascii_case(bare))
+    {
+        return OptionName::System(option);
+    }
+    if let Some(canonical) = UNSUPPORTED
+        .into_iter()
+        .find(|u| u[1..].eq_ignore_ascii_case(bare))
+    {
+        return OptionName::Unsupported(canonical);
+    }
+    if dollar {
+        OptionName::Unknown
+    } else {
+        OptionName::Custom
+    }
+}
+
+fn supported_list() -> String {
+    SystemOption::ALL.map(SystemOption::name).join(", ")
+}
+
+fn duplicate(option: SystemOption, name: &str, span: Span, text: &str) -> Diagnostic {
+    let canonical = option.name();
+    let message = if name == canonical {
+        format!("'{canonical}' is given more than once")
+    } else {
+        format!("'{canonical}' is given more than once (here as '{name}')")
+    };
+    Diagnostic::new(Code::DuplicateOption, message)
+        .in_option(canonical)
+        .at(span, text)
+        .with_help("give each system query option once; option names ignore case and the '$'")
+}
+
+fn unknown(name: &str, span: Span, text: &str) -> Diagnostic {
+    let lower = name.to_ascii_lowercase();
+    let suggestion = (name.len() <= MAX_SUGGESTED_NAME_LEN)
+        .then(|| {
+            SystemOption::ALL
+                .map(SystemOption::name)
+                .into_iter()
+                .chain(UNSUPPORTED)
+                .map(|candidate| (strsim::damerau_levenshtein(&lower, candidate), candidate))
+                .min_by_key(|&(distance, _)| distance)
+                .filter(|&(distance, candidate)| distance <= 2 && distance * 2 < candidate.len())
+        })
+        .flatten();
+    let help = match suggestion {
+        Some((_, "$top")) if lower == "$stop" => {
+            "did you mean '$top'? (the Defender documentation itself misspells $top as $stop)"
+                .to_string()
+        }
+        Some((_, candidate)) => format!("did you mean '{candidate}'?"),
+        None => format!(
+            "supported options: {}; names without '$' that are not system options are custom options",
+            supported_list()
+        ),
+    };
+    Diagnostic::new(
+        Code::UnknownOption,
+        format!("'{name}' is not an OData system query option"),
+    )
+    .in_option(name)
+    .at(span, text)
+    .with_help(help)
+}
+
+/// Parses the decoded `value` of `option` into `query`.
+fn parse_value(
+    option: SystemOption,
+    value: &str,
+    options: &ParseOptions,
+    query: &mut Query,
+) -> Result<(), Diagnostic> {
+    let limit = options.limits.max_value_len;
+    if value.len() > limit {
+        return Err(Diagnostic::new(
+            Code::TooLong,
+            format!(
+                "the value is {} bytes long, more than the limit of {limit}",
+                value.len()
+            ),
+        )
+        .at(Span::new(limit, value.len()), value));
+    }
+    match option {
+        SystemOption::Filter => query.filter = Some(filter::parse_filter(value, options)?),
+        SystemOption::OrderBy => query.orderby = Some(filter::parse_orderby(value, options)?),
+        SystemOption::Select => query.select = Some(filter::parse_select(value, options)?),
+        SystemOption::Top => query.top = Some(parse_digits(value, option, options.dialect)?),
+        SystemOption::Skip => query.skip = Some(parse_digits(value, option, options.dialect)?),
+        SystemOption::Count => query.count = Some(parse_bool(value, options.dialect)?),
+    }
+    Ok(())
+}
+
+/// The range of `value` without the spaces and tabs the dialect allows
+/// around a value.
+fn trimmed(value: &str, dialect: Dialect) -> (usize, usize) {
+    if dialect == Dialect::Strict {
+        return (0, value.len());
+    }
+    let blank = |c: char| c == ' ' || c == '\t';
+    let start = value.len() - value.trim_start_matches(blank).len();
+    let end = value.trim_end_matches(blank).len().max(start);
+    (start, end)
+}
+
+/// `$top` / `$skip`: `1*DIGIT` that fits an `i64`.
+fn parse_digits(value: &str, option: SystemOption, dialect: Dialect) -> Result<i64, Diagnostic> {
+    let code = match option {
+        SystemOption::Skip => Code::InvalidSkip,
+        _ => Code::InvalidTop,
+    };
+    let name = option.name();
+    let (start, end) = trimmed(value, dialect);
+    let digits = &value[start..end];
+    let fail = |message: String, help: String| {
+        Err(Diagnostic::new(code, message)
+            .at(Span::new(start, end), value)
+            .with_help(help))
+    };
+    if digits.is_empty() {
+        return fail(
+            format!("{name} has no value"),
+            format!("give a whole number, such as {name}=10"),
+        );
+    }
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        let inner = digits.trim_matches([' ', '\t']);
+        let help = if dialect == Dialect::Strict
+            && !inner.is_empty()
+            && inner.bytes().all(|b| b.is_ascii_digit())
+        {
+            "remove the whitespace around the number (the Strict dialect does not allow it)"
+                .to_string()
+        } else {
+            format!("{name} takes digits only (0-9), without a sign, such as {name}=10")
+        };
+        return fail(format!("'{digits}' is not a whole number"), help);
+    }
+    match digits.parse::<i64>() {
+        Ok(n) => Ok(n),
+        Err(_) => fail(
+            format!("'{digits}' is too large"),
+            format!("{name} must fit a 64-bit integer (at most {})", i64::MAX),
+        ),
+    }
+}
+
+/// `$count`: `true` / `false`, case-insensitive.
+fn parse_bool(value: &str, dialect: Dialect) -> Result<bool, Diagnostic> {
+    let (start, end) = trimmed(value, dialect);
+    let word = &value[start..end];
+    if word.eq_ignore_ascii_case("true") {
+        Ok(true)
+    } else if word.eq_ignore_ascii_case("false") {
+        Ok(false)
+    } else {
+        Err(
+            Diagnostic::new(Code::InvalidLiteral, format!("'{word}' is not a Boolean"))
+                .at(Span::new(start, end), value)
+                .with_help("$count takes true or false"),
+        )
+    }
 }
