@@ -1642,21 +1642,6 @@ impl<'s> Checker<'s> {
     }
 }
 
-// TEMPORARY: stands in for render.rs until it is merged from main; removed
-// on that merge.
-impl fmt::Display for Query {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<render.rs not merged yet>")
-    }
-}
-
-impl Query {
-    /// TEMPORARY stand-in for render.rs's encoded form.
-    pub fn to_query_string(&self) -> String {
-        self.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
