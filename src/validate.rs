@@ -1560,20 +1560,25 @@ impl<'s> Checker<'s> {
             Usage::OrderBy => p.sortable,
         };
         if !allowed {
-            let (code, verb, list) = match self.usage {
+            let (code, doing, can_be, list) = match self.usage {
                 Usage::Filter => (
                     Code::PropertyNotFilterable,
+                    "filtering on",
                     "filtered on",
                     join_names(self.schema.filterable().map(|p| p.name)),
                 ),
                 Usage::OrderBy => (
                     Code::PropertyNotSortable,
+                    "sorting by",
                     "sorted by",
                     join_names(self.schema.sortable().map(|p| p.name)),
                 ),
             };
-            let message = format!("{} cannot be {verb} on {}", p.name, self.schema.entity_set);
-            let help = format!("{} can be {verb}: {list}", self.schema.entity_set);
+            let message = format!(
+                "{} does not support {doing} {}",
+                self.schema.entity_set, p.name
+            );
+            let help = format!("these can be {can_be}: {list}");
             self.error(code, message, span, Some(help));
             return None;
         }
@@ -1744,10 +1749,10 @@ mod tests {
             );
         }
         let e = rejected("lastUpdateTimeUtc ge 2024-01-01T00:00:00Z");
-        assert!(e
-            .first()
-            .message
-            .starts_with("lastUpdateDateTimeUtc cannot be filtered on"));
+        assert_eq!(
+            e.first().message,
+            "MachineActions does not support filtering on lastUpdateDateTimeUtc"
+        );
     }
 
     #[test]
