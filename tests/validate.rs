@@ -2,8 +2,13 @@
 //! traps' help texts, the real client queries of issue 3 and their canonical
 //! forms, and a second schema declared as data only.
 
+#[allow(dead_code)]
+mod support;
+
 use defender_odata::schema::{EdmType, EntitySchema, OrderKey, PropertyDef};
 use defender_odata::validate::{check, check_filter};
+use proptest::prelude::*;
+
 use defender_odata::{parse, validate, Code, Error, ParseOptions, SystemOption, MACHINE_ACTIONS};
 
 fn checked(query: &str) -> Result<String, Error> {
@@ -344,5 +349,89 @@ fn odd_but_parsable_queries_get_definite_answers() {
         let parsed = parse(query).unwrap_or_else(|e| panic!("{query}: {e}"));
         let got = validate(&parsed, &MACHINE_ACTIONS).err().map(|e| e.codes());
         assert_eq!(got, expected.map(|c| vec![c]), "{query}");
+    }
+}
+
+/// Clauses over the schema's own names (in random case) with literals and
+/// operators that often fit and sometimes not, joined by `and`/`or`: the
+/// shapes where validation has most to say.
+fn schema_filter() -> impl Strategy<Value = String> {
+    let names: Vec<&'static str> = MACHINE_ACTIONS.properties.iter().map(|p| p.name).collect();
+    let filterable: Vec<&'static str> = MACHINE_ACTIONS.filterable().map(|p| p.name).collect();
+    let name = (
+        prop_oneof![
+            3 => proptest::sample::select(filterable),
+            1 => proptest::sample::select(names),
+        ],
+        any::<u64>(),
+    )
+        .prop_map(|(n, bits)| {
+            n.chars()
+                .enumerate()
+                .map(|(i, c)| {
+                    if bits >> (i % 64) & 1 == 1 {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c
+                    }
+                })
+                .collect::<String>()
+        });
+    let op = proptest::sample::select(vec!["eq", "ne", "gt", "le", "add", "has"]);
+    let value = prop_oneof![
+        proptest::sample::select(vec!["'Pending'", "'Isolate'", "'x'", "null"])
+            .prop_map(str::to_string),
+        proptest::sample::select(vec![
+            "2024-01-01T00:00:00Z",
+            "2024-01-01",
+            "'2024-01-01T00:00:00Z'"
+        ])
+        .prop_map(str::to_string),
+        support::literal().prop_map(|l| l.to_string()),
+    ];
+    let clause = (name, op, value).prop_map(|(n, o, v)| format!("{n} {o} {v}"));
+    let joiner = proptest::sample::select(vec![" and ", " or "]);
+    proptest::collection::vec((clause, joiner), 1..4).prop_map(|clauses| {
+        let mut text = String::new();
+        for (i, (clause, joiner)) in clauses.iter().enumerate() {
+            if i > 0 {
+                text.push_str(joiner);
+            }
+            text.push_str(clause);
+        }
+        text
+    })
+}
+
+fn spans_are_inside_their_text(e: &Error) -> bool {
+    e.diagnostics().iter().all(|d| {
+        d.location.as_ref().is_none_or(|l| {
+            l.span.start <= l.span.end && l.text.get(l.span.start..l.span.end).is_some()
+        })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn validation_of_schema_shaped_filters_is_total_and_idempotent(text in schema_filter()) {
+        match check_filter(&text, &MACHINE_ACTIONS, &ParseOptions::default()) {
+            Err(e) => prop_assert!(spans_are_inside_their_text(&e), "{}", e),
+            Ok(v) => {
+                let canonical = v.query().filter.as_ref().map(|f| f.to_string()).unwrap_or_default();
+                let again = check_filter(&canonical, &MACHINE_ACTIONS, &ParseOptions::default());
+                prop_assert!(again.is_ok(), "{} → {} rejected", text, canonical);
+                let again = again.map(|v| v.to_string()).unwrap_or_default();
+                prop_assert_eq!(again, v.to_string());
+            }
+        }
+    }
+
+    #[test]
+    fn validation_of_any_generated_query_never_panics(q in support::query()) {
+        if let Err(e) = validate(&q, &MACHINE_ACTIONS) {
+            prop_assert!(!e.diagnostics().is_empty());
+        }
     }
 }
