@@ -2,7 +2,6 @@
 //! traps' help texts, the real client queries of issue 3 and their canonical
 //! forms, and a second schema declared as data only.
 
-#[allow(dead_code)]
 mod support;
 
 use defender_odata::schema::{EdmType, EntitySchema, OrderKey, PropertyDef};
@@ -405,7 +404,7 @@ fn schema_filter() -> impl Strategy<Value = String> {
 
 fn spans_are_inside_their_text(e: &Error) -> bool {
     e.diagnostics().iter().all(|d| {
-        d.location.as_ref().is_none_or(|l| {
+        d.location.as_ref().map_or(true, |l| {
             l.span.start <= l.span.end && l.text.get(l.span.start..l.span.end).is_some()
         })
     })
