@@ -17,7 +17,9 @@
 
 pub mod error;
 pub mod explain;
+pub mod model;
 pub mod render;
+pub mod sample;
 pub mod schema;
 pub mod syntax;
 pub mod validate;

@@ -1,1 +1,173 @@
-fn main() {}
+//! The `defender-odata` command line (SPEC §9): a thin shell over the library.
+//!
+//! Owns: arguments, exit codes, and which stream each output goes to. Must
+//! not know about: grammar, schemas or rendering; every answer comes from
+//! the library. A subcommand is a variant of [`Command`] and a `run_*`
+//! function that ends in [`succeed`] or [`reject`].
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use defender_odata::explain::{explain_filter, explain_query};
+use defender_odata::syntax::query::decode_component;
+use defender_odata::{
+    parse_filter_with, parse_with, Diagnostic, Error, FilterExpr, ParseOptions, Query, SystemOption,
+};
+use serde_json::json;
+
+/// Exit code of a rejected query.
+const REJECTED: u8 = 1;
+/// Exit code of a usage or I/O error (clap uses it for bad arguments too).
+const FAILED: u8 = 2;
+
+/// Parse, validate, render and evaluate OData queries of the Microsoft
+/// Defender for Endpoint API.
+#[derive(Parser)]
+#[command(name = "defender-odata", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse a query (syntax only, no schema) and print its canonical form.
+    Parse {
+        /// Print JSON: `{"canonical","warnings"}`, or the OData error body.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        input: Input,
+    },
+    /// Print the parsed query as an indented tree of nodes and spans.
+    Explain {
+        #[command(flatten)]
+        input: Input,
+    },
+}
+
+/// The query argument and how to read it, shared by every subcommand.
+#[derive(Args)]
+struct Input {
+    /// Use the Strict dialect: exactly the OASIS ABNF.
+    #[arg(long)]
+    strict: bool,
+    /// QUERY is one `$filter` value in URL form (percent-decoded, not split on `&`).
+    #[arg(long)]
+    expr: bool,
+    /// A URL, a query string (with or without `?`), or with --expr a `$filter`
+    /// value. One that starts with `-` goes after `--`.
+    query: String,
+}
+
+/// What [`Input::parse`] read: a whole query, or with `--expr` one filter.
+enum Parsed {
+    Query(Box<Query>),
+    Expr(FilterExpr),
+}
+
+impl Input {
+    fn options(&self) -> ParseOptions {
+        if self.strict {
+            ParseOptions::strict()
+        } else {
+            ParseOptions::default()
+        }
+    }
+
+    fn parse(&self) -> Result<Parsed, Error> {
+        let options = self.options();
+        if self.expr {
+            let decoded = decode_component(&self.query, options.dialect)
+                .map_err(|d| d.in_option(SystemOption::Filter.name()))?;
+            parse_filter_with(&decoded, &options).map(Parsed::Expr)
+        } else {
+            parse_with(&self.query, &options).map(|q| Parsed::Query(Box::new(q)))
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Parse { json, input } => run_parse(&input, json),
+        Command::Explain { input } => run_explain(&input),
+    }
+}
+
+fn run_parse(input: &Input, json: bool) -> ExitCode {
+    match input.parse() {
+        Ok(Parsed::Query(query)) => succeed(&query.to_string(), &[], json),
+        Ok(Parsed::Expr(expr)) => succeed(&expr.to_string(), &[], json),
+        Err(error) => reject(&error, json),
+    }
+}
+
+fn run_explain(input: &Input) -> ExitCode {
+    match input.parse() {
+        Ok(Parsed::Query(query)) => write_or_fail(io::stdout(), &explain_query(&query)),
+        Ok(Parsed::Expr(expr)) => write_or_fail(io::stdout(), &explain_filter(&expr)),
+        Err(error) => reject(&error, false),
+    }
+}
+
+/// Reports an accepted query: the canonical form on stdout and each warning
+/// on stderr, or with `json` both in one object on stdout.
+fn succeed(canonical: &str, warnings: &[Diagnostic], json: bool) -> ExitCode {
+    if json {
+        let body = json!({
+            "canonical": canonical,
+            "warnings": warnings.iter().map(Diagnostic::to_json).collect::<Vec<_>>(),
+        });
+        return write_or_fail(io::stdout(), &format!("{body}\n"));
+    }
+    for warning in warnings {
+        if writeln!(io::stderr(), "{warning}\n").is_err() {
+            return ExitCode::from(FAILED);
+        }
+    }
+    write_or_fail(io::stdout(), &format!("{canonical}\n"))
+}
+
+/// Reports a rejected query (exit 1): each diagnostic with its caret on
+/// stderr, or with `json` the OData error body on stdout.
+fn reject(error: &Error, json: bool) -> ExitCode {
+    let written = if json {
+        writeln!(io::stdout(), "{}", error.to_odata_json())
+    } else {
+        writeln!(io::stderr(), "{error}")
+    };
+    match written {
+        Ok(()) => ExitCode::from(REJECTED),
+        Err(_) => ExitCode::from(FAILED),
+    }
+}
+
+/// Writes `text`; a failed write (a closed pipe) is an I/O error, exit 2.
+fn write_or_fail(mut out: impl Write, text: &str) -> ExitCode {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::from(FAILED),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+    use defender_odata::Dialect;
+
+    #[test]
+    fn the_argument_definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn dialect_follows_strict() {
+        let cli = Cli::try_parse_from(["defender-odata", "parse", "--strict", "x"]).unwrap();
+        let Command::Parse { input, .. } = cli.command else {
+            panic!("expected parse");
+        };
+        assert_eq!(input.options().dialect, Dialect::Strict);
+    }
+}

@@ -588,10 +588,13 @@ impl<'a> Parser<'a> {
         self.skip_ws();
         if !self.eat(b')') {
             let mut diagnostic = self.unexpected("')' or an operator");
-            if self.at_end() || self.peek() == Some(b',') {
-                diagnostic = diagnostic.with_help(format!(
-                    "the '(' at byte {start} is never closed; a list of values goes after 'in'"
-                ));
+            if self.peek() == Some(b',') {
+                diagnostic = diagnostic.with_help(
+                    "a parenthesized list of values is allowed only after 'in': type in ('Isolate','Unisolate')",
+                );
+            } else if self.at_end() {
+                diagnostic = diagnostic
+                    .with_help(format!("the '(' at byte {start} is never closed: add ')'"));
             }
             return Err(diagnostic);
         }
