@@ -20,11 +20,15 @@ pub mod explain;
 pub mod model;
 pub mod render;
 pub mod sample;
+pub mod schema;
 pub mod syntax;
+pub mod validate;
 
 pub use error::{Code, Diagnostic, Error};
+pub use schema::{machine_actions, EdmType, EntitySchema, PropertyDef, MACHINE_ACTIONS};
 pub use syntax::ast::{ExprKind, FilterExpr, Literal, Span};
 pub use syntax::{Dialect, Limits, ParseOptions, Query, SystemOption};
+pub use validate::{validate, ValidatedQuery};
 
 /// Parses a query (a full URL, a query string with or without `?`, raw or
 /// percent-encoded) in the Defender dialect with the default limits.

@@ -1,0 +1,2086 @@
+//! Validation: a parsed [`Query`] against an [`EntitySchema`] (SPEC §3, §5).
+//!
+//! Owns: name resolution (case-insensitive, to the schema's spelling),
+//! filterability/sortability/selectability, EDM type inference and checking
+//! of every `$filter`/`$orderby` node, function argument types, enum-value
+//! warnings, the `$top`/`$skip` caps, the help texts for the known traps, and
+//! [`ValidatedQuery`], which only this module can construct.
+//!
+//! Must not know about: query text syntax (the parser's job; validation only
+//! reads spans and the decoded option texts to point at problems), how a
+//! query is rendered (`render`), or evaluated.
+//!
+//! Decisions where SPEC is silent, following ODataLib where it has an answer:
+//! - Every problem is reported, never only the first: after a bad node its
+//!   type becomes "unknown", which every later check accepts, so one mistake
+//!   is reported once rather than cascading.
+//! - A function argument of the wrong type is `InvalidArguments` (SPEC §6:
+//!   "the wrong number or kind of arguments"); operands of operators that do
+//!   not fit are `TypeMismatch`.
+//! - `$it` and `$this` alone denote the whole entity: comparing one with a
+//!   value, or using one as the filter, is a `TypeMismatch` whose help says to
+//!   compare one of its properties. `$it/status` works as `status` does.
+//! - `null` is comparable with anything, and `$filter=null` is accepted (it
+//!   is a typeless Boolean that selects nothing, as in three-valued logic).
+//! - A path into a complex property or a lambda over a collection is checked
+//!   against the flags of the entity property it starts from; on
+//!   MachineActions none of `relatedFileInfo`, `commands`, `troubleshootInfo`
+//!   is filterable, so such paths are `PropertyNotFilterable`.
+//! - A property whose `selectable` flag is off is reported in `$select` as
+//!   `UnknownProperty` (SPEC §6 has no narrower code); no built-in property
+//!   has the flag off.
+//! - An option the schema does not list in `supported_options` is
+//!   `UnsupportedOption`, as the parser reports options no entity supports.
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, NaiveTime};
+use uuid::Uuid;
+
+use crate::error::{Code, Diagnostic, Error};
+use crate::schema::{EdmType, EntitySchema, PropertyDef};
+use crate::syntax::ast::{
+    BinaryOp, ExprKind, FilterExpr, Function, Lambda, LambdaPredicate, Literal, MemberPath,
+    OrderByItem, Segment, SegmentKind, Select, Span, TypeFunction, UnaryOp,
+};
+use crate::syntax::options::ParseOptions;
+use crate::syntax::query::{Query, SystemOption};
+
+/// A query that passed validation against a schema: property names in the
+/// schema's spelling, plus the warnings found on the way.
+///
+/// Only [`validate`] (and [`check`], [`check_filter`]) construct one, so
+/// holding a `ValidatedQuery` proves the query was checked against
+/// [`ValidatedQuery::schema`].
+#[derive(Clone, Debug)]
+pub struct ValidatedQuery<'s> {
+    query: Query,
+    warnings: Vec<Diagnostic>,
+    schema: &'s EntitySchema,
+}
+
+impl<'s> ValidatedQuery<'s> {
+    /// The canonicalized query: property names spelled as the schema spells
+    /// them (`CreationDateTimeUtc` → `creationDateTimeUtc`); literal values,
+    /// string contents included, exactly as parsed.
+    pub fn query(&self) -> &Query {
+        &self.query
+    }
+
+    /// The warnings (code `UnknownEnumValue`), in the order found.
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+
+    /// The schema the query was validated against.
+    pub fn schema(&self) -> &'s EntitySchema {
+        self.schema
+    }
+
+    /// The canonical percent-encoded form (SPEC §7), ready to send.
+    pub fn to_query_string(&self) -> String {
+        self.query.to_query_string()
+    }
+
+    /// The canonicalized query, giving up the proof of validation.
+    pub fn into_query(self) -> Query {
+        self.query
+    }
+}
+
+impl fmt::Display for ValidatedQuery<'_> {
+    /// The canonical human form (SPEC §7) with the schema's spellings.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.query, f)
+    }
+}
+
+/// Validates `query` against `schema`, reporting every problem found.
+///
+/// On success the query comes back canonicalized, with any warnings; on
+/// failure the [`Error`] holds every error, then the warnings.
+pub fn validate<'s>(query: &Query, schema: &'s EntitySchema) -> Result<ValidatedQuery<'s>, Error> {
+    let mut query = clone_query(query);
+    let mut checker = Checker::new(schema);
+    checker.check_query(&mut query);
+    let Checker {
+        mut errors,
+        warnings,
+        ..
+    } = checker;
+    if errors.is_empty() {
+        return Ok(ValidatedQuery {
+            query,
+            warnings,
+            schema,
+        });
+    }
+    dismantle_query(query);
+    errors.extend(warnings);
+    Err(Error::from_diagnostics(errors).unwrap_or_else(|| {
+        // Unreachable: `errors` is not empty. Kept total so no input panics.
+        Error::new(Diagnostic::new(Code::Syntax, "validation failed"))
+    }))
+}
+
+/// Clones a query without recursing along chains of binary operators (the
+/// derived `Clone` recurses once per operand of `a and b and …`); only
+/// nesting, which the parser caps, recurses.
+fn clone_query(query: &Query) -> Query {
+    Query {
+        filter: query.filter.as_ref().map(clone_expr),
+        count: query.count,
+        orderby: query.orderby.as_ref().map(|items| {
+            items
+                .iter()
+                .map(|item| OrderByItem {
+                    expr: clone_expr(&item.expr),
+                    descending: item.descending,
+                })
+                .collect()
+        }),
+        skip: query.skip,
+        top: query.top,
+        select: query.select.clone(),
+        custom: query.custom.clone(),
+        sources: query.sources.clone(),
+    }
+}
+
+fn clone_expr(expr: &FilterExpr) -> FilterExpr {
+    let mut spine = Vec::new();
+    let mut node = expr;
+    while let ExprKind::Binary { op, left, right } = &node.kind {
+        spine.push((*op, node.span, clone_expr(right)));
+        node = left;
+    }
+    let kind = match &node.kind {
+        ExprKind::Literal(literal) => ExprKind::Literal(literal.clone()),
+        ExprKind::Path(path) => ExprKind::Path(MemberPath {
+            segments: path
+                .segments
+                .iter()
+                .map(|segment| Segment {
+                    kind: match &segment.kind {
+                        SegmentKind::FunctionCall { name, args } => SegmentKind::FunctionCall {
+                            name: name.clone(),
+                            args: args.iter().map(clone_expr).collect(),
+                        },
+                        SegmentKind::Lambda(lambda) => SegmentKind::Lambda(Lambda {
+                            kind: lambda.kind,
+                            predicate: lambda.predicate.as_ref().map(|p| LambdaPredicate {
+                                variable: p.variable.clone(),
+                                body: Box::new(clone_expr(&p.body)),
+                            }),
+                        }),
+                        other => other.clone(),
+                    },
+                    span: segment.span,
+                })
+                .collect(),
+        }),
+        ExprKind::Unary { op, operand } => ExprKind::Unary {
+            op: *op,
+            operand: Box::new(clone_expr(operand)),
+        },
+        ExprKind::List(items) => ExprKind::List(items.iter().map(clone_expr).collect()),
+        ExprKind::Call { function, args } => ExprKind::Call {
+            function: *function,
+            args: args.iter().map(clone_expr).collect(),
+        },
+        ExprKind::TypeFunction {
+            function,
+            operand,
+            type_name,
+        } => ExprKind::TypeFunction {
+            function: *function,
+            operand: operand.as_deref().map(|o| Box::new(clone_expr(o))),
+            type_name: type_name.clone(),
+        },
+        // The loop above leaves no binary node here.
+        binary @ ExprKind::Binary { .. } => binary.clone(),
+    };
+    let mut acc = FilterExpr::new(kind, node.span);
+    while let Some((op, span, right)) = spine.pop() {
+        acc = FilterExpr::new(
+            ExprKind::Binary {
+                op,
+                left: Box::new(acc),
+                right: Box::new(right),
+            },
+            span,
+        );
+    }
+    acc
+}
+
+/// Drops a rejected query's trees without recursion (the derived drop
+/// recurses once per operand of a chain).
+fn dismantle_query(query: Query) {
+    let mut stack: Vec<FilterExpr> = Vec::new();
+    stack.extend(query.filter);
+    stack.extend(query.orderby.into_iter().flatten().map(|item| item.expr));
+    dismantle(stack);
+}
+
+fn dismantle(mut stack: Vec<FilterExpr>) {
+    while let Some(expr) = stack.pop() {
+        match expr.kind {
+            ExprKind::Binary { left, right, .. } => {
+                stack.push(*left);
+                stack.push(*right);
+            }
+            ExprKind::Unary { operand, .. } => stack.push(*operand),
+            ExprKind::List(items) | ExprKind::Call { args: items, .. } => stack.extend(items),
+            ExprKind::TypeFunction {
+                operand: Some(operand),
+                ..
+            } => stack.push(*operand),
+            ExprKind::Path(path) => {
+                for segment in path.segments {
+                    match segment.kind {
+                        SegmentKind::FunctionCall { args, .. } => stack.extend(args),
+                        SegmentKind::Lambda(Lambda {
+                            predicate: Some(predicate),
+                            ..
+                        }) => stack.push(*predicate.body),
+                        _ => {}
+                    }
+                }
+            }
+            ExprKind::Literal(_) | ExprKind::TypeFunction { operand: None, .. } => {}
+        }
+    }
+}
+
+/// Parses `query_text` (any SPEC §2 form) and validates it: what the CLI's
+/// `check` command does.
+///
+/// A syntax error caused by a `+hh:mm` offset that arrived as a space gets a
+/// help text saying to encode the `+` as `%2B` (see [`offset_space_hint`]).
+pub fn check<'s>(
+    query_text: &str,
+    schema: &'s EntitySchema,
+    options: &ParseOptions,
+) -> Result<ValidatedQuery<'s>, Error> {
+    let query = crate::parse_with(query_text, options).map_err(with_offset_hints)?;
+    validate(&query, schema)
+}
+
+/// Parses one already-decoded `$filter` expression and validates it as the
+/// query's only option: what the CLI's `check --expr` does. The expression
+/// alone is `validated.query().filter`.
+pub fn check_filter<'s>(
+    expr: &str,
+    schema: &'s EntitySchema,
+    options: &ParseOptions,
+) -> Result<ValidatedQuery<'s>, Error> {
+    let filter = crate::parse_filter_with(expr, options).map_err(with_offset_hints)?;
+    let mut query = Query {
+        filter: Some(filter),
+        ..Query::default()
+    };
+    query.sources.set(SystemOption::Filter, expr);
+    validate(&query, schema)
+}
+
+/// Adds the lost-offset help to the syntax errors it explains.
+fn with_offset_hints(error: Error) -> Error {
+    let diagnostics: Vec<Diagnostic> = error
+        .diagnostics()
+        .iter()
+        .cloned()
+        .map(|mut d| {
+            if !matches!(d.code, Code::Syntax | Code::InvalidLiteral) {
+                return d;
+            }
+            let hint = d
+                .location
+                .as_ref()
+                .and_then(|l| offset_space_hint(&l.text, l.span));
+            if let Some(hint) = hint {
+                d.help = Some(match d.help.take() {
+                    Some(help) if help.contains("%2B") => help,
+                    Some(help) => format!("{help}; {hint}"),
+                    None => hint,
+                });
+            }
+            d
+        })
+        .collect();
+    Error::from_diagnostics(diagnostics).unwrap_or(error)
+}
+
+/// The help for the trap of an unencoded `+hh:mm` offset: in a query string
+/// `+` means a space, so the client's `2024-01-01T00:00:00+01:00` reaches the
+/// parser as `2024-01-01T00:00:00 01:00`.
+///
+/// Returns the help when `text` holds such a date-time followed by
+/// `space hh:mm` and `span` (the error's position) touches it; the parser
+/// and the CLI can attach it to their syntax errors.
+pub fn offset_space_hint(text: &str, span: Span) -> Option<String> {
+    let bytes = text.as_bytes();
+    (0..bytes.len()).find_map(|start| {
+        let end = lost_offset_at(bytes, start)?;
+        if span.start > end || span.end.max(span.start) < start {
+            return None;
+        }
+        let written = text.get(start..end)?;
+        let (datetime, offset) = written.rsplit_once(' ')?;
+        Some(format!(
+            "a '+' in a URL means a space, so the offset '+{offset}' arrived as ' {offset}'; \
+             encode the plus as %2B: {datetime}%2B{offset}"
+        ))
+    })
+}
+
+/// If `bytes[start..]` begins with `YYYY-MM-DDThh:mm[:ss[.f…]] hh:mm`, the
+/// end of that match.
+fn lost_offset_at(bytes: &[u8], start: usize) -> Option<usize> {
+    if start > 0 && bytes.get(start - 1).is_some_and(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    let mut i = start;
+    let expect = |pattern: &[u8], i: &mut usize| -> Option<()> {
+        for &p in pattern {
+            let b = *bytes.get(*i)?;
+            let ok = if p == b'd' {
+                b.is_ascii_digit()
+            } else {
+                b.eq_ignore_ascii_case(&p)
+            };
+            if !ok {
+                return None;
+            }
+            *i += 1;
+        }
+        Some(())
+    };
+    expect(b"dddd-dd-ddtdd:dd", &mut i)?;
+    let mut probe = i;
+    if expect(b":dd", &mut probe).is_some() {
+        i = probe;
+        if bytes.get(i) == Some(&b'.') {
+            i += 1;
+            while bytes.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+        }
+    }
+    expect(b" dd:dd", &mut i)?;
+    if bytes.get(i).is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(i)
+}
+
+/// The type of an expression as validation infers it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Ty {
+    /// The `null` literal: fits wherever a value does.
+    Null,
+    /// A value of an EDM type.
+    Edm(EdmType),
+    /// An enum literal `Ns.Type'Value'` (its type name is not `'static`).
+    EnumLiteral,
+    /// The entity itself (`$it`, `$this`).
+    Entity,
+    /// Not knowable, or already reported: accepted everywhere so that one
+    /// mistake is reported once.
+    Unknown,
+}
+
+impl Ty {
+    fn is_boolean_like(self) -> bool {
+        matches!(self, Ty::Null | Ty::Unknown | Ty::Edm(EdmType::Boolean))
+    }
+
+    fn name(self, schema: &EntitySchema) -> String {
+        match self {
+            Ty::Null => "null".to_string(),
+            Ty::Edm(t) => t.to_string(),
+            Ty::EnumLiteral => "an enum value".to_string(),
+            Ty::Entity => schema.type_name.to_string(),
+            Ty::Unknown => "unknown".to_string(),
+        }
+    }
+}
+
+/// An expression's type and, when it is a property path, the property.
+#[derive(Clone, Copy, Debug)]
+struct Typed {
+    ty: Ty,
+    property: Option<&'static PropertyDef>,
+}
+
+impl Typed {
+    fn of(ty: Ty) -> Typed {
+        Typed { ty, property: None }
+    }
+
+    fn edm(t: EdmType) -> Typed {
+        Typed::of(Ty::Edm(t))
+    }
+}
+
+/// Which flag a property needs where it is used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Usage {
+    Filter,
+    OrderBy,
+}
+
+/// What an argument of a built-in function accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Param {
+    String,
+    Integer,
+    Number,
+    /// DateTimeOffset or Date.
+    DateLike,
+    /// DateTimeOffset or TimeOfDay.
+    TimeLike,
+    DateTimeOffset,
+    Duration,
+    /// A string or a collection (4.01 `length`, `concat`).
+    StringOrCollection,
+}
+
+impl Param {
+    fn accepts(self, ty: Ty) -> bool {
+        let Ty::Edm(t) = ty else {
+            return matches!(ty, Ty::Null | Ty::Unknown);
+        };
+        match self {
+            Param::String => t == EdmType::String,
+            Param::Integer => is_integer(t),
+            Param::Number => t.is_numeric(),
+            Param::DateLike => matches!(t, EdmType::DateTimeOffset | EdmType::Date),
+            Param::TimeLike => matches!(t, EdmType::DateTimeOffset | EdmType::TimeOfDay),
+            Param::DateTimeOffset => t == EdmType::DateTimeOffset,
+            Param::Duration => t == EdmType::Duration,
+            Param::StringOrCollection => matches!(t, EdmType::String | EdmType::Collection(_)),
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Param::String => "Edm.String",
+            Param::Integer => "an integer",
+            Param::Number => "a number",
+            Param::DateLike => "Edm.DateTimeOffset or Edm.Date",
+            Param::TimeLike => "Edm.DateTimeOffset or Edm.TimeOfDay",
+            Param::DateTimeOffset => "Edm.DateTimeOffset",
+            Param::Duration => "Edm.Duration",
+            Param::StringOrCollection => "Edm.String or a collection",
+        }
+    }
+
+    /// The type a literal for this parameter would have, for help texts.
+    fn expected_type(self) -> Option<EdmType> {
+        match self {
+            Param::String => Some(EdmType::String),
+            Param::Integer => Some(EdmType::Int32),
+            Param::Number => Some(EdmType::Double),
+            Param::DateLike | Param::TimeLike | Param::DateTimeOffset => {
+                Some(EdmType::DateTimeOffset)
+            }
+            Param::Duration => Some(EdmType::Duration),
+            Param::StringOrCollection => None,
+        }
+    }
+}
+
+/// The parameters of a built-in function and its result type (`None`: the
+/// result depends on the argument, see [`Checker::check_call`]).
+fn signature(function: Function) -> (&'static [Param], Option<EdmType>) {
+    use Param as P;
+    match function {
+        Function::Contains | Function::StartsWith | Function::EndsWith => {
+            (&[P::String, P::String], Some(EdmType::Boolean))
+        }
+        Function::MatchesPattern => (&[P::String, P::String], Some(EdmType::Boolean)),
+        Function::Length => (&[P::StringOrCollection], Some(EdmType::Int32)),
+        Function::IndexOf => (&[P::String, P::String], Some(EdmType::Int32)),
+        Function::Substring => (&[P::String, P::Integer, P::Integer], Some(EdmType::String)),
+        Function::ToLower | Function::ToUpper | Function::Trim => {
+            (&[P::String], Some(EdmType::String))
+        }
+        Function::Concat => (&[P::StringOrCollection, P::StringOrCollection], None),
+        Function::Year | Function::Month | Function::Day => (&[P::DateLike], Some(EdmType::Int32)),
+        Function::Hour | Function::Minute | Function::Second => {
+            (&[P::TimeLike], Some(EdmType::Int32))
+        }
+        Function::FractionalSeconds => (&[P::TimeLike], Some(EdmType::Decimal)),
+        Function::TotalSeconds => (&[P::Duration], Some(EdmType::Decimal)),
+        Function::Date => (&[P::DateTimeOffset], Some(EdmType::Date)),
+        Function::Time => (&[P::DateTimeOffset], Some(EdmType::TimeOfDay)),
+        Function::TotalOffsetMinutes => (&[P::DateTimeOffset], Some(EdmType::Int32)),
+        Function::Now | Function::MinDateTime | Function::MaxDateTime => {
+            (&[], Some(EdmType::DateTimeOffset))
+        }
+        Function::Round | Function::Floor | Function::Ceiling => (&[P::Number], None),
+    }
+}
+
+fn is_integer(t: EdmType) -> bool {
+    matches!(
+        t,
+        EdmType::Byte | EdmType::SByte | EdmType::Int16 | EdmType::Int32 | EdmType::Int64
+    )
+}
+
+/// The wider of two numeric types, as OData promotes them.
+fn wider(a: EdmType, b: EdmType) -> EdmType {
+    fn rank(t: EdmType) -> u8 {
+        match t {
+            EdmType::Byte | EdmType::SByte => 0,
+            EdmType::Int16 => 1,
+            EdmType::Int32 => 2,
+            EdmType::Int64 => 3,
+            EdmType::Decimal => 4,
+            EdmType::Single => 5,
+            _ => 6,
+        }
+    }
+    if rank(a) >= rank(b) {
+        a
+    } else {
+        b
+    }
+}
+
+/// Whether values of the two types can be compared (`eq`, `gt`, `in`, …).
+fn comparable(a: Ty, b: Ty) -> bool {
+    match (a, b) {
+        (Ty::Unknown, _) | (_, Ty::Unknown) | (Ty::Null, _) | (_, Ty::Null) => true,
+        (Ty::EnumLiteral, Ty::EnumLiteral) => true,
+        (Ty::EnumLiteral, Ty::Edm(t)) | (Ty::Edm(t), Ty::EnumLiteral) => {
+            matches!(t, EdmType::Enum(_))
+        }
+        (Ty::Edm(x), Ty::Edm(y)) => {
+            (x.is_numeric() && y.is_numeric())
+                || matches!(
+                    (x, y),
+                    (
+                        EdmType::DateTimeOffset | EdmType::Date,
+                        EdmType::DateTimeOffset | EdmType::Date
+                    ) | (EdmType::Enum(_), EdmType::String)
+                        | (EdmType::String, EdmType::Enum(_))
+                )
+                || (x == y && x.is_primitive())
+        }
+        _ => false,
+    }
+}
+
+/// The result of an arithmetic operator, or `None` when the operands do not
+/// fit it (URL Conventions: numbers; DateTimeOffset/Date with Duration).
+fn arithmetic(op: BinaryOp, a: Ty, b: Ty) -> Option<Ty> {
+    use EdmType as E;
+    let (x, y) = match (a, b) {
+        (Ty::Unknown, _) | (_, Ty::Unknown) => return Some(Ty::Unknown),
+        (Ty::Null, Ty::Null) => return Some(Ty::Null),
+        (Ty::Null, Ty::Edm(t)) | (Ty::Edm(t), Ty::Null) => {
+            let fits = t.is_numeric() || matches!(t, E::Duration | E::DateTimeOffset | E::Date);
+            return fits.then_some(Ty::Edm(t));
+        }
+        (Ty::Edm(x), Ty::Edm(y)) => (x, y),
+        _ => return None,
+    };
+    if x.is_numeric() && y.is_numeric() {
+        let result = if op == BinaryOp::DivBy && is_integer(wider(x, y)) {
+            E::Decimal
+        } else {
+            wider(x, y)
+        };
+        return Some(Ty::Edm(result));
+    }
+    let result = match (op, x, y) {
+        (BinaryOp::Add, E::DateTimeOffset, E::Duration)
+        | (BinaryOp::Sub, E::DateTimeOffset, E::Duration) => E::DateTimeOffset,
+        (BinaryOp::Add, E::Date, E::Duration) | (BinaryOp::Sub, E::Date, E::Duration) => E::Date,
+        (BinaryOp::Add | BinaryOp::Sub, E::Duration, E::Duration) => E::Duration,
+        (BinaryOp::Sub, E::DateTimeOffset, E::DateTimeOffset)
+        | (BinaryOp::Sub, E::Date, E::Date) => E::Duration,
+        (BinaryOp::Mul, E::Duration, n) | (BinaryOp::Mul, n, E::Duration) if n.is_numeric() => {
+            E::Duration
+        }
+        (BinaryOp::Div | BinaryOp::DivBy, E::Duration, n) if n.is_numeric() => E::Duration,
+        _ => return None,
+    };
+    Some(Ty::Edm(result))
+}
+
+fn literal_type(literal: &Literal) -> Ty {
+    let t = match literal {
+        Literal::Null => return Ty::Null,
+        Literal::Enum { .. } => return Ty::EnumLiteral,
+        Literal::Boolean(_) => EdmType::Boolean,
+        Literal::Int(i) if i32::try_from(*i).is_ok() => EdmType::Int32,
+        Literal::Int(_) => EdmType::Int64,
+        Literal::Decimal(_) => EdmType::Decimal,
+        Literal::Double(_) | Literal::Special(_) => EdmType::Double,
+        Literal::String(_) => EdmType::String,
+        Literal::Guid(_) => EdmType::Guid,
+        Literal::DateTimeOffset(_) => EdmType::DateTimeOffset,
+        Literal::Date(_) => EdmType::Date,
+        Literal::TimeOfDay(_) => EdmType::TimeOfDay,
+        Literal::Duration(_) => EdmType::Duration,
+        Literal::Binary(_) => EdmType::Binary,
+    };
+    Ty::Edm(t)
+}
+
+/// A literal of type `t` to show in help texts.
+fn example_value(t: EdmType) -> Option<&'static str> {
+    Some(match t {
+        EdmType::String => "'text'",
+        EdmType::Boolean => "true",
+        t if t.is_numeric() => "42",
+        EdmType::DateTimeOffset => "2024-01-01T00:00:00Z",
+        EdmType::Date => "2024-01-01",
+        EdmType::TimeOfDay => "12:00:00",
+        EdmType::Duration => "duration'P1D'",
+        EdmType::Guid => "01234567-89ab-cdef-0123-456789abcdef",
+        _ => return None,
+    })
+}
+
+/// Whether the contents of a string literal would be a literal of type `t`
+/// if written without quotes.
+fn unquoted_parses_as(t: EdmType, s: &str) -> bool {
+    match t {
+        EdmType::DateTimeOffset => {
+            DateTime::parse_from_rfc3339(s).is_ok()
+                || NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
+                || s.strip_suffix(['Z', 'z'])
+                    .is_some_and(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok())
+        }
+        EdmType::Date => NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok(),
+        EdmType::TimeOfDay => {
+            NaiveTime::parse_from_str(s, "%H:%M:%S%.f").is_ok()
+                || NaiveTime::parse_from_str(s, "%H:%M").is_ok()
+        }
+        EdmType::Guid => s.len() == 36 && Uuid::parse_str(s).is_ok(),
+        EdmType::Boolean => s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false"),
+        t if t.is_numeric() => {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'))
+                && s.parse::<f64>().is_ok()
+        }
+        _ => false,
+    }
+}
+
+/// The candidate nearest to `name` (ignoring case), if near enough to be a
+/// plausible typo.
+fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let name = name.to_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(&name, &c.to_lowercase()), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+fn join_names<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    names.into_iter().collect::<Vec<_>>().join(", ")
+}
+
+/// Walks one query, collecting errors and warnings and rewriting property
+/// names to the schema's spelling.
+struct Checker<'s> {
+    schema: &'s EntitySchema,
+    /// The option being checked, and its decoded text (which spans index).
+    option: SystemOption,
+    text: String,
+    usage: Usage,
+    /// Lambda range variables in scope, innermost last.
+    variables: Vec<(String, Ty)>,
+    errors: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
+}
+
+impl<'s> Checker<'s> {
+    fn new(schema: &'s EntitySchema) -> Checker<'s> {
+        Checker {
+            schema,
+            option: SystemOption::Filter,
+            text: String::new(),
+            usage: Usage::Filter,
+            variables: Vec::new(),
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    fn enter(&mut self, query: &Query, option: SystemOption) {
+        self.option = option;
+        self.text = query.sources.get(option).unwrap_or_default().to_string();
+    }
+
+    fn diagnostic(&self, code: Code, message: impl Into<String>, span: Span) -> Diagnostic {
+        Diagnostic::new(code, message)
+            .in_option(self.option.name())
+            .at(span, self.text.clone())
+    }
+
+    fn error(&mut self, code: Code, message: impl Into<String>, span: Span, help: Option<String>) {
+        let mut d = self.diagnostic(code, message, span);
+        d.help = help;
+        self.errors.push(d);
+    }
+
+    /// The text under `span`, when the option's text is known and the span
+    /// is a real range of it.
+    fn source(&self, span: Span) -> Option<&str> {
+        let s = self.text.get(span.start..span.end)?.trim();
+        (!s.is_empty()).then_some(s)
+    }
+
+    /// `outer`'s text with `inner` replaced.
+    fn splice(&self, outer: Span, inner: Span, replacement: &str) -> Option<String> {
+        if outer.start > inner.start || inner.end > outer.end {
+            return None;
+        }
+        self.source(outer)?;
+        let before = self.text.get(outer.start..inner.start)?;
+        let after = self.text.get(inner.end..outer.end)?;
+        Some(format!("{before}{replacement}{after}").trim().to_string())
+    }
+
+    /// How to name `node` in a message: its text, or a description.
+    fn describe(&self, node: &FilterExpr) -> String {
+        if let Some(s) = self.source(node.span) {
+            return format!("`{s}`");
+        }
+        match &node.kind {
+            ExprKind::Path(path) => {
+                let names: Vec<&str> = path
+                    .segments
+                    .iter()
+                    .map(|s| match &s.kind {
+                        SegmentKind::Property(n) | SegmentKind::TypeCast(n) => n.as_str(),
+                        SegmentKind::It => "$it",
+                        SegmentKind::This => "$this",
+                        SegmentKind::FunctionCall { name, .. } => name.as_str(),
+                        SegmentKind::Lambda(_) => "any/all",
+                    })
+                    .collect();
+                format!("`{}`", names.join("/"))
+            }
+            ExprKind::Literal(_) => "the literal".to_string(),
+            _ => "the expression".to_string(),
+        }
+    }
+
+    fn check_query(&mut self, query: &mut Query) {
+        let present = [
+            (SystemOption::Filter, query.filter.is_some()),
+            (SystemOption::Count, query.count.is_some()),
+            (SystemOption::OrderBy, query.orderby.is_some()),
+            (SystemOption::Skip, query.skip.is_some()),
+            (SystemOption::Top, query.top.is_some()),
+            (SystemOption::Select, query.select.is_some()),
+        ];
+        for (option, given) in present {
+            if given && !self.schema.supports(option) {
+                self.enter(query, option);
+                let span = Span::new(0, self.text.len());
+                let message = format!(
+                    "{} does not support {}",
+                    self.schema.entity_set,
+                    option.name()
+                );
+                self.error(Code::UnsupportedOption, message, span, None);
+            }
+        }
+
+        if let Some(mut filter) = query.filter.take() {
+            self.enter(query, SystemOption::Filter);
+            self.usage = Usage::Filter;
+            self.check_filter_root(&mut filter);
+            query.filter = Some(filter);
+        }
+        if let Some(mut items) = query.orderby.take() {
+            self.enter(query, SystemOption::OrderBy);
+            self.usage = Usage::OrderBy;
+            for item in &mut items {
+                self.check_orderby_item(&mut item.expr);
+            }
+            query.orderby = Some(items);
+        }
+        if let Some(mut select) = query.select.take() {
+            self.enter(query, SystemOption::Select);
+            self.check_select(&mut select);
+            query.select = Some(select);
+        }
+        if let Some(top) = query.top {
+            self.enter(query, SystemOption::Top);
+            self.check_cap(
+                top,
+                self.schema.max_top,
+                Code::TopExceedsMax,
+                Code::InvalidTop,
+            );
+        }
+        if let Some(skip) = query.skip {
+            self.enter(query, SystemOption::Skip);
+            self.check_cap(
+                skip,
+                self.schema.max_skip,
+                Code::SkipExceedsMax,
+                Code::InvalidSkip,
+            );
+        }
+    }
+
+    fn check_cap(&mut self, value: i64, max: i64, too_large: Code, invalid: Code) {
+        let name = self.option.name();
+        let span = Span::new(0, self.text.len());
+        if value < 0 {
+            let message = format!("{name} must not be negative, got {value}");
+            self.error(invalid, message, span, None);
+        } else if value > max {
+            let message = format!(
+                "{name}={value} is more than {} accepts (at most {max})",
+                self.schema.entity_set
+            );
+            let help = if too_large == Code::TopExceedsMax {
+                format!("use {name}={max} and page with $skip")
+            } else {
+                format!("use a {name} of at most {max}")
+            };
+            self.error(too_large, message, span, Some(help));
+        }
+    }
+
+    fn check_filter_root(&mut self, filter: &mut FilterExpr) {
+        let typed = self.check_expr(filter);
+        if typed.ty.is_boolean_like() {
+            return;
+        }
+        let what = self.describe(filter);
+        let ty = typed.ty.name(self.schema);
+        let example = match (typed.property, typed.ty) {
+            (Some(p), _) if !p.known_values.is_empty() => p
+                .known_values
+                .first()
+                .map(|v| format!("{} eq '{v}'", p.name)),
+            (Some(p), Ty::Edm(t)) => {
+                let op = if t == EdmType::DateTimeOffset {
+                    "ge"
+                } else {
+                    "eq"
+                };
+                example_value(t).map(|v| format!("{} {op} {v}", p.name))
+            }
+            _ => None,
+        }
+        .unwrap_or_else(|| "status eq 'Pending'".to_string());
+        self.error(
+            Code::TypeMismatch,
+            format!("the filter must be a true/false condition, but {what} is {ty}"),
+            filter.span,
+            Some(format!(
+                "a filter must be a true/false condition, such as {example}"
+            )),
+        );
+    }
+
+    fn check_orderby_item(&mut self, expr: &mut FilterExpr) {
+        let typed = self.check_expr(expr);
+        let sortable = match typed.ty {
+            Ty::Edm(t) => t.is_primitive(),
+            Ty::Entity => false,
+            _ => true,
+        };
+        if !sortable {
+            let what = self.describe(expr);
+            let message = format!(
+                "cannot sort by {what}, which is {}: sort keys are single values",
+                typed.ty.name(self.schema)
+            );
+            self.error(Code::TypeMismatch, message, expr.span, None);
+        }
+    }
+
+    fn check_select(&mut self, select: &mut Select) {
+        let Select::Paths(items) = select else {
+            return;
+        };
+        for item in items {
+            self.check_select_path(&mut item.path);
+        }
+    }
+
+    fn check_select_path(&mut self, path: &mut MemberPath) {
+        let mut current: Option<EdmType> = None;
+        for (index, segment) in path.segments.iter_mut().enumerate() {
+            let span = segment.span;
+            match &mut segment.kind {
+                SegmentKind::Property(name) if index == 0 => {
+                    let Some(p) = self.schema.property(name) else {
+                        self.unknown_entity_property(name, span, None);
+                        return;
+                    };
+                    if !p.selectable {
+                        let message = format!(
+                            "{} cannot be selected on {}",
+                            p.name, self.schema.entity_set
+                        );
+                        let help = format!(
+                            "selectable properties: {}",
+                            join_names(self.schema.selectable().map(|p| p.name))
+                        );
+                        self.error(Code::UnknownProperty, message, span, Some(help));
+                        return;
+                    }
+                    p.name.clone_into(name);
+                    current = Some(p.edm_type);
+                }
+                SegmentKind::Property(name) => match current {
+                    Some(EdmType::Complex(complex)) => {
+                        let Some(p) = complex.property(name) else {
+                            self.unknown_member(name, complex.name, complex.properties, span);
+                            return;
+                        };
+                        p.name.clone_into(name);
+                        current = Some(p.edm_type);
+                    }
+                    _ => {
+                        let message =
+                            format!("cannot select '{name}' inside a value that has no properties");
+                        self.error(Code::UnknownProperty, message, span, None);
+                        return;
+                    }
+                },
+                SegmentKind::TypeCast(name) => {
+                    let fits = match current {
+                        None => name.eq_ignore_ascii_case(self.schema.type_name),
+                        Some(EdmType::Complex(c)) => name.eq_ignore_ascii_case(c.name),
+                        Some(_) => false,
+                    };
+                    if !fits {
+                        self.unknown_type(name, span);
+                        return;
+                    }
+                }
+                _ => {
+                    let message = "$select takes property paths only".to_string();
+                    self.error(Code::UnknownProperty, message, span, None);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Infers the type of `expr`, reporting every problem in it and
+    /// rewriting property names to the schema's spelling.
+    fn check_expr(&mut self, expr: &mut FilterExpr) -> Typed {
+        let span = expr.span;
+        match &mut expr.kind {
+            ExprKind::Literal(literal) => Typed::of(literal_type(literal)),
+            ExprKind::Path(path) => self.check_path(path),
+            ExprKind::Unary { op, operand } => {
+                let op = *op;
+                let typed = self.check_expr(operand);
+                self.check_unary(op, operand, typed.ty, span)
+            }
+            ExprKind::Binary { .. } => self.check_binary_chain(expr),
+            ExprKind::List(items) => {
+                for item in items.iter_mut() {
+                    self.check_expr(item);
+                }
+                let message = "a parenthesized list is only allowed after 'in'";
+                self.error(
+                    Code::TypeMismatch,
+                    message,
+                    span,
+                    Some("write `x in ('a','b')`".to_string()),
+                );
+                Typed::of(Ty::Unknown)
+            }
+            ExprKind::Call { function, args } => {
+                let function = *function;
+                self.check_call(function, args, span)
+            }
+            ExprKind::TypeFunction {
+                function,
+                operand,
+                type_name,
+            } => {
+                let function = *function;
+                if let Some(operand) = operand {
+                    self.check_expr(operand);
+                }
+                let target = self.resolve_type_name(type_name, span);
+                match function {
+                    TypeFunction::IsOf => Typed::edm(EdmType::Boolean),
+                    TypeFunction::Cast => Typed::of(target.unwrap_or(Ty::Unknown)),
+                }
+            }
+        }
+    }
+
+    /// The type a `cast`/`isof` type name denotes; reports unknown names.
+    fn resolve_type_name(&mut self, name: &str, span: Span) -> Option<Ty> {
+        if let Some(t) = EdmType::primitive_from_name(name) {
+            return Some(Ty::Edm(t));
+        }
+        if name.eq_ignore_ascii_case(self.schema.type_name) {
+            return Some(Ty::Entity);
+        }
+        self.unknown_type(name, span);
+        None
+    }
+
+    fn unknown_type(&mut self, name: &str, span: Span) {
+        let message = format!(
+            "no type '{name}' is known here; {} has no derived types",
+            self.schema.type_name
+        );
+        self.error(Code::TypeMismatch, message, span, None);
+    }
+
+    fn check_unary(&mut self, op: UnaryOp, operand: &FilterExpr, ty: Ty, span: Span) -> Typed {
+        match op {
+            UnaryOp::Not => {
+                if !ty.is_boolean_like() {
+                    let message = format!(
+                        "'not' needs a true/false condition, but {} is {}",
+                        self.describe(operand),
+                        ty.name(self.schema)
+                    );
+                    self.error(Code::TypeMismatch, message, span, None);
+                }
+                Typed::edm(EdmType::Boolean)
+            }
+            UnaryOp::Negate => match ty {
+                Ty::Null | Ty::Unknown => Typed::of(ty),
+                Ty::Edm(t) if t.is_numeric() || t == EdmType::Duration => Typed::edm(t),
+                _ => {
+                    let message = format!(
+                        "'-' needs a number or a duration, but {} is {}",
+                        self.describe(operand),
+                        ty.name(self.schema)
+                    );
+                    self.error(Code::TypeMismatch, message, span, None);
+                    Typed::of(Ty::Unknown)
+                }
+            },
+        }
+    }
+
+    /// Checks a left-nested chain of binary operators (`a and b and c`,
+    /// `1 add 2 add 3`) iteratively, so a long chain cannot exhaust the stack.
+    fn check_binary_chain(&mut self, expr: &mut FilterExpr) -> Typed {
+        let placeholder = FilterExpr::new(ExprKind::Literal(Literal::Null), expr.span);
+        let mut node = std::mem::replace(expr, placeholder);
+        let mut spine = Vec::new();
+        loop {
+            let span = node.span;
+            match node.kind {
+                ExprKind::Binary { op, left, right } => {
+                    spine.push((op, span, *right));
+                    node = *left;
+                }
+                kind => {
+                    node = FilterExpr::new(kind, span);
+                    break;
+                }
+            }
+        }
+        let mut acc = node;
+        let mut acc_typed = self.check_expr(&mut acc);
+        while let Some((op, span, mut right)) = spine.pop() {
+            acc_typed = if op == BinaryOp::In {
+                self.check_in(&acc, acc_typed, &mut right, span)
+            } else {
+                let right_typed = self.check_expr(&mut right);
+                self.check_binary(op, &acc, acc_typed, &right, right_typed, span)
+            };
+            acc = FilterExpr::new(
+                ExprKind::Binary {
+                    op,
+                    left: Box::new(acc),
+                    right: Box::new(right),
+                },
+                span,
+            );
+        }
+        *expr = acc;
+        acc_typed
+    }
+
+    fn check_binary(
+        &mut self,
+        op: BinaryOp,
+        left: &FilterExpr,
+        lt: Typed,
+        right: &FilterExpr,
+        rt: Typed,
+        span: Span,
+    ) -> Typed {
+        let keyword = op.keyword();
+        match op {
+            BinaryOp::And | BinaryOp::Or => {
+                for (side, typed) in [(left, lt), (right, rt)] {
+                    if !typed.ty.is_boolean_like() {
+                        let message = format!(
+                            "both sides of '{keyword}' must be true/false conditions, but {} is {}",
+                            self.describe(side),
+                            typed.ty.name(self.schema)
+                        );
+                        let help = "compare it with a value, such as status eq 'Pending'";
+                        self.error(Code::TypeMismatch, message, side.span, Some(help.into()));
+                    }
+                }
+            }
+            BinaryOp::Eq
+            | BinaryOp::Ne
+            | BinaryOp::Gt
+            | BinaryOp::Ge
+            | BinaryOp::Lt
+            | BinaryOp::Le => {
+                let ordering = !matches!(op, BinaryOp::Eq | BinaryOp::Ne);
+                let orderable = |t: Ty| {
+                    !matches!(t, Ty::Entity) && !matches!(t, Ty::Edm(e) if !e.is_primitive())
+                };
+                let fits = comparable(lt.ty, rt.ty)
+                    && (!ordering || (orderable(lt.ty) && orderable(rt.ty)));
+                if fits {
+                    self.enum_warning(lt.property, right);
+                    self.enum_warning(rt.property, left);
+                } else {
+                    self.comparison_mismatch(keyword, span, (left, lt.ty), (right, rt.ty));
+                }
+            }
+            BinaryOp::Has => {
+                let left_ok = matches!(
+                    lt.ty,
+                    Ty::Unknown | Ty::Null | Ty::EnumLiteral | Ty::Edm(EdmType::Enum(_))
+                );
+                let right_ok = matches!(rt.ty, Ty::Unknown | Ty::Null | Ty::EnumLiteral);
+                if !left_ok || !right_ok {
+                    let message = format!(
+                        "'has' tests enum flags: it needs an enum value on the left and an enum literal on the right, got {} and {}",
+                        lt.ty.name(self.schema),
+                        rt.ty.name(self.schema)
+                    );
+                    self.error(Code::TypeMismatch, message, span, None);
+                }
+            }
+            BinaryOp::In => {
+                // Handled by check_in; reaching here means a caller bug, not
+                // bad input, so the result is only left unknown.
+                return Typed::of(Ty::Unknown);
+            }
+            BinaryOp::Add
+            | BinaryOp::Sub
+            | BinaryOp::Mul
+            | BinaryOp::Div
+            | BinaryOp::DivBy
+            | BinaryOp::Mod => {
+                return match arithmetic(op, lt.ty, rt.ty) {
+                    Some(ty) => Typed::of(ty),
+                    None => {
+                        let message = format!(
+                            "'{keyword}' needs numbers (or a date-time and a duration), but {} is {} and {} is {}",
+                            self.describe(left),
+                            lt.ty.name(self.schema),
+                            self.describe(right),
+                            rt.ty.name(self.schema)
+                        );
+                        self.error(Code::TypeMismatch, message, span, None);
+                        Typed::of(Ty::Unknown)
+                    }
+                };
+            }
+        }
+        Typed::edm(EdmType::Boolean)
+    }
+
+    fn check_in(
+        &mut self,
+        left: &FilterExpr,
+        lt: Typed,
+        right: &mut FilterExpr,
+        span: Span,
+    ) -> Typed {
+        if let ExprKind::List(items) = &mut right.kind {
+            for item in items.iter_mut() {
+                let it = self.check_expr(item);
+                if comparable(lt.ty, it.ty) {
+                    self.enum_warning(lt.property, item);
+                } else {
+                    self.comparison_mismatch("in", span, (left, lt.ty), (item, it.ty));
+                }
+            }
+            return Typed::edm(EdmType::Boolean);
+        }
+        let rt = self.check_expr(right);
+        match rt.ty {
+            Ty::Unknown | Ty::Null => {}
+            Ty::Edm(EdmType::Collection(element)) if comparable(lt.ty, Ty::Edm(*element)) => {}
+            _ => {
+                let message = format!(
+                    "the right side of 'in' must be a list like ('a','b') or a collection of {}, but {} is {}",
+                    lt.ty.name(self.schema),
+                    self.describe(right),
+                    rt.ty.name(self.schema)
+                );
+                self.error(Code::TypeMismatch, message, right.span, None);
+            }
+        }
+        Typed::edm(EdmType::Boolean)
+    }
+
+    /// Reports two operands that cannot be compared, with the help that
+    /// fits: drop the quotes, quote it, or what the typed side compares with.
+    fn comparison_mismatch(
+        &mut self,
+        keyword: &str,
+        outer: Span,
+        (left, lt): (&FilterExpr, Ty),
+        (right, rt): (&FilterExpr, Ty),
+    ) {
+        let message = format!(
+            "cannot compare {} ({}) with {} ({}) using '{keyword}'",
+            self.describe(left),
+            lt.name(self.schema),
+            self.describe(right),
+            rt.name(self.schema)
+        );
+        let help = self
+            .literal_fix(outer, lt, right)
+            .or_else(|| self.literal_fix(outer, rt, left))
+            .or_else(|| self.compare_with_hint(left, lt))
+            .or_else(|| self.compare_with_hint(right, rt));
+        let span = if matches!(right.kind, ExprKind::Literal(_)) {
+            right.span
+        } else if matches!(left.kind, ExprKind::Literal(_)) {
+            left.span
+        } else {
+            outer
+        };
+        self.error(Code::TypeMismatch, message, span, help);
+    }
+
+    /// The help for a literal written in the wrong form for `expected`:
+    /// quotes around a date-time or number, or none around a string.
+    fn literal_fix(&self, outer: Span, expected: Ty, node: &FilterExpr) -> Option<String> {
+        let Ty::Edm(expected) = expected else {
+            return None;
+        };
+        let ExprKind::Literal(literal) = &node.kind else {
+            return None;
+        };
+        match literal {
+            Literal::Null => None,
+            Literal::String(s) if expected != EdmType::String => {
+                if unquoted_parses_as(expected, s) {
+                    let fixed = self
+                        .splice(outer, node.span, s)
+                        .unwrap_or_else(|| s.clone());
+                    let encode = if s.contains('+') {
+                        " (and send the '+' as %2B, or it arrives as a space)"
+                    } else {
+                        ""
+                    };
+                    Some(format!(
+                        "{expected} values are written without quotes; drop the quotes: {fixed}{encode}"
+                    ))
+                } else {
+                    let example = example_value(expected)?;
+                    Some(format!(
+                        "{expected} values are written without quotes, like {example}"
+                    ))
+                }
+            }
+            _ if expected == EdmType::String => {
+                let text = match self.source(node.span) {
+                    Some(text) => text.to_string(),
+                    None => match literal {
+                        Literal::Guid(g) => g.to_string(),
+                        Literal::Int(i) => i.to_string(),
+                        Literal::Boolean(b) => b.to_string(),
+                        _ => return Some("strings are quoted: quote the value".to_string()),
+                    },
+                };
+                let quoted = format!("'{}'", text.replace('\'', "''"));
+                let fixed = self.splice(outer, node.span, &quoted).unwrap_or(quoted);
+                Some(format!("strings are quoted in OData; quote it: {fixed}"))
+            }
+            _ => None,
+        }
+    }
+
+    fn compare_with_hint(&self, node: &FilterExpr, ty: Ty) -> Option<String> {
+        match ty {
+            Ty::Edm(t) => {
+                let example = example_value(t)?;
+                Some(format!(
+                    "{} is {t}; compare it with a value like {example}",
+                    self.describe(node)
+                ))
+            }
+            Ty::Entity => Some(format!(
+                "{} is the whole {}; compare one of its properties instead, such as status eq 'Pending'",
+                self.describe(node),
+                self.schema.type_name
+            )),
+            _ => None,
+        }
+    }
+
+    /// Warns when a string literal compared with an enumeration-like
+    /// property is not one of its documented values.
+    fn enum_warning(&mut self, property: Option<&'static PropertyDef>, node: &FilterExpr) {
+        let Some(property) = property else {
+            return;
+        };
+        let ExprKind::Literal(Literal::String(value)) = &node.kind else {
+            return;
+        };
+        let known = property.known_values;
+        if known.is_empty() || known.contains(&value.as_str()) {
+            return;
+        }
+        let help = if let Some(same) = known.iter().find(|k| k.eq_ignore_ascii_case(value)) {
+            format!("did you mean '{same}'? values compare case-sensitively")
+        } else if let Some(near) = nearest(value, known.iter().copied()) {
+            format!("did you mean '{near}'?")
+        } else {
+            format!("known values: {}", join_names(known.iter().copied()))
+        };
+        let message = format!(
+            "'{value}' is not a documented value of {}; the filter may match nothing",
+            property.name
+        );
+        let d = self
+            .diagnostic(Code::UnknownEnumValue, message, node.span)
+            .with_help(help);
+        self.warnings.push(d);
+    }
+
+    fn check_call(&mut self, function: Function, args: &mut [FilterExpr], span: Span) -> Typed {
+        let typed: Vec<Typed> = args.iter_mut().map(|a| self.check_expr(a)).collect();
+        let name = function.name();
+        let (min, max) = function.arity();
+        let (params, result) = signature(function);
+        if typed.len() < min || typed.len() > max {
+            let count = if min == max {
+                format!("{min}")
+            } else {
+                format!("{min} to {max}")
+            };
+            let message = format!("{name} takes {count} arguments, got {}", typed.len());
+            self.error(Code::InvalidArguments, message, span, None);
+            return Typed::of(result.map_or(Ty::Unknown, Ty::Edm));
+        }
+        let mut all_fit = true;
+        for (index, ((arg, t), param)) in args.iter().zip(&typed).zip(params).enumerate() {
+            if param.accepts(t.ty) {
+                continue;
+            }
+            all_fit = false;
+            let message = format!(
+                "argument {} of {name} must be {}, but {} is {}",
+                index + 1,
+                param.describe(),
+                self.describe(arg),
+                t.ty.name(self.schema)
+            );
+            let help = param
+                .expected_type()
+                .and_then(|e| self.literal_fix(span, Ty::Edm(e), arg));
+            self.error(Code::InvalidArguments, message, arg.span, help);
+        }
+        let ty = match (function, result) {
+            (_, Some(t)) => Ty::Edm(t),
+            (_, None) if !all_fit => Ty::Unknown,
+            (Function::Concat, None) => match typed.first().map(|t| t.ty) {
+                Some(Ty::Edm(t @ EdmType::Collection(_))) => Ty::Edm(t),
+                _ => Ty::Edm(EdmType::String),
+            },
+            (_, None) => match typed.first().map(|t| t.ty) {
+                Some(Ty::Edm(EdmType::Double | EdmType::Single)) => Ty::Edm(EdmType::Double),
+                _ => Ty::Edm(EdmType::Decimal),
+            },
+        };
+        Typed::of(ty)
+    }
+
+    fn check_path(&mut self, path: &mut MemberPath) -> Typed {
+        let mut current = Typed::of(Ty::Unknown);
+        let mut at_start = true;
+        // Once a segment is reported, the rest of the path is not: its
+        // meaning depends on the bad segment.
+        for segment in path.segments.iter_mut() {
+            let span = segment.span;
+            let first = std::mem::replace(&mut at_start, false);
+            current = match &mut segment.kind {
+                SegmentKind::Property(name) if first => {
+                    if let Some(ty) = self.variable(name) {
+                        Typed::of(ty)
+                    } else {
+                        match self.entity_property(name, span) {
+                            Some(typed) => typed,
+                            None => return Typed::of(Ty::Unknown),
+                        }
+                    }
+                }
+                SegmentKind::It | SegmentKind::This if first => Typed::of(Ty::Entity),
+                SegmentKind::Property(name) => match current.ty {
+                    Ty::Entity => match self.entity_property(name, span) {
+                        Some(typed) => typed,
+                        None => return Typed::of(Ty::Unknown),
+                    },
+                    Ty::Edm(EdmType::Complex(complex)) => match complex.property(name) {
+                        Some(p) => {
+                            p.name.clone_into(name);
+                            Typed {
+                                ty: Ty::Edm(p.edm_type),
+                                property: Some(p),
+                            }
+                        }
+                        None => {
+                            self.unknown_member(name, complex.name, complex.properties, span);
+                            return Typed::of(Ty::Unknown);
+                        }
+                    },
+                    Ty::Edm(EdmType::Collection(_)) => {
+                        let message = format!(
+                            "cannot read '{name}' of a collection: test its members with any/all"
+                        );
+                        let help = format!("write collection/any(x:x/{name} eq …)");
+                        self.error(Code::TypeMismatch, message, span, Some(help));
+                        return Typed::of(Ty::Unknown);
+                    }
+                    Ty::Unknown => return Typed::of(Ty::Unknown),
+                    other => {
+                        let message = format!(
+                            "a value of type {} has no property '{name}'",
+                            other.name(self.schema)
+                        );
+                        self.error(Code::TypeMismatch, message, span, None);
+                        return Typed::of(Ty::Unknown);
+                    }
+                },
+                SegmentKind::It | SegmentKind::This => {
+                    let message = "$it and $this can only begin a path";
+                    self.error(Code::TypeMismatch, message, span, None);
+                    return Typed::of(Ty::Unknown);
+                }
+                SegmentKind::TypeCast(name) => {
+                    let fits = match current.ty {
+                        Ty::Entity | Ty::Unknown if first => {
+                            name.eq_ignore_ascii_case(self.schema.type_name)
+                        }
+                        Ty::Entity => name.eq_ignore_ascii_case(self.schema.type_name),
+                        Ty::Edm(EdmType::Complex(c)) => name.eq_ignore_ascii_case(c.name),
+                        Ty::Unknown => true,
+                        _ => false,
+                    };
+                    if !fits {
+                        self.unknown_type(name, span);
+                        return Typed::of(Ty::Unknown);
+                    }
+                    if first {
+                        Typed::of(Ty::Entity)
+                    } else {
+                        current
+                    }
+                }
+                SegmentKind::FunctionCall { name, args } => {
+                    for arg in args.iter_mut() {
+                        self.check_expr(arg);
+                    }
+                    let short = name.rsplit('.').next().unwrap_or(name.as_str());
+                    let message = format!("{} has no function '{name}'", self.schema.entity_set);
+                    let help = nearest(short, Function::ALL.iter().map(|f| f.name()))
+                        .map(|f| format!("did you mean the built-in {f}(…)?"));
+                    self.error(Code::UnknownFunction, message, span, help);
+                    return Typed::of(Ty::Unknown);
+                }
+                SegmentKind::Lambda(lambda) => {
+                    let element = match current.ty {
+                        Ty::Edm(EdmType::Collection(element)) => Ty::Edm(*element),
+                        Ty::Unknown => Ty::Unknown,
+                        other => {
+                            let message = format!(
+                                "any/all need a collection, but this is {}",
+                                other.name(self.schema)
+                            );
+                            self.error(Code::TypeMismatch, message, span, None);
+                            return Typed::of(Ty::Unknown);
+                        }
+                    };
+                    if let Some(predicate) = &mut lambda.predicate {
+                        self.variables.push((predicate.variable.clone(), element));
+                        let body = self.check_expr(&mut predicate.body);
+                        self.variables.pop();
+                        if !body.ty.is_boolean_like() {
+                            let message = format!(
+                                "the body of any/all must be a true/false condition, but it is {}",
+                                body.ty.name(self.schema)
+                            );
+                            self.error(Code::TypeMismatch, message, predicate.body.span, None);
+                        }
+                    }
+                    Typed::edm(EdmType::Boolean)
+                }
+            };
+        }
+        current
+    }
+
+    fn variable(&self, name: &str) -> Option<Ty> {
+        self.variables
+            .iter()
+            .rev()
+            .find(|(v, _)| v == name)
+            .map(|(_, ty)| *ty)
+    }
+
+    /// Resolves a property of the entity where the current option uses it,
+    /// reporting unknown names and properties without the needed flag, and
+    /// rewrites `name` to the schema's spelling.
+    fn entity_property(&mut self, name: &mut String, span: Span) -> Option<Typed> {
+        let Some(p) = self.schema.property(name) else {
+            self.unknown_entity_property(name, span, Some(self.usage));
+            return None;
+        };
+        let allowed = match self.usage {
+            Usage::Filter => p.filterable,
+            Usage::OrderBy => p.sortable,
+        };
+        if !allowed {
+            let (code, doing, can_be, list) = match self.usage {
+                Usage::Filter => (
+                    Code::PropertyNotFilterable,
+                    "filtering on",
+                    "filtered on",
+                    join_names(self.schema.filterable().map(|p| p.name)),
+                ),
+                Usage::OrderBy => (
+                    Code::PropertyNotSortable,
+                    "sorting by",
+                    "sorted by",
+                    join_names(self.schema.sortable().map(|p| p.name)),
+                ),
+            };
+            let message = format!(
+                "{} does not support {doing} {}",
+                self.schema.entity_set, p.name
+            );
+            let help = format!("these can be {can_be}: {list}");
+            self.error(code, message, span, Some(help));
+            return None;
+        }
+        p.name.clone_into(name);
+        Some(Typed {
+            ty: Ty::Edm(p.edm_type),
+            property: Some(p),
+        })
+    }
+
+    fn unknown_entity_property(&mut self, name: &str, span: Span, usage: Option<Usage>) {
+        let message = format!("{} has no property '{name}'", self.schema.entity_set);
+        let names = self
+            .schema
+            .properties
+            .iter()
+            .flat_map(|p| std::iter::once(p.name).chain(p.aliases.iter().copied()));
+        let help = match nearest(name, names).and_then(|n| self.schema.property(n)) {
+            Some(p) => {
+                let allowed = match usage {
+                    Some(Usage::Filter) => p.filterable,
+                    Some(Usage::OrderBy) => p.sortable,
+                    None => true,
+                };
+                if allowed {
+                    format!("did you mean '{}'?", p.name)
+                } else {
+                    format!(
+                        "did you mean '{}'? (it exists, but cannot be used in {})",
+                        p.name,
+                        self.option.name()
+                    )
+                }
+            }
+            None => {
+                let list = match usage {
+                    Some(Usage::Filter) => join_names(self.schema.filterable().map(|p| p.name)),
+                    Some(Usage::OrderBy) => join_names(self.schema.sortable().map(|p| p.name)),
+                    None => join_names(self.schema.selectable().map(|p| p.name)),
+                };
+                format!("{} can use: {list}", self.option.name())
+            }
+        };
+        self.error(Code::UnknownProperty, message, span, Some(help));
+    }
+
+    fn unknown_member(
+        &mut self,
+        name: &str,
+        owner: &str,
+        properties: &'static [PropertyDef],
+        span: Span,
+    ) {
+        let message = format!("{owner} has no property '{name}'");
+        let help = nearest(name, properties.iter().map(|p| p.name))
+            .map(|n| format!("did you mean '{n}'?"))
+            .or_else(|| {
+                (!properties.is_empty()).then(|| {
+                    format!(
+                        "its properties: {}",
+                        join_names(properties.iter().map(|p| p.name))
+                    )
+                })
+            });
+        self.error(Code::UnknownProperty, message, span, help);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::MACHINE_ACTIONS;
+    use crate::syntax::filter::{parse_filter, parse_orderby, parse_select};
+
+    fn filter(expr: &str) -> Result<ValidatedQuery<'static>, Error> {
+        check_filter(expr, &MACHINE_ACTIONS, &ParseOptions::default())
+    }
+
+    fn rejected(expr: &str) -> Error {
+        match filter(expr) {
+            Ok(v) => panic!("{expr:?} was accepted: {:?}", v.query().filter),
+            Err(e) => e,
+        }
+    }
+
+    fn help(d: &Diagnostic) -> &str {
+        d.help.as_deref().unwrap_or("")
+    }
+
+    fn parsed(expr: &str) -> FilterExpr {
+        parse_filter(expr, &ParseOptions::default()).expect("test filter parses")
+    }
+
+    fn with_option(option: SystemOption, text: &str) -> Query {
+        let options = ParseOptions::default();
+        let mut query = Query::default();
+        match option {
+            SystemOption::Filter => query.filter = Some(parsed(text)),
+            SystemOption::OrderBy => query.orderby = Some(parse_orderby(text, &options).unwrap()),
+            SystemOption::Select => query.select = Some(parse_select(text, &options).unwrap()),
+            _ => unreachable!("only expression options here"),
+        }
+        query.sources.set(option, text);
+        query
+    }
+
+    #[test]
+    fn names_take_the_schema_spelling_and_strings_stay_as_given() {
+        let v =
+            filter("CreationDateTimeUtc ge 2024-01-01T00:00:00Z and MACHINEID eq 'F46B'").unwrap();
+        let expected =
+            parsed("creationDateTimeUtc ge 2024-01-01T00:00:00Z and machineId eq 'F46B'");
+        assert_eq!(v.query().filter.as_ref(), Some(&expected));
+        assert!(v.warnings().is_empty());
+    }
+
+    #[test]
+    fn two_unknown_properties_are_both_reported_with_suggestions_and_spans() {
+        let e = rejected("machinId eq 'a' and stauts eq 'Pending'");
+        assert_eq!(e.codes(), [Code::UnknownProperty, Code::UnknownProperty]);
+        let [first, second] = e.diagnostics() else {
+            panic!("two diagnostics expected")
+        };
+        assert_eq!(
+            (first.span().unwrap().start, first.span().unwrap().end),
+            (0, 8)
+        );
+        assert_eq!(help(first), "did you mean 'machineId'?");
+        assert_eq!(second.span().unwrap().start, 20);
+        assert_eq!(help(second), "did you mean 'status'?");
+        assert_eq!(first.target.as_deref(), Some("$filter"));
+    }
+
+    #[test]
+    fn every_error_is_reported_not_only_the_first() {
+        let e = rejected(
+            "stats eq 1 and creationDateTimeUtc eq 'x' or title eq 'a' and year(status) eq 1",
+        );
+        assert_eq!(
+            e.codes(),
+            [
+                Code::UnknownProperty,
+                Code::TypeMismatch,
+                Code::PropertyNotFilterable,
+                Code::InvalidArguments
+            ]
+        );
+    }
+
+    #[test]
+    fn non_filterable_properties_list_the_filterable_ones() {
+        for expr in [
+            "lastUpdateDateTimeUtc ge 2024-01-01T00:00:00Z",
+            "lastUpdateTimeUtc ge 2024-01-01T00:00:00Z",
+            "title eq 'x'",
+            "errorHResult eq 0",
+            "relatedFileInfo/fileIdentifier eq 'abc'",
+            "commands/any(c:c/index eq 1)",
+            "troubleshootInfo eq null",
+        ] {
+            let e = rejected(expr);
+            assert_eq!(e.codes(), [Code::PropertyNotFilterable], "{expr}");
+            assert!(
+                help(e.first())
+                    .contains("id, type, requestor, status, machineId, creationDateTimeUtc"),
+                "{expr}: {:?}",
+                e.first().help
+            );
+        }
+        let e = rejected("lastUpdateTimeUtc ge 2024-01-01T00:00:00Z");
+        assert_eq!(
+            e.first().message,
+            "MachineActions does not support filtering on lastUpdateDateTimeUtc"
+        );
+    }
+
+    #[test]
+    fn a_quoted_datetime_is_told_to_drop_the_quotes() {
+        let e = rejected("creationDateTimeUtc gt '2024-01-01T00:00:00Z'");
+        assert_eq!(e.codes(), [Code::TypeMismatch]);
+        assert!(
+            help(e.first())
+                .ends_with("drop the quotes: creationDateTimeUtc gt 2024-01-01T00:00:00Z"),
+            "{:?}",
+            e.first().help
+        );
+        assert_eq!(e.first().span().unwrap().start, 23);
+
+        let e = rejected("'2024-01-01T00:00:00+01:00' lt CreationDateTimeUtc");
+        assert!(help(e.first())
+            .contains("drop the quotes: 2024-01-01T00:00:00+01:00 lt CreationDateTimeUtc (and send the '+' as %2B"));
+
+        let e = rejected("creationDateTimeUtc gt 'yesterday'");
+        assert!(help(e.first()).contains("written without quotes, like 2024-01-01T00:00:00Z"));
+    }
+
+    #[test]
+    fn an_unquoted_guid_compared_with_id_is_told_to_quote_it() {
+        let e = rejected("id eq 69dc3630-1ccc-4342-acf3-35286eec741d");
+        assert_eq!(e.codes(), [Code::TypeMismatch]);
+        assert!(
+            help(e.first()).ends_with("quote it: id eq '69dc3630-1ccc-4342-acf3-35286eec741d'"),
+            "{:?}",
+            e.first().help
+        );
+        let e = rejected("id in ('a',69dc3630-1ccc-4342-acf3-35286eec741d)");
+        assert!(help(e.first())
+            .ends_with("quote it: id in ('a','69dc3630-1ccc-4342-acf3-35286eec741d')"));
+    }
+
+    #[test]
+    fn a_filter_that_is_not_boolean_is_explained() {
+        let e = rejected("status");
+        assert_eq!(e.codes(), [Code::TypeMismatch]);
+        assert_eq!(
+            help(e.first()),
+            "a filter must be a true/false condition, such as status eq 'Pending'"
+        );
+        let e = rejected("creationDateTimeUtc");
+        assert!(help(e.first()).ends_with("such as creationDateTimeUtc ge 2024-01-01T00:00:00Z"));
+        assert_eq!(rejected("length(machineId)").codes(), [Code::TypeMismatch]);
+        assert_eq!(rejected("'Pending'").codes(), [Code::TypeMismatch]);
+        assert_eq!(rejected("$it").codes(), [Code::TypeMismatch]);
+    }
+
+    #[test]
+    fn dates_promote_and_null_fits_everywhere() {
+        for expr in [
+            "creationDateTimeUtc ge 2024-01-01",
+            "creationDateTimeUtc ge 2018-08-01Z",
+            "creationDateTimeUtc ne null and null eq status",
+            "creationDateTimeUtc add duration'P1D' gt now()",
+            "creationDateTimeUtc sub 2024-01-01T00:00:00Z gt duration'PT1H'",
+            "date(creationDateTimeUtc) eq 2024-01-01",
+            "year(creationDateTimeUtc) eq 2024 and month(creationDateTimeUtc) le 6",
+            "hour(creationDateTimeUtc) add 1 gt 2.5",
+            "startswith(machineId,'ab') and contains(tolower(requestor),'x')",
+            "length(concat(machineId,'x')) gt indexof(id,'-')",
+            "substring(id,1,2) eq 'ab' and round(1.5) eq 2",
+            "not (status eq 'Pending') and -1 lt 0",
+            "$it/Status eq 'Pending'",
+            "status in ()",
+            "cast(status,Edm.String) eq 'Pending' and isof(status,Edm.String)",
+        ] {
+            assert!(filter(expr).is_ok(), "{expr}: {:?}", filter(expr).err());
+        }
+    }
+
+    #[test]
+    fn operands_must_fit_their_operators() {
+        for expr in [
+            "status eq 5",
+            "creationDateTimeUtc gt 5",
+            "status add 1 eq 2",
+            "status and machineId eq 'x'",
+            "not status",
+            "-status eq 'x'",
+            "contains(status,'x') eq 5",
+            "type in ('Isolate',5)",
+            "$it eq 'x'",
+            "status has 'x'",
+            "status in machineId",
+            "cast(status,Sales.Customer) eq 'x'",
+            "commandz/any(c:c eq 1) or status eq true",
+        ] {
+            let e = rejected(expr);
+            assert!(
+                e.codes().contains(&Code::TypeMismatch),
+                "{expr}: {:?}",
+                e.codes()
+            );
+        }
+    }
+
+    #[test]
+    fn function_arguments_are_type_checked() {
+        let e = rejected("startswith(status,5)");
+        assert_eq!(e.codes(), [Code::InvalidArguments]);
+        assert!(help(e.first()).ends_with("quote it: startswith(status,'5')"));
+        assert_eq!(e.first().span().unwrap().start, 18);
+        let e = rejected("year('2024-01-01T00:00:00Z') eq 2024");
+        assert_eq!(e.codes(), [Code::InvalidArguments]);
+        assert!(help(e.first()).ends_with("drop the quotes: year(2024-01-01T00:00:00Z)"));
+        let e = rejected("year(creationDateTimeUtc) eq '2024'");
+        assert_eq!(e.codes(), [Code::TypeMismatch]);
+        assert!(help(e.first()).ends_with("drop the quotes: year(creationDateTimeUtc) eq 2024"));
+        assert_eq!(
+            rejected("substring(id,'1') eq 'x'").codes(),
+            [Code::InvalidArguments]
+        );
+        assert_eq!(
+            rejected("totalseconds(creationDateTimeUtc) gt 1").codes(),
+            [Code::InvalidArguments]
+        );
+    }
+
+    #[test]
+    fn unknown_enum_values_are_warnings_with_suggestions() {
+        let v =
+            filter("status eq 'succeeded' and type in ('Isolat','Unisolate') and status ne 'Zzz'")
+                .unwrap();
+        let w = v.warnings();
+        assert_eq!(w.len(), 3);
+        assert!(w.iter().all(|d| d.code == Code::UnknownEnumValue));
+        assert_eq!(
+            help(&w[0]),
+            "did you mean 'Succeeded'? values compare case-sensitively"
+        );
+        assert_eq!(help(&w[1]), "did you mean 'Isolate'?");
+        assert!(help(&w[2]).starts_with("known values: Pending, InProgress"));
+        assert_eq!(w[0].span().unwrap().start, 10);
+        // On rejection the warnings follow the errors.
+        let e = rejected("stats eq 1 and status eq 'pending'");
+        assert_eq!(e.codes(), [Code::UnknownProperty, Code::UnknownEnumValue]);
+    }
+
+    #[test]
+    fn bound_and_qualified_calls_are_unknown_functions() {
+        let e = rejected("status/Model.StartsWith('x')");
+        assert_eq!(e.codes(), [Code::UnknownFunction]);
+        assert!(help(e.first()).contains("startswith"));
+    }
+
+    #[test]
+    fn orderby_needs_sortable_properties() {
+        let q = with_option(SystemOption::OrderBy, "CreationDateTimeUtc desc,Status");
+        let v = validate(&q, &MACHINE_ACTIONS).unwrap();
+        let items = v.query().orderby.as_ref().unwrap();
+        assert_eq!(items[0].expr, parsed("creationDateTimeUtc"));
+        assert!(items[0].descending);
+        assert_eq!(items[1].expr, parsed("status"));
+
+        let q = with_option(
+            SystemOption::OrderBy,
+            "title desc,machinId,lastUpdateTimeUtc",
+        );
+        let e = validate(&q, &MACHINE_ACTIONS).unwrap_err();
+        assert_eq!(
+            e.codes(),
+            [
+                Code::PropertyNotSortable,
+                Code::UnknownProperty,
+                Code::PropertyNotSortable
+            ]
+        );
+        assert_eq!(e.first().target.as_deref(), Some("$orderby"));
+        assert!(
+            help(e.first()).contains("id, type, requestor, status, machineId, creationDateTimeUtc")
+        );
+        assert_eq!(help(&e.diagnostics()[1]), "did you mean 'machineId'?");
+    }
+
+    #[test]
+    fn select_takes_any_property_in_schema_spelling() {
+        let q = with_option(
+            SystemOption::Select,
+            "ID,Status,relatedFileInfo/FileIdentifier,lastUpdateTimeUtc",
+        );
+        let v = validate(&q, &MACHINE_ACTIONS).unwrap();
+        let expected = parse_select(
+            "id,status,relatedFileInfo/fileIdentifier,lastUpdateDateTimeUtc",
+            &ParseOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(v.query().select.as_ref(), Some(&expected));
+
+        let q = with_option(SystemOption::Select, "id,nope,relatedFileInfo/x");
+        let e = validate(&q, &MACHINE_ACTIONS).unwrap_err();
+        assert_eq!(e.codes(), [Code::UnknownProperty, Code::UnknownProperty]);
+        assert_eq!(e.first().target.as_deref(), Some("$select"));
+        assert_eq!(e.first().span().unwrap().start, 3);
+    }
+
+    #[test]
+    fn top_and_skip_caps() {
+        let capped = |top: i64, skip: i64| {
+            let mut q = Query {
+                top: Some(top),
+                skip: Some(skip),
+                ..Query::default()
+            };
+            q.sources.set(SystemOption::Top, top.to_string());
+            q.sources.set(SystemOption::Skip, skip.to_string());
+            validate(&q, &MACHINE_ACTIONS).err().map(|e| e.codes())
+        };
+        assert_eq!(capped(10_000, 2_147_483_647), None);
+        assert_eq!(capped(10_001, 0), Some(vec![Code::TopExceedsMax]));
+        assert_eq!(capped(0, 2_147_483_648), Some(vec![Code::SkipExceedsMax]));
+        assert_eq!(
+            capped(i64::MAX, i64::MAX),
+            Some(vec![Code::TopExceedsMax, Code::SkipExceedsMax])
+        );
+        assert_eq!(capped(-1, 0), Some(vec![Code::InvalidTop]));
+        let mut q = Query {
+            top: Some(10_001),
+            ..Query::default()
+        };
+        q.sources.set(SystemOption::Top, "10001");
+        let e = validate(&q, &MACHINE_ACTIONS).unwrap_err();
+        assert_eq!(e.first().target.as_deref(), Some("$top"));
+        assert_eq!(e.first().span().map(Span::as_pair), Some([0, 5]));
+        assert_eq!(help(e.first()), "use $top=10000 and page with $skip");
+    }
+
+    #[test]
+    fn lost_offset_hint_points_at_the_space() {
+        let text = "creationDateTimeUtc gt 2024-01-01T00:00:00 01:00";
+        let hint = offset_space_hint(text, Span::new(43, 48)).unwrap();
+        assert!(
+            hint.ends_with("encode the plus as %2B: 2024-01-01T00:00:00%2B01:00"),
+            "{hint}"
+        );
+        assert!(offset_space_hint(text, Span::new(0, 5)).is_none());
+        assert!(offset_space_hint("status eq 'x'", Span::new(0, 14)).is_none());
+        let fraction = "x gt 2024-01-01T00:00:00.123 05:30";
+        assert!(offset_space_hint(fraction, Span::new(29, 34))
+            .unwrap()
+            .ends_with("2024-01-01T00:00:00.123%2B05:30"));
+
+        // Through check_filter: the parser explains it itself, and the
+        // explanation is not doubled.
+        let e = rejected(text);
+        assert_eq!(e.codes(), [Code::InvalidLiteral]);
+        assert!(help(e.first()).contains("%2B"), "{e}");
+        assert!(!help(e.first()).contains("encode the plus"), "{e}");
+        // A syntax error without that help gets it.
+        let bare =
+            Diagnostic::new(Code::Syntax, "expected an operator").at(Span::new(43, 48), text);
+        let e = with_offset_hints(Error::new(bare));
+        assert!(
+            help(e.first()).ends_with("2024-01-01T00:00:00%2B01:00"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn hint_scanner_survives_any_text() {
+        for text in [
+            "",
+            "2",
+            "2024-01-01T00:00 0",
+            "é2024-01-01T00:00 01:00",
+            "2024-01-01t00:00 01:00",
+        ] {
+            for start in 0..=text.len() + 2 {
+                let _ = offset_space_hint(text, Span::new(start, start + 1));
+            }
+        }
+        assert!(offset_space_hint("2024-01-01t00:00 01:00", Span::new(17, 22)).is_some());
+    }
+
+    #[test]
+    fn hand_built_trees_without_source_text_still_get_help() {
+        use crate::syntax::ast::Segment;
+        let path = FilterExpr::new(
+            ExprKind::Path(MemberPath {
+                segments: vec![Segment {
+                    kind: SegmentKind::Property("ID".into()),
+                    span: Span::default(),
+                }],
+            }),
+            Span::default(),
+        );
+        let guid = Uuid::parse_str("69dc3630-1ccc-4342-acf3-35286eec741d").unwrap();
+        let literal = FilterExpr::new(ExprKind::Literal(Literal::Guid(guid)), Span::default());
+        let query = Query {
+            filter: Some(FilterExpr::binary(BinaryOp::Eq, path, literal)),
+            ..Query::default()
+        };
+        let e = validate(&query, &MACHINE_ACTIONS).unwrap_err();
+        assert_eq!(e.codes(), [Code::TypeMismatch]);
+        assert!(help(e.first()).ends_with("quote it: '69dc3630-1ccc-4342-acf3-35286eec741d'"));
+        assert!(e.first().message.contains("`id`"), "{}", e.first().message);
+    }
+
+    #[test]
+    fn a_very_long_chain_does_not_recurse_per_operand() {
+        let leaf = || parsed("status eq 'Pending'");
+        let mut chain = leaf();
+        for i in 0..20_000 {
+            let op = if i % 2 == 0 {
+                BinaryOp::And
+            } else {
+                BinaryOp::Add
+            };
+            chain = FilterExpr::new(
+                ExprKind::Binary {
+                    op,
+                    left: Box::new(chain),
+                    right: Box::new(leaf()),
+                },
+                Span::default(),
+            );
+        }
+        let query = Query {
+            filter: Some(chain),
+            ..Query::default()
+        };
+        // `add` of Booleans is a mismatch: 10,000 errors, and no stack overflow.
+        let e = validate(&query, &MACHINE_ACTIONS).unwrap_err();
+        assert_eq!(e.diagnostics().len(), 10_000);
+        // The derived drop would recurse 20,000 levels deep.
+        dismantle_query(query);
+    }
+}
