@@ -1,5 +1,5 @@
 //! Compiling a validated `$filter` (or `$orderby` key) into a tree of
-//! [`Node`]s that runs per entity with no name look-ups and no allocation,
+//! nodes that runs per entity with no name look-ups and no allocation,
 //! and running it.
 //!
 //! Owns: [`CompiledFilter`], [`CompiledExpr`], the compiled node shapes,

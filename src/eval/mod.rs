@@ -10,7 +10,7 @@
 //!
 //! Must not know about: query text or its syntax (it reads the validated
 //! AST), validation rules, or the command line. Entities are read only
-//! through the [`Entity`](crate::model::Entity) trait, so the same
+//! through the [`crate::model::Entity`] trait, so the same
 //! evaluator runs over [`MachineAction`](crate::model::MachineAction)s and
 //! `serde_json::Value` objects.
 //!
