@@ -501,7 +501,8 @@ macro_rules! properties {
 
 properties! {
     /// The properties of a [`MachineAction`] (SPEC §5), in the order the
-    /// service's documentation lists them and this crate writes them.
+    /// service writes them in its responses (the docs' Examples 1 and 2 put
+    /// `scope` right after `type`) and this crate writes them.
     ///
     /// It is the [`Entity::Accessor`] of `MachineAction`.
     Property {
@@ -509,6 +510,8 @@ properties! {
         Id => "id",
         /// `type`: what the action does; see [`ActionType`].
         Type => "type",
+        /// `scope`: e.g. `Full` or `Selective`.
+        Scope => "scope",
         /// `title`.
         Title => "title",
         /// `requestor`: who asked for the action.
@@ -533,8 +536,6 @@ properties! {
         CancellationDateTimeUtc => "cancellationDateTimeUtc",
         /// `errorHResult`: an Int32.
         ErrorHResult => "errorHResult",
-        /// `scope`: e.g. `Full` or `Selective`.
-        Scope => "scope",
         /// `externalId`: the caller's correlation id.
         ExternalId => "externalId",
         /// `requestSource`.
