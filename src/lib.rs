@@ -15,6 +15,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod builder;
+pub mod client;
 pub mod error;
 pub mod explain;
 pub mod model;
