@@ -10,7 +10,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use defender_odata::explain::{explain_filter, explain_query};
+use defender_odata::schema::{machine_actions, EntitySchema};
 use defender_odata::syntax::query::decode_component;
+use defender_odata::validate::{check, check_filter};
 use defender_odata::{
     parse_filter_with, parse_with, Diagnostic, Error, FilterExpr, ParseOptions, Query, SystemOption,
 };
@@ -32,6 +34,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Parse and validate a query against the MachineActions schema; print
+    /// its canonical form (schema spellings) and any warnings.
+    Check {
+        /// Print JSON: `{"canonical","warnings"}`, or the OData error body.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        input: Input,
+    },
     /// Parse a query (syntax only, no schema) and print its canonical form.
     Parse {
         /// Print JSON: `{"canonical","warnings"}`, or the OData error body.
@@ -76,22 +87,53 @@ impl Input {
         }
     }
 
+    /// With `--expr`, the filter value percent-decoded (not split on `&`).
+    fn decoded_expr(&self) -> Result<String, Error> {
+        decode_component(&self.query, self.options().dialect)
+            .map_err(|d| Error::new(d.in_option(SystemOption::Filter.name())))
+    }
+
     fn parse(&self) -> Result<Parsed, Error> {
         let options = self.options();
         if self.expr {
-            let decoded = decode_component(&self.query, options.dialect)
-                .map_err(|d| d.in_option(SystemOption::Filter.name()))?;
-            parse_filter_with(&decoded, &options).map(Parsed::Expr)
+            parse_filter_with(&self.decoded_expr()?, &options).map(Parsed::Expr)
         } else {
             parse_with(&self.query, &options).map(|q| Parsed::Query(Box::new(q)))
+        }
+    }
+
+    /// Parses and validates against `schema`: the canonical text (with
+    /// `--expr`, the expression alone) and the warnings.
+    fn check(&self, schema: &EntitySchema) -> Result<(String, Vec<Diagnostic>), Error> {
+        let options = self.options();
+        if self.expr {
+            let validated = check_filter(&self.decoded_expr()?, schema, &options)?;
+            let canonical = validated
+                .query()
+                .filter
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            Ok((canonical, validated.warnings().to_vec()))
+        } else {
+            let validated = check(&self.query, schema, &options)?;
+            Ok((validated.to_string(), validated.warnings().to_vec()))
         }
     }
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
+        Command::Check { json, input } => run_check(&input, json),
         Command::Parse { json, input } => run_parse(&input, json),
         Command::Explain { input } => run_explain(&input),
+    }
+}
+
+fn run_check(input: &Input, json: bool) -> ExitCode {
+    match input.check(machine_actions()) {
+        Ok((canonical, warnings)) => succeed(&canonical, &warnings, json),
+        Err(error) => reject(&error, json),
     }
 }
 

@@ -758,7 +758,7 @@ impl<'a> Parser<'a> {
             kind,
             span: Span::new(start, self.pos),
         };
-        self.path_from(start, vec![first])
+        self.path_from(start, vec![first], None)
     }
 
     /// Everything that starts with a name: keyword literals, GUIDs that start
@@ -779,8 +779,7 @@ impl<'a> Parser<'a> {
             Some(b'\'') => return self.prefixed_literal(start, name),
             Some(b'(') => {
                 if qualified {
-                    self.pos = start;
-                    return self.path_from(start, Vec::new());
+                    return self.path_from(start, Vec::new(), Some((start, name)));
                 }
                 return self.call(start, name);
             }
@@ -799,9 +798,7 @@ impl<'a> Parser<'a> {
                 return self.node(ExprKind::Literal(literal), start);
             }
         }
-        // A member path: rewind and let the path parser read the name again.
-        self.pos = start;
-        self.path_from(start, Vec::new())
+        self.path_from(start, Vec::new(), Some((start, name)))
     }
 
     /// `duration'…'`, `binary'…'`, `Namespace.EnumType'Member'`.
@@ -999,27 +996,38 @@ impl<'a> Parser<'a> {
         Ok(args)
     }
 
-    /// A member path whose first segments (if any) are already read.
-    fn path_from(&mut self, start: usize, mut segments: Vec<Segment>) -> Parsed<FilterExpr> {
-        let mut need_segment = segments.is_empty();
+    /// A member path. `segments` are the segments already built (`$it`);
+    /// `pending` is a segment name already read (its start and text), which
+    /// the caller read to decide this is a path; the cursor is after it.
+    fn path_from(
+        &mut self,
+        start: usize,
+        mut segments: Vec<Segment>,
+        mut pending: Option<(usize, &'a str)>,
+    ) -> Parsed<FilterExpr> {
         loop {
-            if !need_segment {
-                if self.peek() != Some(b'/') {
-                    break;
+            let (seg_start, name) = match pending.take() {
+                Some(read) => read,
+                None => {
+                    if !segments.is_empty() {
+                        if self.peek() != Some(b'/') {
+                            break;
+                        }
+                        self.pos += 1;
+                    }
+                    let seg_start = self.pos;
+                    if self.peek() == Some(b'$') {
+                        return Err(self.error(
+                            Code::Syntax,
+                            Span::new(seg_start, seg_start + 1),
+                            "path segments such as $count and $filter are not supported",
+                        ));
+                    }
+                    let Some(name) = self.qualified_name() else {
+                        return Err(self.unexpected("a property name after '/'"));
+                    };
+                    (seg_start, name)
                 }
-                self.pos += 1;
-            }
-            need_segment = false;
-            let seg_start = self.pos;
-            if self.peek() == Some(b'$') {
-                return Err(self.error(
-                    Code::Syntax,
-                    Span::new(seg_start, seg_start + 1),
-                    "path segments such as $count and $filter are not supported",
-                ));
-            }
-            let Some(name) = self.qualified_name() else {
-                return Err(self.unexpected("a property name after '/'"));
             };
             let first = segments.is_empty();
             let kind = if self.peek() == Some(b'(') {

@@ -86,6 +86,14 @@ pub fn qualified_name(input: &str) -> IResult<&str, &str> {
 
 /// An unquoted GUID `8-4-4-4-12` not followed by another identifier character.
 pub fn guid(input: &str) -> IResult<&str, Uuid> {
+    // Most names and numbers are not GUIDs: rule them out with one byte
+    // before running the full shape.
+    if input.as_bytes().get(8) != Some(&b'-') {
+        return Err(nom::Err::Error(nom::error::Error::new(
+            input,
+            nom::error::ErrorKind::HexDigit,
+        )));
+    }
     let hex = |n| take_while_m_n(n, n, |c: char| c.is_ascii_hexdigit());
     let (rest, text) = recognize(tuple((
         hex(8),
