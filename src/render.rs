@@ -16,9 +16,12 @@
 //!   binds more loosely or equally (`a sub (b sub c)`, `a sub b sub c`);
 //!   `and`/`or` are associative as well, so a right operand with the same
 //!   `and`/`or` is written flat (`a and (b and c)` renders `a and b and c`);
-//! - `not` and `-` write their operand bare only when it is a path, a call
-//!   or `cast`/`isof`, and wrap anything else: `not (a eq b)`, `not (not a)`,
-//!   `-(5)`. `-5` would read back as the integer literal, not as negation.
+//! - `not` and `-` wrap their operand only when it binds more loosely than
+//!   they do: `not (a eq b)`, but `not not a`, `not a in ('x')` (`has` and
+//!   `in` bind tighter). A negated literal is written `- 5`: `-5` would read
+//!   back as the integer literal, and `-(5)` would nest one level deeper than
+//!   the input needed. So rendering never adds nesting, and a tree at the
+//!   depth limit still reads back.
 //!
 //! DateTimeOffset, Date and TimeOfDay are formatted by hand rather than with
 //! chrono's `%Y`, whose output differs from the OData form for years outside
@@ -100,6 +103,15 @@ fn binding(expr: &FilterExpr) -> u8 {
     }
 }
 
+/// Whether the text of `expr` begins with a literal (its leftmost operand).
+fn starts_with_literal(expr: &FilterExpr) -> bool {
+    let mut leftmost = expr;
+    while let ExprKind::Binary { left, .. } = &leftmost.kind {
+        leftmost = left;
+    }
+    matches!(leftmost.kind, ExprKind::Literal(_))
+}
+
 fn write_expr<W: Write>(w: &mut W, expr: &FilterExpr) -> fmt::Result {
     match &expr.kind {
         ExprKind::Literal(literal) => write_literal(w, literal),
@@ -107,13 +119,11 @@ fn write_expr<W: Write>(w: &mut W, expr: &FilterExpr) -> fmt::Result {
         ExprKind::Unary { op, operand } => {
             w.write_str(match op {
                 UnaryOp::Not => "not ",
+                // `-5` would read back as the literal -5, not as negation.
+                UnaryOp::Negate if starts_with_literal(operand) => "- ",
                 UnaryOp::Negate => "-",
             })?;
-            let bare = matches!(
-                operand.kind,
-                ExprKind::Path(_) | ExprKind::Call { .. } | ExprKind::TypeFunction { .. }
-            );
-            write_operand(w, operand, !bare)
+            write_operand(w, operand, binding(operand) < UNARY_PRECEDENCE)
         }
         ExprKind::Binary { op, left, right } => write_binary(w, *op, left, right),
         ExprKind::List(items) => {

@@ -64,9 +64,11 @@ fn not_precedence() {
     // `not` binds tighter than `eq`, as in ODataLib.
     verified_same("not a eq b");
     verified("(not a) eq b", "not a eq b");
+    // Parentheses only where precedence needs them, so rendering never nests
+    // deeper than the input did.
     verified(
         "not (not (status eq 'Failed'))",
-        "not (not (status eq 'Failed'))",
+        "not not (status eq 'Failed')",
     );
 }
 
@@ -96,7 +98,11 @@ fn arithmetic_operators() {
 fn unary_minus_and_negative_literals() {
     verified_same("-Price");
     verified_same("Price sub -5");
-    verified("Price sub - 5", "Price sub -(5)");
+    verified("Price sub - 5", "Price sub - 5");
+    verified("Price sub -(5)", "Price sub - 5");
+    verified("-(-5)", "- -5");
+    verified("-(-(a))", "--a");
+    verified("-(5 has a)", "- 5 has a");
     verified_same("-(a add b)");
     verified_same("-INF");
 }
@@ -111,7 +117,8 @@ fn has_and_in() {
     verified_same("type in ('Isolate')");
     verified_same("type in ()");
     verified_same("FirstName in (FirstName)");
-    verified_same("not (type in ('Isolate'))");
+    // `in` binds tighter than `not`.
+    verified("not (type in ('Isolate'))", "not type in ('Isolate')");
 }
 
 #[test]

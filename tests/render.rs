@@ -169,11 +169,11 @@ fn unary_operators() {
     let e = unary(UnaryOp::Not, bin(Eq, p("a"), p("b")));
     assert_eq!(render(&e), "not (a eq b)");
     let e = unary(UnaryOp::Not, unary(UnaryOp::Not, p("a")));
-    assert_eq!(render(&e), "not (not a)");
+    assert_eq!(render(&e), "not not a");
     let e = unary(UnaryOp::Negate, int(5));
-    assert_eq!(render(&e), "-(5)");
+    assert_eq!(render(&e), "- 5");
     let e = unary(UnaryOp::Negate, int(-5));
-    assert_eq!(render(&e), "-(-5)");
+    assert_eq!(render(&e), "- -5");
     let e = unary(UnaryOp::Negate, p("a"));
     assert_eq!(render(&e), "-a");
     let e = unary(
@@ -188,7 +188,7 @@ fn unary_operators() {
     });
     assert_eq!(render(&unary(UnaryOp::Negate, cast)), "-cast(a,Edm.Int32)");
     let e = unary(UnaryOp::Not, lit(Literal::Boolean(true)));
-    assert_eq!(render(&e), "not (true)");
+    assert_eq!(render(&e), "not true");
 }
 
 #[test]
