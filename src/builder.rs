@@ -90,7 +90,7 @@ pub mod kind {
     pub enum Type {}
     /// `creationDateTimeUtc`: a `chrono::DateTime`.
     #[derive(Clone, Copy, Debug)]
-    pub enum Instant {}
+    pub enum DateTimeOffset {}
 }
 
 /// A value a field of kind `K` can be compared with.
@@ -138,7 +138,7 @@ impl FieldValue<kind::Type> for ActionType {
     }
 }
 
-impl<Tz: TimeZone> FieldValue<kind::Instant> for DateTime<Tz> {
+impl<Tz: TimeZone> FieldValue<kind::DateTimeOffset> for DateTime<Tz> {
     /// Keeps the value's offset when it is whole minutes (OData offsets
     /// have no seconds); otherwise writes the same instant in UTC.
     fn into_literal(self) -> Literal {
@@ -198,7 +198,7 @@ impl MachineActionField {
     /// `requestor`: who asked for the action, as text.
     pub const Requestor: Field<kind::Text> = Field::new(Property::Requestor);
     /// `creationDateTimeUtc`: a `chrono::DateTime`.
-    pub const CreationDateTimeUtc: Field<kind::Instant> = Field::new(Property::CreationDateTimeUtc);
+    pub const CreationDateTimeUtc: Field<kind::DateTimeOffset> = Field::new(Property::CreationDateTimeUtc);
 }
 
 fn node(kind: ExprKind) -> FilterExpr {
@@ -319,7 +319,7 @@ macro_rules! ordering {
     )*};
 }
 
-ordering!(kind::Text, kind::Instant);
+ordering!(kind::Text, kind::DateTimeOffset);
 
 impl Field<kind::Text> {
     fn call(self, function: Function, value: Literal) -> Filter {
@@ -345,7 +345,7 @@ impl Field<kind::Text> {
     }
 }
 
-impl Field<kind::Instant> {
+impl Field<kind::DateTimeOffset> {
     /// `name ge from and name lt until`: the half-open range `[from, until)`,
     /// so consecutive ranges neither overlap nor leave gaps.
     pub fn between<A: TimeZone, B: TimeZone>(
