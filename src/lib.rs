@@ -143,6 +143,7 @@
 pub mod builder;
 pub mod client;
 pub mod error;
+pub mod eval;
 pub mod explain;
 pub mod model;
 pub mod render;
