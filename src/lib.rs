@@ -93,10 +93,41 @@
 //! # Ok::<(), defender_odata::Error>(())
 //! ```
 //!
-//! # 4. Evaluate
+//! # 4. Evaluate: [`ValidatedQuery`] → the response
 //!
-//! The evaluator (`eval`), which runs a validated query over in-memory
-//! entities and builds the OData response, is not part of this build yet.
+//! [`eval::evaluate`] runs a validated query over in-memory entities
+//! ([`model::MachineAction`]s, or `serde_json::Value` objects) and builds
+//! the OData response: OData's three-valued logic, `$orderby` (else the
+//! service's order, newest first), `$skip`, `$top`, `$count`, `$select`,
+//! and `@odata.nextLink` when a page is full. [`eval::CompiledQuery`]
+//! compiles the filter once to run it over many entity sets.
+//!
+//! ```
+//! use defender_odata::validate::check;
+//! use defender_odata::{eval, machine_actions, sample, ParseOptions};
+//!
+//! // The docs' Example 1 data: three actions on one machine.
+//! let query = check(
+//!     "$filter=status eq 'Succeeded' and type ne 'RunAntiVirusScan'\
+//!      &$orderby=creationDateTimeUtc&$select=id,type&$count=true",
+//!     machine_actions(),
+//!     &ParseOptions::default(),
+//! )?;
+//! let response = eval::evaluate(&query, sample::example1())?;
+//! assert_eq!(response.count, Some(2));
+//! assert_eq!(
+//!     response.to_json(),
+//!     serde_json::json!({
+//!         "@odata.context": "https://api.securitycenter.microsoft.com/api/$metadata#MachineActions(id,type)",
+//!         "@odata.count": 2,
+//!         "value": [
+//!             {"id": "44cffc15-0e3d-4cbf-96aa-bf76f9b27f5e", "type": "StopAndQuarantineFile"},
+//!             {"id": "69dc3630-1ccc-4342-acf3-35286eec741d", "type": "CollectInvestigationPackage"},
+//!         ]
+//!     })
+//! );
+//! # Ok::<(), defender_odata::Error>(())
+//! ```
 //!
 //! # Building queries
 //!
@@ -133,7 +164,11 @@
 //!   the pages of a 25,000-result fetch.
 //! - `cargo run --example validate -- "<query>"`: the canonical form and
 //!   warnings, or every problem with a caret; exit status 0 or 1.
-//! - The `defender-odata` binary: `check`, `parse`, `explain` (SPEC §9).
+//! - `cargo run --example server -- "<query>" [FILE]`: the core of a test
+//!   double of the API; the HTTP status and body for a query over the
+//!   MachineActions in FILE (default: the docs' Example 1), 400 with the
+//!   Defender error envelope for a bad query.
+//! - The `defender-odata` binary: `check`, `parse`, `explain`, `eval` (SPEC §9).
 //!
 //! The product contract is SPEC.md; decisions it leaves open are written down
 //! where they are made, in the module that makes them.
