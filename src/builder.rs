@@ -198,7 +198,8 @@ impl MachineActionField {
     /// `requestor`: who asked for the action, as text.
     pub const Requestor: Field<kind::Text> = Field::new(Property::Requestor);
     /// `creationDateTimeUtc`: a `chrono::DateTime`.
-    pub const CreationDateTimeUtc: Field<kind::DateTimeOffset> = Field::new(Property::CreationDateTimeUtc);
+    pub const CreationDateTimeUtc: Field<kind::DateTimeOffset> =
+        Field::new(Property::CreationDateTimeUtc);
 }
 
 fn node(kind: ExprKind) -> FilterExpr {
