@@ -174,13 +174,13 @@ fn timestamps_of_every_shape_come_back_byte_identical() {
 #[test]
 fn a_response_in_written_order_comes_back_byte_identical() {
     let input = concat!(
-        r#"{"id":"69dc3630-1ccc-4342-acf3-35286eec741d","type":"LiveResponse","title":null,"#,
+        r#"{"id":"69dc3630-1ccc-4342-acf3-35286eec741d","type":"LiveResponse","scope":null,"title":null,"#,
         r#""requestor":"Analyst@contoso.com","requestorComment":"x","status":"Pending","#,
         r#""machineId":"f46b","computerDnsName":"desktop","#,
         r#""creationDateTimeUtc":"2021-04-12T12:34:56.1234567Z","#,
         r#""lastUpdateDateTimeUtc":"2021-04-12T12:35:00Z","cancellationRequestor":null,"#,
         r#""cancellationComment":null,"cancellationDateTimeUtc":null,"errorHResult":-2147024891,"#,
-        r#""scope":null,"externalId":"corr-1","requestSource":"PublicApi","#,
+        r#""externalId":"corr-1","requestSource":"PublicApi","#,
         r#""relatedFileInfo":null,"#,
         r#""commands":[{"index":0,"startTime":null,"endTime":null,"commandStatus":"Created","errors":[],"#,
         r#""command":{"type":"RunScript","params":[{"key":"ScriptName","value":"minidump.ps1"}]}}],"#,
@@ -203,7 +203,7 @@ fn null_and_absent_are_both_preserved() {
     assert_eq!(action.absent.iter().count(), Property::ALL.len() - 3);
     assert_eq!(
         serde_json::to_string(&action).expect("serialize"),
-        r#"{"id":"a","errorHResult":null,"scope":null}"#
+        r#"{"id":"a","scope":null,"errorHResult":null}"#
     );
 
     // Setting an absent property writes it; clearing a present one writes null.
