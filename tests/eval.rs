@@ -14,7 +14,7 @@ use defender_odata::syntax::ast::{
     BinaryOp, ExprKind, FilterExpr, Function, Literal, SegmentKind, UnaryOp,
 };
 use defender_odata::validate::{check, check_filter, ValidatedQuery};
-use defender_odata::{machine_actions, sample, ParseOptions};
+use defender_odata::{machine_actions, sample, Code, ParseOptions};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -212,15 +212,56 @@ fn date_promotion_and_instants() {
 }
 
 #[test]
-fn unsupported_constructs_are_reported_when_compiling() {
-    let query = check_filter(
-        "matchesPattern(status,'^P')",
-        machine_actions(),
-        &ParseOptions::default(),
-    )
-    .expect("valid");
-    let error = CompiledFilter::<MachineAction>::compile(&query).expect_err("not evaluated");
-    assert!(error.to_string().contains("matchesPattern"), "{error}");
+fn matches_pattern_uses_a_linear_time_regex_compiled_once() {
+    let pending = action("a", Some("Pending"), None);
+    let none = action("b", None, None);
+    assert_eq!(
+        filter_answer("matchesPattern(status,'^P')", &pending),
+        Some(true)
+    );
+    assert_eq!(
+        filter_answer("matchesPattern(status,'^p')", &pending),
+        Some(false)
+    );
+    assert_eq!(
+        filter_answer("matchesPattern(status,'(?i)^p')", &pending),
+        Some(true)
+    );
+    assert_eq!(
+        filter_answer("matchesPattern(tolower(status),'^pen')", &pending),
+        Some(true)
+    );
+    assert_eq!(filter_answer("matchesPattern(status,'^P')", &none), None);
+    assert_eq!(
+        filter_answer("not matchesPattern(status,'^P')", &none),
+        None
+    );
+    // In a query string `+` means a space: a regex's `+` travels as %2B.
+    let answer = run(
+        "$filter=matchesPattern(id,'^(69dc|44cf)[0-9a-f]%2B-')",
+        sample::example1(),
+    );
+    assert_eq!(
+        ids(&answer),
+        [
+            "69dc3630-1ccc-4342-acf3-35286eec741d",
+            "44cffc15-0e3d-4cbf-96aa-bf76f9b27f5e"
+        ]
+    );
+}
+
+#[test]
+fn matches_pattern_needs_a_valid_literal_pattern() {
+    for (filter, code) in [
+        ("matchesPattern(status,'(')", Code::InvalidArguments),
+        ("matchesPattern(status,requestor)", Code::TypeMismatch),
+    ] {
+        let query = check_filter(filter, machine_actions(), &ParseOptions::default())
+            .unwrap_or_else(|e| panic!("{filter}: {e}"));
+        let error = CompiledFilter::<MachineAction>::compile(&query).expect_err(filter);
+        assert_eq!(error.code(), code, "{filter}: {error}");
+        assert!(error.first().span().is_some(), "{filter}: {error}");
+    }
 }
 
 #[test]

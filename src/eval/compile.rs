@@ -26,9 +26,15 @@
 //! `contains(toupper(x),'V')`, `length`, `indexof` and every comparison of
 //! plain strings allocate nothing.
 //!
-//! Not evaluated (compiling reports them): lambdas (`any`/`all`),
-//! `matchesPattern` (it needs a regular-expression engine, which the crate
-//! does not carry), and bound function calls in paths.
+//! `matchesPattern` takes a string-literal pattern, compiled once with the
+//! `regex` crate (RE2-like syntax: no backreferences or look-around, which
+//! is what keeps matching linear in the subject); .NET, which serves the
+//! Defender API, would accept those extra constructs, so such a pattern is
+//! rejected here with `InvalidArguments` rather than evaluated differently.
+//!
+//! Not evaluated (compiling reports them): lambdas (`any`/`all`; no
+//! MachineActions collection is filterable), `matchesPattern` with a pattern
+//! that is not a literal, and bound function calls in paths.
 
 use std::marker::PhantomData;
 
@@ -125,6 +131,11 @@ enum Node<A> {
         op: ArithOp,
         left: Box<Node<A>>,
         right: Box<Node<A>>,
+    },
+    /// `matchesPattern(subject,'literal pattern')`, the pattern compiled once.
+    MatchesPattern {
+        subject: Box<Node<A>>,
+        pattern: regex::Regex,
     },
     /// `x in (…)` with string literals only: sorted, searched by bisection.
     InStrings {
@@ -270,6 +281,44 @@ impl Compiler<'_> {
         Error::new(d)
     }
 
+    /// `matchesPattern(x,'re')`: the pattern is compiled once, here, so it
+    /// must be a literal. The `regex` crate matches in time linear in the
+    /// subject, and the size limit bounds what a pattern may cost to build.
+    fn matches_pattern<E: Entity>(
+        &self,
+        expr: &FilterExpr,
+        args: &[FilterExpr],
+    ) -> Result<Node<E::Accessor>, Error> {
+        let [subject, pattern] = args else {
+            return Err(self.unsupported(expr, "matchesPattern without two arguments"));
+        };
+        let ExprKind::Literal(Literal::String(pattern_text)) = &pattern.kind else {
+            return Err(self.unsupported(
+                pattern,
+                "matchesPattern with a pattern that is not a string literal",
+            ));
+        };
+        let pattern = regex::RegexBuilder::new(pattern_text)
+            .size_limit(1 << 20)
+            .build()
+            .map_err(|e| {
+                let mut d = Diagnostic::new(
+                    Code::InvalidArguments,
+                    format!("'{pattern_text}' is not a regular expression this crate supports"),
+                )
+                .in_option(self.option.name())
+                .with_help(e.to_string());
+                if let Some(text) = self.text {
+                    d = d.at(pattern.span, text);
+                }
+                Error::new(d)
+            })?;
+        Ok(Node::MatchesPattern {
+            subject: Box::new(self.compile::<E>(subject)?),
+            pattern,
+        })
+    }
+
     fn compile<E: Entity>(&self, expr: &FilterExpr) -> Result<Node<E::Accessor>, Error> {
         match &expr.kind {
             ExprKind::Literal(literal) => Ok(Node::Lit(self.literal(expr, literal)?)),
@@ -288,7 +337,7 @@ impl Compiler<'_> {
             ExprKind::List(_) => Err(self.unsupported(expr, "a list outside 'in'")),
             ExprKind::Call { function, args } => {
                 if *function == Function::MatchesPattern {
-                    return Err(self.unsupported(expr, "matchesPattern"));
+                    return self.matches_pattern::<E>(expr, args);
                 }
                 let args = args
                     .iter()
@@ -661,6 +710,12 @@ fn eval<'a, E: Entity>(node: &'a Node<E::Accessor>, entity: &'a E) -> Val<'a> {
             bool_val(has_flags(&l, &r))
         }
         Node::Call { function, args } => call(*function, args, entity),
+        Node::MatchesPattern { subject, pattern } => match eval(subject, entity) {
+            Val::Str(Text::Plain(text)) => Val::Bool(pattern.is_match(text)),
+            Val::Str(text) => Val::Bool(pattern.is_match(&text.to_string_value())),
+            Val::Enum(text) => Val::Bool(pattern.is_match(text)),
+            _ => Val::Null,
+        },
         Node::Cast { operand, target } => cast(eval(operand, entity), *target),
         Node::IsOf { operand, target } => {
             let value = eval(operand, entity);
