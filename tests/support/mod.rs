@@ -459,9 +459,15 @@ fn select_option() -> BoxedStrategy<Select> {
 }
 
 /// Custom options: names that are no OData option (they start with `x`,
-/// which none does), unique case-insensitively; any value, or none.
+/// or with a character no option name starts with, such as `/` or `@`,
+/// which could make a rendered query look like a URL), unique
+/// case-insensitively; any value, or none.
 fn custom_options() -> BoxedStrategy<Vec<CustomOption>> {
-    let name = prop_oneof!["x[a-zA-Z0-9_]{0,6}", "x[a-z&=+%#?'(), -]{0,5}[a-z]"];
+    let name = prop_oneof![
+        "x[a-zA-Z0-9_]{0,6}",
+        "x[a-z&=+%#?'(), -]{0,5}[a-z]",
+        "[/:!@][a-z/:.?]{0,6}"
+    ];
     let value = option::of(prop_oneof![
         "[a-zA-Z0-9]{0,6}",
         string_value(),
