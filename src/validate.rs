@@ -254,7 +254,8 @@ fn dismantle(mut stack: Vec<FilterExpr>) {
 }
 
 /// Parses `query_text` (any SPEC §2 form) and validates it: what the CLI's
-/// `check` command does.
+/// `check` command does. Options that parsed are validated even when others
+/// did not, and the error holds the problems of both.
 ///
 /// A syntax error caused by a `+hh:mm` offset that arrived as a space gets a
 /// help text saying to encode the `+` as `%2B` (see [`offset_space_hint`]).
@@ -263,8 +264,22 @@ pub fn check<'s>(
     schema: &'s EntitySchema,
     options: &ParseOptions,
 ) -> Result<ValidatedQuery<'s>, Error> {
-    let query = crate::parse_with(query_text, options).map_err(with_offset_hints)?;
-    validate(&query, schema)
+    let (query, problems) = crate::syntax::query::parse_query_partial(query_text, options);
+    if problems.is_empty() {
+        return validate(&query, schema);
+    }
+    // Validate the options that did parse too, so one run shows every
+    // problem: the syntax errors first, then the rest.
+    let mut diagnostics = problems;
+    match validate(&query, schema) {
+        Ok(validated) => diagnostics.extend(validated.warnings().iter().cloned()),
+        Err(error) => diagnostics.extend(error.diagnostics().iter().cloned()),
+    }
+    let error = Error::from_diagnostics(diagnostics).unwrap_or_else(|| {
+        // Unreachable: `problems` was not empty. Kept total so no input panics.
+        Error::new(Diagnostic::new(Code::Syntax, "the query was rejected"))
+    });
+    Err(with_offset_hints(error))
 }
 
 /// Parses one already-decoded `$filter` expression and validates it as the

@@ -150,3 +150,26 @@ fn usage_errors_exit_2() {
     let out = check(&[]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn syntax_errors_do_not_hide_the_other_options_problems() {
+    let (exit, body) = check_json(
+        "$filter=id eq 69dc3630-1ccc-4342-acf3-35286eec741d&$stop=5&$orderby=title&$top=99999",
+    );
+    assert_eq!(exit, 1);
+    let codes: Vec<&str> = body["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "UnknownOption",
+            "TypeMismatch",
+            "PropertyNotSortable",
+            "TopExceedsMax"
+        ]
+    );
+}

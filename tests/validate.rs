@@ -434,3 +434,30 @@ proptest! {
         }
     }
 }
+
+/// `check` validates the options that parsed even when another did not, so
+/// one run shows every problem; `parse_query_partial` is what makes it so.
+#[test]
+fn check_reports_syntax_and_validation_problems_together() {
+    let error = check(
+        "$filter=Stats eq 'x'&$top=abc&$orderby=title",
+        &MACHINE_ACTIONS,
+        &ParseOptions::default(),
+    )
+    .expect_err("rejected");
+    let codes: Vec<Code> = error.codes();
+    assert_eq!(
+        codes,
+        [
+            Code::InvalidTop,
+            Code::UnknownProperty,
+            Code::PropertyNotSortable
+        ]
+    );
+    let (query, problems) = defender_odata::syntax::query::parse_query_partial(
+        "$filter=status eq 'x'&$top=abc",
+        &ParseOptions::default(),
+    );
+    assert_eq!(problems.len(), 1);
+    assert!(query.filter.is_some() && query.top.is_none());
+}

@@ -146,6 +146,20 @@ const MAX_SUGGESTED_NAME_LEN: usize = 24;
 ///   are never looked at.
 /// - Of an option given twice, the first is kept and the second reported.
 pub fn parse_query(text: &str, options: &ParseOptions) -> Result<Query, Error> {
+    let (query, problems) = parse_query_partial(text, options);
+    match Error::from_diagnostics(problems) {
+        Some(error) => Err(error),
+        None => Ok(query),
+    }
+}
+
+/// Parses what can be parsed of a query: the options that parsed, and the
+/// problems of the ones that did not (those are left out of the query).
+///
+/// [`parse_query`] rejects a query with any problem; this is for callers
+/// that go on to check the rest, so that a user sees every problem at once
+/// (`check` validates what parsed and reports both).
+pub fn parse_query_partial(text: &str, options: &ParseOptions) -> (Query, Vec<Diagnostic>) {
     let (start, end) = query_range(text);
     let mut query = Query::default();
     let mut diagnostics = Vec::new();
@@ -219,10 +233,7 @@ pub fn parse_query(text: &str, options: &ParseOptions) -> Result<Query, Error> {
             }
         }
     }
-    match Error::from_diagnostics(diagnostics) {
-        Some(error) => Err(error),
-        None => Ok(query),
-    }
+    (query, diagnostics)
 }
 
 /// Percent-decodes one query-string component (an option name or value):
