@@ -9,8 +9,13 @@
 //! filters, not one term repeated. Such chains hold more nodes than the
 //! default limit (1,000) allows, so that one limit is raised for this series;
 //! the length limit stays at its default, 16 KiB, and every input is checked
-//! to parse before it is timed. Depth inputs nest `status eq 'Pending' and (…)`
-//! `depth` parentheses deep, with the default limits.
+//! to parse before it is timed. Depth inputs nest `depth` parentheses deep,
+//! with the default limits, in three shapes:
+//! - `parens`: `((…(status eq 'Pending')…))`, nesting alone;
+//! - `alternating`: `a eq 1 and (b eq 2 or (c eq 3 and (…)))`, a term a level;
+//! - `same-op`: `a eq 1 and (b eq 2 and (…))`, a term a level, where each
+//!   level's `and` chain is re-hung left-nested onto the outer one
+//!   (`FilterExpr::binary`), the shape that costs most per level.
 //!
 //! Each series is its own baseline: the summary prints the cost per byte (per
 //! level) at each size and the ratio of the largest to the smallest.
@@ -45,15 +50,30 @@ fn long_filter(max_len: usize, lines: &[String]) -> String {
     out
 }
 
-fn nested_filter(depth: usize) -> String {
-    let mut out = String::new();
-    for _ in 0..depth {
-        out += "status eq 'Pending' and (";
-    }
-    out += "type eq 'Isolate'";
-    out += &")".repeat(depth);
-    out
-}
+/// Builds the text of one shape at a depth.
+type Shape = fn(usize) -> String;
+
+/// The depth shapes: name, and the text at a depth.
+const SHAPES: [(&str, Shape); 3] = [
+    ("parens", |depth| {
+        format!(
+            "{}status eq 'Pending'{}",
+            "(".repeat(depth),
+            ")".repeat(depth)
+        )
+    }),
+    ("alternating", |depth| {
+        let mut out = String::new();
+        for level in 0..depth {
+            let op = if level % 2 == 0 { "and" } else { "or" };
+            out += &format!("status eq 'Pending' {op} (");
+        }
+        out + "type eq 'Isolate'" + &")".repeat(depth)
+    }),
+    ("same-op", |depth| {
+        "status eq 'Pending' and (".repeat(depth) + "type eq 'Isolate'" + &")".repeat(depth)
+    }),
+];
 
 fn many_nodes() -> ParseOptions {
     ParseOptions {
@@ -81,8 +101,8 @@ fn length_series(c: &mut Criterion, inputs: &[(usize, String)]) {
     group.finish();
 }
 
-fn depth_series(c: &mut Criterion, inputs: &[(usize, String)]) {
-    let mut group = c.benchmark_group("scaling-depth");
+fn depth_series(c: &mut Criterion, shape: &str, inputs: &[(usize, String)]) {
+    let mut group = c.benchmark_group(format!("scaling-depth-{shape}"));
     group
         .sample_size(20)
         .warm_up_time(Duration::from_millis(200))
@@ -134,21 +154,28 @@ fn main() {
         .iter()
         .map(|&kib| (kib, long_filter(kib * 1024, &lines)))
         .collect();
-    let depths: Vec<(usize, String)> = DEPTHS.iter().map(|&d| (d, nested_filter(d))).collect();
+    let depths: Vec<(&str, Vec<(usize, String)>)> = SHAPES
+        .iter()
+        .map(|&(shape, make)| (shape, DEPTHS.iter().map(|&d| (d, make(d))).collect()))
+        .collect();
     let options = many_nodes();
     for (kib, text) in &lengths {
         if let Err(e) = parse_filter_with(text, &options) {
             panic!("the {kib} KiB input must parse: {e}");
         }
     }
-    for (depth, text) in &depths {
-        if let Err(e) = parse_filter(text) {
-            panic!("the depth-{depth} input must parse: {e}");
+    for (shape, inputs) in &depths {
+        for (depth, text) in inputs {
+            if let Err(e) = parse_filter(text) {
+                panic!("the depth-{depth} {shape} input must parse: {e}");
+            }
         }
     }
     let mut c = Criterion::default().configure_from_args();
     length_series(&mut c, &lengths);
-    depth_series(&mut c, &depths);
+    for (shape, inputs) in &depths {
+        depth_series(&mut c, shape, inputs);
+    }
     c.final_summary();
     let points = |v: &[(usize, String)], units: fn(usize, &str) -> usize| {
         v.iter()
@@ -162,11 +189,13 @@ fn main() {
         &points(&lengths, |_, t| t.len()),
         since,
     );
-    report(
-        "parse time per nesting level, 10 → 100",
-        "scaling-depth",
-        "level",
-        &points(&depths, |d, _| d),
-        since,
-    );
+    for (shape, inputs) in &depths {
+        report(
+            &format!("parse time per nesting level, 10 → 100 ({shape})"),
+            &format!("scaling-depth-{shape}"),
+            "level",
+            &points(inputs, |d, _| d),
+            since,
+        );
+    }
 }
