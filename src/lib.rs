@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod eval;
 pub mod explain;
 pub mod model;
 pub mod render;

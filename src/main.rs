@@ -5,11 +5,16 @@
 //! the library. A subcommand is a variant of [`Command`] and a `run_*`
 //! function that ends in [`succeed`] or [`reject`].
 
-use std::io::{self, Write};
+use std::fs::File;
+use std::io::{self, BufReader, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use defender_odata::eval::{read_entities, CompiledQuery};
 use defender_odata::explain::{explain_filter, explain_query};
+use defender_odata::model::MachineAction;
+use defender_odata::sample;
 use defender_odata::schema::{machine_actions, EntitySchema};
 use defender_odata::syntax::query::decode_component;
 use defender_odata::validate::{check, check_filter};
@@ -55,6 +60,16 @@ enum Command {
     Explain {
         #[command(flatten)]
         input: Input,
+    },
+    /// Answer a query over MachineActions: the OData response JSON.
+    Eval {
+        /// A JSON array, an OData response (`{"value":[...]}`) or JSON Lines
+        /// of MachineActions; without it, the docs' Example 1 data.
+        #[arg(long, value_name = "FILE")]
+        data: Option<PathBuf>,
+        /// A URL or a query string (with or without `?`). One that starts
+        /// with `-` goes after `--`.
+        query: String,
     },
 }
 
@@ -127,7 +142,52 @@ fn main() -> ExitCode {
         Command::Check { json, input } => run_check(&input, json),
         Command::Parse { json, input } => run_parse(&input, json),
         Command::Explain { input } => run_explain(&input),
+        Command::Eval { data, query } => run_eval(data.as_deref(), &query),
     }
+}
+
+/// Validates as `check` does (exit 1 when rejected), then answers over the
+/// data; the response is built whole before anything is printed, so bad
+/// data (exit 2) leaves stdout empty.
+fn run_eval(data: Option<&Path>, query: &str) -> ExitCode {
+    let validated = match check(query, machine_actions(), &ParseOptions::default()) {
+        Ok(validated) => validated,
+        Err(error) => return reject(&error, false),
+    };
+    let compiled = match CompiledQuery::<MachineAction>::compile(&validated) {
+        Ok(compiled) => compiled,
+        Err(error) => return reject(&error, false),
+    };
+    for warning in validated.warnings() {
+        if writeln!(io::stderr(), "{warning}\n").is_err() {
+            return ExitCode::from(FAILED);
+        }
+    }
+    let response = match data {
+        None => compiled.run(sample::example1()),
+        Some(path) => {
+            let file = match File::open(path) {
+                Ok(file) => file,
+                Err(e) => return fail(&format!("{}: cannot read the data: {e}", path.display())),
+            };
+            let mut evaluation = compiled.start();
+            let read = read_entities(BufReader::new(file), |action: MachineAction| {
+                evaluation.push(action);
+            });
+            if let Err(e) = read {
+                return fail(&e.located(&path.display().to_string()));
+            }
+            evaluation.finish()
+        }
+    };
+    write_or_fail(io::stdout(), &format!("{}\n", response.to_pretty_string()))
+}
+
+/// Reports a usage or I/O error (exit 2) on stderr.
+fn fail(message: &str) -> ExitCode {
+    // Nothing else can be reported if stderr is closed; the exit code says it.
+    let _ = writeln!(io::stderr(), "error: {message}");
+    ExitCode::from(FAILED)
 }
 
 fn run_check(input: &Input, json: bool) -> ExitCode {

@@ -151,7 +151,7 @@ pub struct ComplexType {
 }
 
 impl ComplexType {
-    /// The property called `name`, case-insensitively (see [`find_property`]).
+    /// The property called `name`, case-insensitively, aliases included.
     pub fn property(&self, name: &str) -> Option<&'static PropertyDef> {
         find_property(self.properties, name)
     }

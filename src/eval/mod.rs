@@ -1,0 +1,56 @@
+//! Evaluation (SPEC §8): a validated query over in-memory entities, and the
+//! OData response it gets.
+//!
+//! Owns, one file a stage: [`compile`] (a `$filter` compiled once into a
+//! [`CompiledFilter`], three-valued, with every built-in), [`value`] (the
+//! runtime values and OData's comparison rules), [`run`] (ordering, top-k
+//! `$skip`/`$top`, paging, `$count`: [`CompiledQuery`]), [`response`] (the
+//! envelope and `$select`: [`Response`]), and [`data`] (streaming entities
+//! out of a JSON array, an OData response or JSON Lines).
+//!
+//! Must not know about: query text or its syntax (it reads the validated
+//! AST), validation rules, or the command line. Entities are read only
+//! through the [`crate::model::Entity`] trait, so the same
+//! evaluator runs over [`MachineAction`](crate::model::MachineAction)s and
+//! `serde_json::Value` objects.
+//!
+//! ```
+//! use defender_odata::eval::CompiledQuery;
+//! use defender_odata::model::MachineAction;
+//! use defender_odata::{machine_actions, sample, validate::check, ParseOptions};
+//!
+//! let query = check(
+//!     "$filter=machineId eq 'f46b9bb259ed4a7fb9981b73510e3cc7aa81ec1f'&$top=2",
+//!     machine_actions(),
+//!     &ParseOptions::default(),
+//! )?;
+//! let compiled = CompiledQuery::<MachineAction>::compile(&query)?;
+//! let response = compiled.run(sample::example1());
+//! assert_eq!(response.value.len(), 2);
+//! assert_eq!(response.value[0]["id"], "69dc3630-1ccc-4342-acf3-35286eec741d");
+//! # Ok::<(), defender_odata::Error>(())
+//! ```
+
+pub mod compile;
+pub mod data;
+pub mod response;
+pub mod run;
+pub mod value;
+
+pub use compile::{CompiledExpr, CompiledFilter};
+pub use data::{read_entities, DataError, DataFormat};
+pub use response::Response;
+pub use run::{CompiledQuery, Evaluation};
+
+use crate::error::Error;
+use crate::model::Entity;
+use crate::validate::ValidatedQuery;
+
+/// Compiles `query` and runs it over `entities`: the one-call form of
+/// [`CompiledQuery::compile`] and [`CompiledQuery::run`].
+pub fn evaluate<E: Entity>(
+    query: &ValidatedQuery<'_>,
+    entities: impl IntoIterator<Item = E>,
+) -> Result<Response, Error> {
+    Ok(CompiledQuery::compile(query)?.run(entities))
+}

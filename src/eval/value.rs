@@ -1,0 +1,557 @@
+//! Runtime values of the evaluator and the operations on them: comparison,
+//! arithmetic, and the string views that let `tolower`/`toupper` run
+//! without building a string.
+//!
+//! Owns: [`Val`], [`Text`], OData's comparison and null rules on values, the
+//! sort order of values, and ISO 8601 duration parsing for `duration'…'`.
+//! Must not know about: the AST, schemas or entities; compiled nodes hand
+//! values in, and get values back.
+//!
+//! Decisions (where the URL Conventions leave room, following .NET, which
+//! ASP.NET Core OData evaluates in):
+//! - Strings compare by Unicode code point (Rust's `str` order), which is
+//!   .NET's ordinal order except between surrogate pairs and `U+E000..`.
+//! - `tolower`/`toupper` map each character on its own
+//!   (`char::to_lowercase`), as .NET's invariant casing does; Rust's
+//!   `str::to_lowercase` would also apply the Greek final-sigma rule.
+//! - Comparing values of kinds that cannot be compared (data whose JSON type
+//!   is not the schema's) is "not equal" for `eq`/`ne` and null for ordering.
+//! - Integer arithmetic that overflows, and integer `div`/`mod` by zero, is
+//!   null rather than an error: one bad entity does not fail the request.
+
+use std::cmp::Ordering;
+use std::str::Chars;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeDelta, Timelike};
+use uuid::Uuid;
+
+use crate::model::Complex;
+
+/// A string value: borrowed, borrowed and seen through a case mapping, or
+/// owned (the result of a function that must build a string).
+#[derive(Clone, Debug)]
+pub enum Text<'a> {
+    /// As stored.
+    Plain(&'a str),
+    /// `tolower` of the string, computed lazily character by character.
+    Lower(&'a str),
+    /// `toupper` of the string, computed lazily character by character.
+    Upper(&'a str),
+    /// A string built by `concat`, `cast`, or a function of a case view.
+    Owned(String),
+}
+
+type CaseFn = fn(char) -> std::char::ToLowercase;
+type UpperFn = fn(char) -> std::char::ToUppercase;
+
+/// The characters of a [`Text`], in either direction.
+#[derive(Clone)]
+pub enum TextChars<'a> {
+    /// Of a plain or owned string.
+    Plain(Chars<'a>),
+    /// Of a lower-case view.
+    Lower(std::iter::FlatMap<Chars<'a>, std::char::ToLowercase, CaseFn>),
+    /// Of an upper-case view.
+    Upper(std::iter::FlatMap<Chars<'a>, std::char::ToUppercase, UpperFn>),
+}
+
+impl Iterator for TextChars<'_> {
+    type Item = char;
+
+    fn next(&mut self) -> Option<char> {
+        match self {
+            TextChars::Plain(c) => c.next(),
+            TextChars::Lower(c) => c.next(),
+            TextChars::Upper(c) => c.next(),
+        }
+    }
+}
+
+impl DoubleEndedIterator for TextChars<'_> {
+    fn next_back(&mut self) -> Option<char> {
+        match self {
+            TextChars::Plain(c) => c.next_back(),
+            TextChars::Lower(c) => c.next_back(),
+            TextChars::Upper(c) => c.next_back(),
+        }
+    }
+}
+
+fn lower_chars(s: &str) -> TextChars<'_> {
+    TextChars::Lower(s.chars().flat_map(char::to_lowercase as CaseFn))
+}
+
+fn upper_chars(s: &str) -> TextChars<'_> {
+    TextChars::Upper(s.chars().flat_map(char::to_uppercase as UpperFn))
+}
+
+/// How many characters a case mapping of `c` yields (1 for plain text).
+fn mapped_len(case: Case, c: char) -> usize {
+    match case {
+        Case::Plain => 1,
+        Case::Lower => c.to_lowercase().len(),
+        Case::Upper => c.to_uppercase().len(),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Case {
+    Plain,
+    Lower,
+    Upper,
+}
+
+impl<'a> Text<'a> {
+    /// The string as stored, when it is not a case view.
+    pub fn as_plain(&self) -> Option<&str> {
+        match self {
+            Text::Plain(s) => Some(s),
+            Text::Owned(s) => Some(s),
+            Text::Lower(_) | Text::Upper(_) => None,
+        }
+    }
+
+    fn source(&self) -> (&str, Case) {
+        match self {
+            Text::Plain(s) => (s, Case::Plain),
+            Text::Owned(s) => (s, Case::Plain),
+            Text::Lower(s) => (s, Case::Lower),
+            Text::Upper(s) => (s, Case::Upper),
+        }
+    }
+
+    /// The characters, case mapping applied.
+    pub fn chars(&self) -> TextChars<'_> {
+        match self.source() {
+            (s, Case::Plain) => TextChars::Plain(s.chars()),
+            (s, Case::Lower) => lower_chars(s),
+            (s, Case::Upper) => upper_chars(s),
+        }
+    }
+
+    /// The text as a string (allocates for case views).
+    pub fn to_string_value(&self) -> String {
+        match self.as_plain() {
+            Some(s) => s.to_owned(),
+            None => self.chars().collect(),
+        }
+    }
+
+    /// The number of characters (Unicode scalar values).
+    pub fn char_len(&self) -> usize {
+        self.chars().count()
+    }
+
+    /// Ordinal (code point) comparison.
+    pub fn cmp_text(&self, other: &Text<'_>) -> Ordering {
+        match (self.as_plain(), other.as_plain()) {
+            (Some(a), Some(b)) => a.cmp(b),
+            _ => self.chars().cmp(other.chars()),
+        }
+    }
+
+    /// Ordinal equality.
+    pub fn eq_text(&self, other: &Text<'_>) -> bool {
+        match (self.as_plain(), other.as_plain()) {
+            (Some(a), Some(b)) => a == b,
+            _ => self.chars().eq(other.chars()),
+        }
+    }
+
+    /// Whether the text begins with `prefix`.
+    pub fn starts_with(&self, prefix: &Text<'_>) -> bool {
+        if let (Some(a), Some(b)) = (self.as_plain(), prefix.as_plain()) {
+            return a.starts_with(b);
+        }
+        let mut chars = self.chars();
+        prefix.chars().all(|p| chars.next() == Some(p))
+    }
+
+    /// Whether the text ends with `suffix`.
+    pub fn ends_with(&self, suffix: &Text<'_>) -> bool {
+        if let (Some(a), Some(b)) = (self.as_plain(), suffix.as_plain()) {
+            return a.ends_with(b);
+        }
+        let mut chars = self.chars().rev();
+        suffix.chars().rev().all(|p| chars.next() == Some(p))
+    }
+
+    /// The character index of the first occurrence of `needle`.
+    ///
+    /// Case views are searched without building the mapped string: every
+    /// start position of the mapped character sequence (including those
+    /// inside a character that maps to several) is tried in turn.
+    pub fn find(&self, needle: &Text<'_>) -> Option<usize> {
+        if let (Some(hay), Some(n)) = (self.as_plain(), needle.as_plain()) {
+            let byte = hay.find(n)?;
+            return Some(hay.get(..byte).map_or(0, |before| before.chars().count()));
+        }
+        let (hay, case) = self.source();
+        let mut position = 0;
+        let mut rest = hay;
+        loop {
+            let first = rest.chars().next();
+            let expansions = first.map_or(1, |c| mapped_len(case, c));
+            for skip in 0..expansions {
+                let view = Text::view(rest, case);
+                let mut tail = view.chars().skip(skip);
+                if needle.chars().all(|n| tail.next() == Some(n)) {
+                    return Some(position + skip);
+                }
+            }
+            let c = first?;
+            position += expansions;
+            rest = rest.get(c.len_utf8()..).unwrap_or("");
+        }
+    }
+
+    fn view(s: &'a str, case: Case) -> Text<'a> {
+        match case {
+            Case::Plain => Text::Plain(s),
+            Case::Lower => Text::Lower(s),
+            Case::Upper => Text::Upper(s),
+        }
+    }
+}
+
+/// A value during evaluation, borrowed from the entity or the compiled
+/// filter wherever it can be.
+#[derive(Clone, Debug)]
+pub enum Val<'a> {
+    /// `null`, or unknown in three-valued logic.
+    Null,
+    /// A Boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A decimal or double (decimals are evaluated as binary doubles).
+    Num(f64),
+    /// A string.
+    Str(Text<'a>),
+    /// A DateTimeOffset (compared by instant).
+    DateTimeOffset(DateTime<FixedOffset>),
+    /// A Date.
+    Date(NaiveDate),
+    /// A TimeOfDay.
+    TimeOfDay(NaiveTime),
+    /// A Duration.
+    Duration(TimeDelta),
+    /// A Guid.
+    Guid(Uuid),
+    /// An enum value: its member names (or number), comma-separated.
+    Enum(&'a str),
+    /// An object or collection.
+    Complex(Complex<'a>),
+}
+
+impl<'a> Val<'a> {
+    /// Whether the value is null.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Val::Null)
+    }
+
+    /// The truth value in three-valued logic: `None` for null (and for
+    /// anything that is not a Boolean).
+    pub fn truth(&self) -> Option<bool> {
+        match self {
+            Val::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    fn number(&self) -> Option<f64> {
+        match self {
+            Val::Int(i) => Some(*i as f64),
+            Val::Num(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    fn text(&self) -> Option<Text<'_>> {
+        match self {
+            Val::Str(t) => Some(t.clone()),
+            Val::Enum(s) => Some(Text::Plain(s)),
+            _ => None,
+        }
+    }
+}
+
+/// A Date as the DateTimeOffset it is promoted to: 00:00:00Z.
+pub fn date_at_midnight_utc(date: NaiveDate) -> DateTime<FixedOffset> {
+    date.and_time(NaiveTime::MIN).and_utc().fixed_offset()
+}
+
+/// Compares two non-null values of comparable kinds; `None` when the kinds
+/// cannot be compared (or a NaN is involved).
+pub fn compare(a: &Val<'_>, b: &Val<'_>) -> Option<Ordering> {
+    use Val as V;
+    match (a, b) {
+        (V::Int(x), V::Int(y)) => Some(x.cmp(y)),
+        (V::Int(_) | V::Num(_), V::Int(_) | V::Num(_)) => a.number()?.partial_cmp(&b.number()?),
+        (V::Str(_) | V::Enum(_), V::Str(_) | V::Enum(_)) => Some(a.text()?.cmp_text(&b.text()?)),
+        (V::Bool(x), V::Bool(y)) => Some(x.cmp(y)),
+        (V::DateTimeOffset(x), V::DateTimeOffset(y)) => Some(x.cmp(y)),
+        (V::DateTimeOffset(x), V::Date(d)) => Some(x.cmp(&date_at_midnight_utc(*d))),
+        (V::Date(d), V::DateTimeOffset(y)) => Some(date_at_midnight_utc(*d).cmp(y)),
+        (V::Date(x), V::Date(y)) => Some(x.cmp(y)),
+        (V::TimeOfDay(x), V::TimeOfDay(y)) => Some(x.cmp(y)),
+        (V::Duration(x), V::Duration(y)) => Some(x.cmp(y)),
+        (V::Guid(x), V::Guid(y)) => Some(x.cmp(y)),
+        _ => None,
+    }
+}
+
+/// `eq` (URL Conventions): with a null operand it compares null-ness, so
+/// the answer is never null.
+pub fn equals(a: &Val<'_>, b: &Val<'_>) -> bool {
+    match (a, b) {
+        (Val::Null, Val::Null) => true,
+        (Val::Null, _) | (_, Val::Null) => false,
+        (Val::Str(x), Val::Str(y)) => x.eq_text(y),
+        (Val::Complex(x), Val::Complex(y)) => x == y,
+        _ => compare(a, b) == Some(Ordering::Equal),
+    }
+}
+
+/// The total order `$orderby` sorts by (ascending): null first, then by
+/// kind, then by value; NaN after every other number.
+pub fn sort_order(a: &Val<'_>, b: &Val<'_>) -> Ordering {
+    fn rank(v: &Val<'_>) -> u8 {
+        match v {
+            Val::Null => 0,
+            Val::Bool(_) => 1,
+            Val::Int(_) | Val::Num(_) => 2,
+            Val::Str(_) | Val::Enum(_) => 3,
+            Val::DateTimeOffset(_) | Val::Date(_) => 4,
+            Val::TimeOfDay(_) => 5,
+            Val::Duration(_) => 6,
+            Val::Guid(_) => 7,
+            Val::Complex(_) => 8,
+        }
+    }
+    let by_rank = rank(a).cmp(&rank(b));
+    if by_rank != Ordering::Equal {
+        return by_rank;
+    }
+    match (a, b) {
+        (Val::Num(_) | Val::Int(_), Val::Num(_) | Val::Int(_)) => {
+            compare(a, b).unwrap_or_else(|| {
+                let (x, y) = (
+                    a.number().unwrap_or(f64::NAN),
+                    b.number().unwrap_or(f64::NAN),
+                );
+                x.total_cmp(&y)
+            })
+        }
+        _ => compare(a, b).unwrap_or(Ordering::Equal),
+    }
+}
+
+/// An arithmetic operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArithOp {
+    /// `add`
+    Add,
+    /// `sub`
+    Sub,
+    /// `mul`
+    Mul,
+    /// `div`: integer division on integers.
+    Div,
+    /// `divby`: always a fractional division.
+    DivBy,
+    /// `mod`
+    Mod,
+}
+
+/// `a op b`; null when either is null or the operands do not fit.
+pub fn arithmetic<'a>(op: ArithOp, a: &Val<'a>, b: &Val<'a>) -> Val<'a> {
+    use ArithOp as O;
+    use Val as V;
+    match (a, b) {
+        (V::Int(x), V::Int(y)) => {
+            let result = match op {
+                O::Add => x.checked_add(*y),
+                O::Sub => x.checked_sub(*y),
+                O::Mul => x.checked_mul(*y),
+                O::Div => x.checked_div(*y),
+                O::Mod => x.checked_rem(*y),
+                O::DivBy => return V::Num(*x as f64 / *y as f64),
+            };
+            result.map_or(V::Null, V::Int)
+        }
+        (V::Int(_) | V::Num(_), V::Int(_) | V::Num(_)) => {
+            let (Some(x), Some(y)) = (a.number(), b.number()) else {
+                return V::Null;
+            };
+            V::Num(match op {
+                O::Add => x + y,
+                O::Sub => x - y,
+                O::Mul => x * y,
+                O::Div | O::DivBy => x / y,
+                O::Mod => x % y,
+            })
+        }
+        (V::DateTimeOffset(t), V::Duration(d)) => match op {
+            O::Add => t.checked_add_signed(*d).map_or(V::Null, V::DateTimeOffset),
+            O::Sub => t.checked_sub_signed(*d).map_or(V::Null, V::DateTimeOffset),
+            _ => V::Null,
+        },
+        (V::Date(t), V::Duration(d)) => match op {
+            O::Add => t.checked_add_signed(*d).map_or(V::Null, V::Date),
+            O::Sub => t.checked_sub_signed(*d).map_or(V::Null, V::Date),
+            _ => V::Null,
+        },
+        (V::Duration(x), V::Duration(y)) => match op {
+            O::Add => x.checked_add(y).map_or(V::Null, V::Duration),
+            O::Sub => x.checked_sub(y).map_or(V::Null, V::Duration),
+            _ => V::Null,
+        },
+        (V::DateTimeOffset(x), V::DateTimeOffset(y)) if op == O::Sub => {
+            V::Duration(x.signed_duration_since(*y))
+        }
+        (V::Date(x), V::Date(y)) if op == O::Sub => V::Duration(x.signed_duration_since(*y)),
+        (V::Duration(d), n @ (V::Int(_) | V::Num(_)))
+        | (n @ (V::Int(_) | V::Num(_)), V::Duration(d))
+            if op == O::Mul =>
+        {
+            scale_duration(*d, n.number().unwrap_or(f64::NAN))
+        }
+        (V::Duration(d), n @ (V::Int(_) | V::Num(_))) if matches!(op, O::Div | O::DivBy) => {
+            scale_duration(*d, 1.0 / n.number().unwrap_or(f64::NAN))
+        }
+        _ => V::Null,
+    }
+}
+
+fn scale_duration<'a>(d: TimeDelta, factor: f64) -> Val<'a> {
+    let nanos = d.num_nanoseconds().map(|n| n as f64 * factor);
+    match nanos {
+        Some(n) if n.is_finite() && n.abs() < i64::MAX as f64 => {
+            Val::Duration(TimeDelta::nanoseconds(n as i64))
+        }
+        _ => Val::Null,
+    }
+}
+
+/// `-x`.
+pub fn negate<'a>(v: &Val<'a>) -> Val<'a> {
+    match v {
+        Val::Int(i) => i.checked_neg().map_or(Val::Null, Val::Int),
+        Val::Num(n) => Val::Num(-n),
+        Val::Duration(d) => Val::Duration(-*d),
+        _ => Val::Null,
+    }
+}
+
+/// `flags has value`: every flag of `value` is among those of `flags`
+/// (enum values as comma-separated member names).
+pub fn has_flags(flags: &Val<'_>, value: &Val<'_>) -> Option<bool> {
+    let (Some(flags), Some(value)) = (flags.text(), value.text()) else {
+        return None;
+    };
+    let flags = flags.to_string_value();
+    let value = value.to_string_value();
+    let set: Vec<&str> = flags.split(',').map(str::trim).collect();
+    Some(value.split(',').map(str::trim).all(|v| set.contains(&v)))
+}
+
+/// The seconds of a time, fraction included, as `second` and
+/// `fractionalseconds` split it.
+pub fn fractional_seconds(nanos: u32) -> f64 {
+    f64::from(nanos) / 1e9
+}
+
+/// Time of day of a DateTimeOffset in its own offset.
+pub fn local_time(t: &DateTime<FixedOffset>) -> NaiveTime {
+    t.time()
+}
+
+/// The nanosecond part of a time (leap seconds folded back into range).
+pub fn nanos_of(t: &NaiveTime) -> u32 {
+    t.nanosecond() % 1_000_000_000
+}
+
+/// Parses the ISO 8601 text of a `duration'…'` literal (`[-]P[nD][T[nH][nM][n[.f]S]]`).
+pub fn parse_duration(text: &str) -> Option<TimeDelta> {
+    let (negative, rest) = match text.as_bytes().first()? {
+        b'-' => (true, text.get(1..)?),
+        b'+' => (false, text.get(1..)?),
+        _ => (false, text),
+    };
+    let rest = rest.strip_prefix(['P', 'p'])?;
+    let (days_part, time_part) = match rest.find(['T', 't']) {
+        Some(at) => (rest.get(..at)?, Some(rest.get(at + 1..)?)),
+        None => (rest, None),
+    };
+    let mut total = TimeDelta::zero();
+    if !days_part.is_empty() {
+        let days: i64 = days_part.strip_suffix(['D', 'd'])?.parse().ok()?;
+        total = total.checked_add(&TimeDelta::try_days(days)?)?;
+    }
+    if let Some(mut time) = time_part {
+        for (unit, seconds) in [(['H', 'h'], 3600), (['M', 'm'], 60)] {
+            if let Some(at) = time.find(unit) {
+                let n: i64 = time.get(..at)?.parse().ok()?;
+                total = total.checked_add(&TimeDelta::try_seconds(n.checked_mul(seconds)?)?)?;
+                time = time.get(at + 1..)?;
+            }
+        }
+        if !time.is_empty() {
+            let number = time.strip_suffix(['S', 's'])?;
+            let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+            let secs: i64 = whole.parse().ok()?;
+            let mut nanos: i64 = 0;
+            for (i, digit) in fraction.bytes().enumerate() {
+                if !digit.is_ascii_digit() {
+                    return None;
+                }
+                if i < 9 {
+                    nanos += i64::from(digit - b'0') * 10_i64.pow(8 - i as u32);
+                }
+            }
+            total = total.checked_add(&TimeDelta::try_seconds(secs)?)?;
+            total = total.checked_add(&TimeDelta::nanoseconds(nanos))?;
+        }
+    }
+    Some(if negative { -total } else { total })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_views_search_without_building_strings() {
+        let hay = Text::Lower("DESKTOP-İx");
+        assert!(hay.starts_with(&Text::Plain("desk")));
+        assert!(hay.ends_with(&Text::Plain("i\u{307}x")));
+        assert_eq!(hay.find(&Text::Plain("top")), Some(4));
+        assert_eq!(hay.find(&Text::Plain("\u{307}x")), Some(9));
+        assert_eq!(hay.char_len(), 11);
+        assert_eq!(hay.to_string_value(), "desktop-i\u{307}x");
+        assert!(Text::Upper("straße").eq_text(&Text::Plain("STRASSE")));
+        assert_eq!(Text::Plain("aé").find(&Text::Plain("é")), Some(1));
+        assert_eq!(Text::Lower("ab").find(&Text::Plain("")), Some(0));
+        assert_eq!(Text::Lower("ab").find(&Text::Plain("c")), None);
+    }
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("P1DT2H"), Some(TimeDelta::hours(26)));
+        assert_eq!(
+            parse_duration("-PT0.5S"),
+            Some(-TimeDelta::milliseconds(500))
+        );
+        assert_eq!(parse_duration("PT1M30S"), Some(TimeDelta::seconds(90)));
+        assert_eq!(parse_duration("X"), None);
+    }
+
+    #[test]
+    fn equality_with_null_compares_nullness() {
+        assert!(equals(&Val::Null, &Val::Null));
+        assert!(!equals(&Val::Null, &Val::Int(1)));
+        assert!(!equals(&Val::Int(1), &Val::Str(Text::Plain("1"))));
+        assert!(equals(&Val::Int(1), &Val::Num(1.0)));
+    }
+}

@@ -1,0 +1,180 @@
+//! `defender-odata eval` (SPEC §9): the README's command, the three data
+//! formats, and exit codes for rejected queries and bad data (exit 2 with
+//! the place, nothing on stdout).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::Value;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_defender-odata"))
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    Run {
+        code: output.status.code().expect("an exit code"),
+        stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
+    }
+}
+
+/// A data file under the target directory, unique to the test.
+fn data_file(name: &str, contents: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("eval_cli");
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, contents).expect("write test data");
+    path
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+const EXAMPLE_2: &str = "$filter=machineId eq 'f46b9bb259ed4a7fb9981b73510e3cc7aa81ec1f'&$top=2";
+
+#[test]
+fn readme_command_prints_the_docs_example_2() {
+    let r = run(&["eval", EXAMPLE_2]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let expected = json(include_str!("data/example2_response.json"));
+    assert_eq!(json(&r.stdout), expected);
+    // Pretty-printed with four spaces, as the docs show it.
+    assert!(
+        r.stdout.starts_with("{\n    \"@odata.context\""),
+        "{}",
+        r.stdout
+    );
+    let first = r.stdout.find("69dc3630").expect("first id");
+    let second = r.stdout.find("2e9da30d").expect("second id");
+    assert!(first < second);
+    assert!(!r.stdout.contains("44cffc15"));
+    assert_eq!(r.stderr, "");
+}
+
+#[test]
+fn data_in_every_format_gives_the_same_answer() {
+    let response = include_str!("../data/example1.json");
+    let docs: Value = json(response);
+    let items = docs["value"].as_array().expect("value array").clone();
+    let array = serde_json::to_string_pretty(&items).expect("json");
+    let lines: String = items.iter().map(|v| format!("{v}\n")).collect();
+    let expected = json(include_str!("data/example2_response.json"));
+    for (name, contents) in [
+        ("response.json", response.to_string()),
+        ("array.json", array),
+        ("lines.jsonl", lines),
+    ] {
+        let path = data_file(name, &contents);
+        let r = run(&["eval", "--data", path.to_str().expect("path"), EXAMPLE_2]);
+        assert_eq!(r.code, 0, "{name}: {}", r.stderr);
+        assert_eq!(json(&r.stdout), expected, "{name}");
+    }
+}
+
+#[test]
+fn count_select_and_warnings() {
+    let r = run(&[
+        "eval",
+        "$count=true&$select=id,status&$filter=status eq 'succeeded'",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let body = json(&r.stdout);
+    assert_eq!(
+        body["@odata.context"],
+        "https://api.securitycenter.microsoft.com/api/$metadata#MachineActions(id,status)"
+    );
+    assert_eq!(body["@odata.count"], 0);
+    assert!(r.stderr.contains("UnknownEnumValue"), "{}", r.stderr);
+    let keys: Vec<&String> = body.as_object().expect("object").keys().collect();
+    assert_eq!(keys, ["@odata.context", "@odata.count", "value"]);
+}
+
+#[test]
+fn an_invalid_query_is_rejected_like_check() {
+    let r = run(&["eval", "$filter=stats eq 'Pending'"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.stdout, "");
+    assert!(r.stderr.contains("UnknownProperty"), "{}", r.stderr);
+    assert!(r.stderr.contains("status"), "{}", r.stderr);
+    let r = run(&["eval", "$top=10001"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("TopExceedsMax"), "{}", r.stderr);
+}
+
+#[test]
+fn malformed_json_exits_2_with_the_place_and_no_stdout() {
+    let path = data_file(
+        "bad.jsonl",
+        "{\"id\":\"a\"}\n{\"id\":\"b\"}\n{\"id\": \"c\",,}\n",
+    );
+    let r = run(&["eval", "--data", path.to_str().expect("path"), "$top=1"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stdout, "");
+    let place = format!("{}:3:12: key must be a string", path.display());
+    assert!(r.stderr.contains(&place), "{}", r.stderr);
+}
+
+#[test]
+fn a_wrong_type_exits_2_with_the_place_and_serdes_message() {
+    let path = data_file(
+        "wrong_type.json",
+        "[\n  {\"id\":\"a\"},\n  {\"id\":\"b\",\"errorHResult\":\"x\"}\n]\n",
+    );
+    let r = run(&["eval", "--data", path.to_str().expect("path"), ""]);
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr.contains(&format!("{}:3:", path.display())),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("invalid type: string \"x\""),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn an_unreadable_file_exits_2() {
+    let missing = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("eval_cli/does-not-exist.json");
+    let r = run(&["eval", "--data", missing.to_str().expect("path"), "$top=1"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stdout, "");
+    assert!(r.stderr.contains("does-not-exist.json"), "{}", r.stderr);
+    // A directory cannot be read as data either.
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let r = run(&["eval", "--data", dir.to_str().expect("path"), "$top=1"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+}
+
+#[test]
+fn a_large_stream_pages_with_a_next_link() {
+    let lines: String = (0..10_002)
+        .map(|i| format!("{{\"id\":\"{i:05}\",\"status\":\"Pending\"}}\n"))
+        .collect();
+    let path = data_file("paged.jsonl", &lines);
+    let r = run(&[
+        "eval",
+        "--data",
+        path.to_str().expect("path"),
+        "$orderby=id&$skip=1",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let body = json(&r.stdout);
+    assert_eq!(body["value"].as_array().map(Vec::len), Some(10_000));
+    assert_eq!(body["value"][0]["id"], "00001");
+    assert_eq!(
+        body["@odata.nextLink"],
+        "https://api.securitycenter.microsoft.com/api/machineactions?$orderby=id&$skip=10001"
+    );
+}
