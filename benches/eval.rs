@@ -204,8 +204,10 @@ fn main() {
     group.finish();
 
     // One representative filter (two comparisons, a string and a nullable
-    // string) over the first n entities.
+    // string) over the first n entities, and its closure: the closure shows
+    // what memory alone costs at each size.
     let scaling_filter = &compiled[1];
+    let scaling_closure = cases[1].2;
     let mut group = c.benchmark_group("eval-scaling");
     group
         .sample_size(10)
@@ -213,11 +215,19 @@ fn main() {
         .measurement_time(Duration::from_secs(1));
     for n in SCALING {
         group.throughput(Throughput::Elements(n as u64));
-        group.bench_with_input(BenchmarkId::from_parameter(n), &data[..n], |b, slice| {
+        group.bench_with_input(BenchmarkId::new("filter", n), &data[..n], |b, slice| {
             b.iter(|| {
                 slice
                     .iter()
                     .filter(|a| scaling_filter.matches(black_box(a)))
+                    .count()
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("closure", n), &data[..n], |b, slice| {
+            b.iter(|| {
+                slice
+                    .iter()
+                    .filter(|a| scaling_closure(black_box(a)))
                     .count()
             })
         });
@@ -242,12 +252,16 @@ fn main() {
             );
         }
     }
-    println!("\n== eval time per entity, 10k → 1M");
+    println!("\n== eval time per entity, 10k → 1M (`{}`)", cases[1].1);
     let per: Vec<f64> = SCALING
         .iter()
         .filter_map(|&n| {
-            let ns = median_ns("eval-scaling", &n.to_string(), since)? / n as f64;
-            println!("{n:>8}: {ns:.2} ns/entity");
+            let ns = median_ns("eval-scaling", &format!("filter/{n}"), since)? / n as f64;
+            let closure = median_ns("eval-scaling", &format!("closure/{n}"), since)? / n as f64;
+            println!(
+                "{n:>8}: compiled {ns:.2} ns/entity, closure {closure:.2} ns/entity ({:.2}×)",
+                ns / closure
+            );
             Some(ns)
         })
         .collect();
