@@ -1,0 +1,67 @@
+//! Validation bench: the 300 corpus filters, parsed once before timing, each
+//! validated against the built-in MachineAction schema (SPEC §5).
+//!
+//! Baselines measured in the same run: parsing the same 300 lines (so the
+//! claim is "validation costs x% of parsing"), and `Query::clone`, which
+//! validation does once per query to canonicalize names.
+
+mod support;
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use defender_odata::{machine_actions, parse_filter, validate, Query, SystemOption};
+
+fn queries(lines: &[String]) -> Vec<Query> {
+    lines
+        .iter()
+        .filter_map(|line| {
+            let mut query = Query {
+                filter: Some(parse_filter(line).ok()?),
+                ..Query::default()
+            };
+            query.sources.set(SystemOption::Filter, line.as_str());
+            Some(query)
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let lines = support::filters();
+    let queries = queries(&lines);
+    let valid = queries
+        .iter()
+        .filter(|q| validate(q, machine_actions()).is_ok())
+        .count();
+    println!(
+        "validate: {} of {} parsed corpus filters validate against MachineAction",
+        valid,
+        queries.len()
+    );
+    let mut group = c.benchmark_group("validate");
+    group.bench_function("validate", |b| {
+        b.iter(|| {
+            for q in &queries {
+                let _ = black_box(validate(black_box(q), machine_actions()));
+            }
+        })
+    });
+    group.bench_function("baseline parse_filter", |b| {
+        b.iter(|| {
+            for line in &lines {
+                let _ = black_box(parse_filter(black_box(line)));
+            }
+        })
+    });
+    group.bench_function("baseline clone", |b| {
+        b.iter(|| {
+            for q in &queries {
+                black_box(black_box(q).clone());
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,98 @@
+//! Arbitrary bytes through the whole server pipeline: parse, validate
+//! against the built-in MachineAction schema (SPEC §5), compile and evaluate
+//! over a fixed small dataset, the docs' Example 1 (SPEC §8).
+//!
+//! Checks: nothing panics; a query that validates has a canonical form that
+//! parses, validates again and renders the same (what `check` prints can be
+//! sent back as it is); the response never holds more entities than the
+//! data, `$top`, or the matches counted by `$count`.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use defender_odata::eval::CompiledQuery;
+use defender_odata::model::MachineAction;
+use defender_odata::{machine_actions, parse, sample, validate};
+use libfuzzer_sys::fuzz_target;
+
+/// Example 1 is parsed from JSON once, not on every input.
+fn dataset() -> &'static [MachineAction] {
+    static DATA: OnceLock<Vec<MachineAction>> = OnceLock::new();
+    DATA.get_or_init(sample::example1)
+}
+
+/// Known issue, reported and not ours to fix (src/render.rs): a query whose
+/// first rendered option is a custom option named `/…` or `scheme://…`
+/// renders to text that `parse` reads as a URL (SPEC §2 decision in
+/// `query_range`), so its options vanish: `\0?/'` → canonical `/'` →
+/// empty query. Skipped so the fuzzer explores past it; the regression
+/// test waits for the fix (see tests/regressions.rs).
+fn renders_as_url(query: &defender_odata::Query) -> bool {
+    let system = query.filter.is_some()
+        || query.count.is_some()
+        || query.orderby.is_some()
+        || query.skip.is_some()
+        || query.top.is_some()
+        || query.select.is_some();
+    !system
+        && query
+            .custom
+            .first()
+            .is_some_and(|c| c.name.starts_with('/') || c.name.contains("://"))
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(query) = parse(text) else {
+        return;
+    };
+    let Ok(validated) = validate(&query, machine_actions()) else {
+        return;
+    };
+    // The evaluator may refuse what it does not run (an error, not a panic).
+    let response = CompiledQuery::<MachineAction>::compile(&validated)
+        .ok()
+        .map(|compiled| compiled.run(dataset().iter().cloned()));
+    if let Some(response) = &response {
+        let shown = response.value.len() as u64;
+        assert!(shown <= dataset().len() as u64, "input: {text:?}");
+        if let Some(top) = validated.query().top {
+            assert!(shown <= top.unsigned_abs(), "input: {text:?}");
+        }
+        if let Some(count) = response.count {
+            assert!(
+                count <= dataset().len() as u64 && shown <= count,
+                "input: {text:?}"
+            );
+        }
+    }
+
+    if renders_as_url(validated.query()) {
+        return;
+    }
+    let canonical = validated.to_query_string();
+    let again = match parse(&canonical)
+        .map_err(|e| format!("{e:?}"))
+        .and_then(|q| validate(&q, machine_actions()).map_err(|e| format!("{e:?}")))
+    {
+        Ok(v) => v,
+        Err(e) => {
+            panic!("canonical form rejected\ninput: {text:?}\ncanonical: {canonical:?}\nerror: {e}")
+        }
+    };
+    assert_eq!(again.to_query_string(), canonical, "input: {text:?}");
+    // The canonical form answers the same. (`now()` could tick between the
+    // two runs; filters that call it are left out of this comparison.)
+    if !canonical.contains("now()") {
+        let again_response = CompiledQuery::<MachineAction>::compile(&again)
+            .ok()
+            .map(|compiled| compiled.run(dataset().iter().cloned()));
+        assert_eq!(
+            again_response.map(|r| r.to_json()),
+            response.map(|r| r.to_json()),
+            "input: {text:?}\ncanonical: {canonical:?}"
+        );
+    }
+});
