@@ -70,9 +70,10 @@ impl FilterExpr {
     /// `and` and `or` are associative, and the canonical form writes their
     /// chains flat (`a and (b and c)` renders `a and b and c`). So that the
     /// flat text parses back to the same tree, a chain is always stored
-    /// left-nested: a right operand that is the same `and`/`or` is re-hung
-    /// onto the left. This runs in time linear in the right chain's length,
-    /// without recursion.
+    /// left-nested: when the right operand is the same `and`/`or` chain,
+    /// `left` is hung at that chain's leftmost operand instead. That walks
+    /// the chain's left spine once, reusing its nodes' boxes, and allocates
+    /// only the new node, without recursion.
     pub fn binary(op: BinaryOp, left: FilterExpr, right: FilterExpr) -> FilterExpr {
         let same_chain = matches!(op, BinaryOp::And | BinaryOp::Or)
             && matches!(&right.kind, ExprKind::Binary { op: r, .. } if *r == op);
@@ -87,36 +88,52 @@ impl FilterExpr {
                 span,
             );
         }
-        // Unzip the right chain (left-nested already) into its operands.
-        let mut operands = Vec::new();
+        // Unzip the right chain's left spine down to its leftmost operand,
+        // keeping each spine node's box (emptied) to refill below.
+        let mut spine: Vec<(Box<FilterExpr>, Box<FilterExpr>)> = Vec::new();
         let mut rest = right;
-        loop {
+        let leftmost = loop {
             match rest.kind {
                 ExprKind::Binary {
                     op: r,
-                    left: l,
+                    left: mut l,
                     right: r_operand,
                 } if r == op => {
-                    operands.push(*r_operand);
-                    rest = *l;
+                    rest = std::mem::replace(&mut *l, FilterExpr::placeholder());
+                    spine.push((l, r_operand));
                 }
-                kind => {
-                    operands.push(FilterExpr::new(kind, rest.span));
-                    break;
-                }
+                kind => break FilterExpr::new(kind, rest.span),
             }
-        }
-        operands.into_iter().rev().fold(left, |acc, operand| {
-            let span = acc.span.to(operand.span);
-            FilterExpr::new(
+        };
+        // `left op leftmost` takes the leftmost operand's place; then each
+        // spine node is rebuilt around it, in its own box.
+        let span = left.span.to(leftmost.span);
+        let mut acc = FilterExpr::new(
+            ExprKind::Binary {
+                op,
+                left: Box::new(left),
+                right: Box::new(leftmost),
+            },
+            span,
+        );
+        while let Some((mut slot, r_operand)) = spine.pop() {
+            let span = acc.span.to(r_operand.span);
+            *slot = acc;
+            acc = FilterExpr::new(
                 ExprKind::Binary {
                     op,
-                    left: Box::new(acc),
-                    right: Box::new(operand),
+                    left: slot,
+                    right: r_operand,
                 },
                 span,
-            )
-        })
+            );
+        }
+        acc
+    }
+
+    /// A node that owns nothing, to stand in a box while its contents move.
+    fn placeholder() -> FilterExpr {
+        FilterExpr::new(ExprKind::Literal(Literal::Null), Span::default())
     }
 }
 
