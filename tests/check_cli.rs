@@ -1,30 +1,29 @@
 //! `defender-odata check` through the binary: every code of SPEC §6, exit
 //! codes, JSON bodies, warnings and `--expr`.
 
-use std::process::{Command, Output};
+mod binary;
+use binary::Run;
 
-fn check(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_defender-odata"))
-        .arg("check")
-        .args(args)
-        .output()
-        .expect("the binary runs")
+fn check(args: &[&str]) -> Run {
+    let mut all = vec!["check"];
+    all.extend_from_slice(args);
+    binary::run(&all)
 }
 
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
+fn stdout(o: &Run) -> &str {
+    &o.stdout
 }
 
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
+fn stderr(o: &Run) -> &str {
+    &o.stderr
 }
 
 /// Runs `check --json QUERY` and returns the exit code and the parsed body.
 fn check_json(query: &str) -> (i32, serde_json::Value) {
     let out = check(&["--json", "--", query]);
-    let body = serde_json::from_str(&stdout(&out))
+    let body = serde_json::from_str(stdout(&out))
         .unwrap_or_else(|e| panic!("{query:?}: stdout is not JSON ({e}): {}", stdout(&out)));
-    (out.status.code().unwrap(), body)
+    (out.code, body)
 }
 
 #[test]
@@ -92,7 +91,7 @@ fn unknown_enum_values_are_warnings_not_errors() {
     assert_eq!(body["warnings"][0]["code"], "UnknownEnumValue");
     assert_eq!(body["warnings"][0]["span"], serde_json::json!([10, 21]));
     let out = check(&["$filter=status eq 'succeeded'"]);
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(Some(out.code), Some(0));
     assert!(stderr(&out).contains("did you mean 'Succeeded'?"));
     assert_eq!(stdout(&out), "$filter=status eq 'succeeded'\n");
 }
@@ -100,7 +99,7 @@ fn unknown_enum_values_are_warnings_not_errors() {
 #[test]
 fn canonical_form_uses_the_schema_spellings() {
     let out = check(&["$TOP=2&$filter=MachineId+eq+'F46B'and(Status eq 'Succeeded')"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(Some(out.code), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
         "$filter=machineId eq 'F46B' and status eq 'Succeeded'&$top=2\n"
@@ -110,7 +109,7 @@ fn canonical_form_uses_the_schema_spellings() {
 #[test]
 fn every_problem_is_shown_with_a_caret_and_help() {
     let out = check(&["$filter=creationDateTimeUtc gt '2024-01-01T00:00:00Z' and machinId eq 'x'"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(Some(out.code), Some(1));
     assert!(stdout(&out).is_empty());
     let err = stderr(&out);
     assert!(err.contains("error[TypeMismatch]"), "{err}");
@@ -126,19 +125,19 @@ fn every_problem_is_shown_with_a_caret_and_help() {
 #[test]
 fn expr_mode_prints_the_expression_alone() {
     let out = check(&["--expr", "Status+eq+'Pending'"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(Some(out.code), Some(0), "{}", stderr(&out));
     assert_eq!(stdout(&out), "status eq 'Pending'\n");
     let out = check(&["--expr", "--strict", "Status+eq+'Pending'"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(Some(out.code), Some(1));
 }
 
 #[test]
 fn a_lost_plus_in_an_offset_is_explained() {
     let out = check(&["$filter=creationDateTimeUtc ge 2024-01-01T00:00:00+01:00"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(Some(out.code), Some(1));
     assert!(stderr(&out).contains("%2B"), "{}", stderr(&out));
     let out = check(&["$filter=creationDateTimeUtc ge 2024-01-01T00:00:00%2B01:00"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(Some(out.code), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
         "$filter=creationDateTimeUtc ge 2024-01-01T00:00:00+01:00\n"
@@ -148,7 +147,7 @@ fn a_lost_plus_in_an_offset_is_explained() {
 #[test]
 fn usage_errors_exit_2() {
     let out = check(&[]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(Some(out.code), Some(2));
 }
 
 #[test]

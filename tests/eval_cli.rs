@@ -3,27 +3,11 @@
 //! the place, nothing on stdout).
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use serde_json::Value;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_defender-odata"))
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    Run {
-        code: output.status.code().expect("an exit code"),
-        stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
-    }
-}
+mod binary;
+use binary::run;
 
 /// A data file under the target directory, unique to the test.
 fn data_file(name: &str, contents: &str) -> PathBuf {
