@@ -598,6 +598,10 @@ macro_rules! known_values {
             /// Every known value, in SPEC §5 order.
             pub const ALL: &'static [$name] = &[ $( $name::$variant, )* ];
 
+            /// Every known value as the service spells it, in the same
+            /// order: the schema's list of known values.
+            pub const NAMES: &'static [&'static str] = &[ $( stringify!($variant), )* ];
+
             /// The value as the service spells it.
             pub const fn as_str(self) -> &'static str {
                 match self {

@@ -10,6 +10,7 @@
 //! `PropertyNotFilterable` rather than a misleading `UnknownProperty`.
 
 use super::{ComplexType, EdmType, EntitySchema, OrderKey, PropertyDef};
+use crate::model::{ActionStatus, ActionType};
 use crate::syntax::query::SystemOption;
 
 const NAMESPACE_TYPE: &str = "microsoft.windowsDefenderATP.api.MachineAction";
@@ -64,30 +65,13 @@ static TROUBLESHOOT_INFO: ComplexType = ComplexType {
     properties: &[],
 };
 
-/// The action types the documentation lists for `type`.
-pub const ACTION_TYPES: &[&str] = &[
-    "RunAntiVirusScan",
-    "Offboard",
-    "LiveResponse",
-    "CollectInvestigationPackage",
-    "Isolate",
-    "Unisolate",
-    "StopAndQuarantineFile",
-    "RestrictCodeExecution",
-    "UnrestrictCodeExecution",
-    "RequestSample",
-    "Unknown",
-];
+/// The action types the documentation lists for `type`: one list, kept by
+/// the model's [`ActionType`].
+pub const ACTION_TYPES: &[&str] = ActionType::NAMES;
 
-/// The statuses the documentation lists for `status`.
-pub const ACTION_STATUSES: &[&str] = &[
-    "Pending",
-    "InProgress",
-    "Succeeded",
-    "Failed",
-    "TimeOut",
-    "Cancelled",
-];
+/// The statuses the documentation lists for `status`: one list, kept by
+/// the model's [`ActionStatus`].
+pub const ACTION_STATUSES: &[&str] = ActionStatus::NAMES;
 
 /// The MachineActions entity set (SPEC §5): filterable and sortable on `id`,
 /// `type`, `status`, `machineId`, `requestor` and `creationDateTimeUtc`;

@@ -32,7 +32,7 @@ use crate::error::{Code, Diagnostic};
 /// Parses one decoded `$filter` value.
 pub fn parse_filter(text: &str, options: &ParseOptions) -> Result<FilterExpr, Diagnostic> {
     let mut parser = Parser::new(text, options)?;
-    parser.skip_outer_whitespace();
+    parser.skip_defender_whitespace();
     if parser.at_end() {
         return Err(parser.error(
             Code::Syntax,
@@ -41,7 +41,7 @@ pub fn parse_filter(text: &str, options: &ParseOptions) -> Result<FilterExpr, Di
         ));
     }
     let expr = parser.expr(0)?;
-    parser.skip_outer_whitespace();
+    parser.skip_defender_whitespace();
     parser.expect_end("an operator such as 'eq', 'and' or 'or'")?;
     Ok(expr)
 }
@@ -50,7 +50,7 @@ pub fn parse_filter(text: &str, options: &ParseOptions) -> Result<FilterExpr, Di
 /// followed by `asc` or `desc`, separated by commas.
 pub fn parse_orderby(text: &str, options: &ParseOptions) -> Result<Vec<OrderByItem>, Diagnostic> {
     let mut parser = Parser::new(text, options)?;
-    parser.skip_outer_whitespace();
+    parser.skip_defender_whitespace();
     let mut items = Vec::new();
     loop {
         if parser.at_end() {
@@ -73,12 +73,12 @@ pub fn parse_orderby(text: &str, options: &ParseOptions) -> Result<Vec<OrderByIt
             }
         }
         items.push(OrderByItem { expr, descending });
-        parser.skip_inner_whitespace();
+        parser.skip_defender_whitespace();
         if parser.eat(b',') {
-            parser.skip_inner_whitespace();
+            parser.skip_defender_whitespace();
             continue;
         }
-        parser.skip_outer_whitespace();
+        parser.skip_defender_whitespace();
         parser.expect_end("',' or 'asc'/'desc'")?;
         return Ok(items);
     }
@@ -87,9 +87,9 @@ pub fn parse_orderby(text: &str, options: &ParseOptions) -> Result<Vec<OrderByIt
 /// Parses one decoded `$select` value: `*` or comma-separated property paths.
 pub fn parse_select(text: &str, options: &ParseOptions) -> Result<Select, Diagnostic> {
     let mut parser = Parser::new(text, options)?;
-    parser.skip_outer_whitespace();
+    parser.skip_defender_whitespace();
     if parser.eat(b'*') {
-        parser.skip_outer_whitespace();
+        parser.skip_defender_whitespace();
         parser.expect_end("the end of $select after '*'")?;
         return Ok(Select::All);
     }
@@ -120,12 +120,12 @@ pub fn parse_select(text: &str, options: &ParseOptions) -> Result<Select, Diagno
             path: MemberPath { segments },
             span: Span::new(start, parser.pos),
         });
-        parser.skip_inner_whitespace();
+        parser.skip_defender_whitespace();
         if parser.eat(b',') {
-            parser.skip_inner_whitespace();
+            parser.skip_defender_whitespace();
             continue;
         }
-        parser.skip_outer_whitespace();
+        parser.skip_defender_whitespace();
         parser.expect_end("',' between $select items")?;
         return Ok(Select::Paths(items));
     }
@@ -225,17 +225,10 @@ impl<'a> Parser<'a> {
         self.pos - start
     }
 
-    /// Whitespace the ABNF allows inside lists and argument lists (`BWS`),
-    /// which the Defender dialect also allows around `,` in `$orderby` and
-    /// `$select`.
-    fn skip_inner_whitespace(&mut self) {
-        if !self.strict() {
-            self.skip_ws();
-        }
-    }
-
-    /// Whitespace around a whole option value: Defender only.
-    fn skip_outer_whitespace(&mut self) {
+    /// Whitespace that only the Defender dialect allows: around a whole
+    /// option value, and around `,` in `$orderby` and `$select` (the ABNF
+    /// has no `BWS` there).
+    fn skip_defender_whitespace(&mut self) {
         if !self.strict() {
             self.skip_ws();
         }
