@@ -94,10 +94,11 @@ fn write_expr(out: &mut String, expr: &FilterExpr, depth: usize) {
             line(out, depth, label, expr.span);
             write_expr(out, operand, depth + 1);
         }
-        ExprKind::Binary { op, left, right } => {
+        ExprKind::Binary { op, operands } => {
             line(out, depth, op.keyword(), expr.span);
-            write_expr(out, left, depth + 1);
-            write_expr(out, right, depth + 1);
+            for operand in operands.iter() {
+                write_expr(out, operand, depth + 1);
+            }
         }
         ExprKind::List(items) => {
             line(out, depth, &format!("list ({})", items.len()), expr.span);

@@ -112,8 +112,8 @@ fn binding(expr: &FilterExpr) -> u8 {
 /// Whether the text of `expr` begins with a literal (its leftmost operand).
 fn starts_with_literal(expr: &FilterExpr) -> bool {
     let mut leftmost = expr;
-    while let ExprKind::Binary { left, .. } = &leftmost.kind {
-        leftmost = left;
+    while let ExprKind::Binary { operands, .. } = &leftmost.kind {
+        leftmost = &operands[0];
     }
     matches!(leftmost.kind, ExprKind::Literal(_))
 }
@@ -131,7 +131,7 @@ fn write_expr<W: Write>(w: &mut W, expr: &FilterExpr) -> fmt::Result {
             })?;
             write_operand(w, operand, binding(operand) < UNARY_PRECEDENCE)
         }
-        ExprKind::Binary { op, left, right } => write_binary(w, *op, left, right),
+        ExprKind::Binary { op, operands } => write_binary(w, *op, &operands[0], &operands[1]),
         ExprKind::List(items) => {
             w.write_char('(')?;
             write_list(w, items)?;
@@ -178,10 +178,10 @@ fn write_binary<W: Write>(
     let mut leftmost_parent = op;
     while binding(leftmost) >= leftmost_parent.precedence() {
         match &leftmost.kind {
-            ExprKind::Binary { op, left, right } => {
-                inner.push((*op, right));
+            ExprKind::Binary { op, operands } => {
+                inner.push((*op, &operands[1]));
                 leftmost_parent = *op;
-                leftmost = left;
+                leftmost = &operands[0];
             }
             _ => break,
         }

@@ -150,9 +150,9 @@ fn clone_query(query: &Query) -> Query {
 fn clone_expr(expr: &FilterExpr) -> FilterExpr {
     let mut spine = Vec::new();
     let mut node = expr;
-    while let ExprKind::Binary { op, left, right } = &node.kind {
-        spine.push((*op, node.span, clone_expr(right)));
-        node = left;
+    while let ExprKind::Binary { op, operands } = &node.kind {
+        spine.push((*op, node.span, clone_expr(&operands[1])));
+        node = &operands[0];
     }
     let kind = match &node.kind {
         ExprKind::Literal(literal) => ExprKind::Literal(literal.clone()),
@@ -205,8 +205,7 @@ fn clone_expr(expr: &FilterExpr) -> FilterExpr {
         acc = FilterExpr::new(
             ExprKind::Binary {
                 op,
-                left: Box::new(acc),
-                right: Box::new(right),
+                operands: Box::new([acc, right]),
             },
             span,
         );
@@ -226,10 +225,7 @@ fn dismantle_query(query: Query) {
 fn dismantle(mut stack: Vec<FilterExpr>) {
     while let Some(expr) = stack.pop() {
         match expr.kind {
-            ExprKind::Binary { left, right, .. } => {
-                stack.push(*left);
-                stack.push(*right);
-            }
+            ExprKind::Binary { operands, .. } => stack.extend(*operands),
             ExprKind::Unary { operand, .. } => stack.push(*operand),
             ExprKind::List(items) | ExprKind::Call { args: items, .. } => stack.extend(items),
             ExprKind::TypeFunction {
@@ -1099,9 +1095,11 @@ impl<'s> Checker<'s> {
         loop {
             let span = node.span;
             match node.kind {
-                ExprKind::Binary { op, left, right } => {
-                    spine.push((op, span, *right));
-                    node = *left;
+                ExprKind::Binary { op, mut operands } => {
+                    // The operands' box is refilled on the way back up.
+                    let empty = FilterExpr::new(ExprKind::Literal(Literal::Null), span);
+                    node = std::mem::replace(&mut operands[0], empty);
+                    spine.push((op, span, operands));
                 }
                 kind => {
                     node = FilterExpr::new(kind, span);
@@ -1111,21 +1109,16 @@ impl<'s> Checker<'s> {
         }
         let mut acc = node;
         let mut acc_typed = self.check_expr(&mut acc);
-        while let Some((op, span, mut right)) = spine.pop() {
+        while let Some((op, span, mut operands)) = spine.pop() {
+            let right = &mut operands[1];
             acc_typed = if op == BinaryOp::In {
-                self.check_in(&acc, acc_typed, &mut right, span)
+                self.check_in(&acc, acc_typed, right, span)
             } else {
-                let right_typed = self.check_expr(&mut right);
-                self.check_binary(op, &acc, acc_typed, &right, right_typed, span)
+                let right_typed = self.check_expr(right);
+                self.check_binary(op, &acc, acc_typed, right, right_typed, span)
             };
-            acc = FilterExpr::new(
-                ExprKind::Binary {
-                    op,
-                    left: Box::new(acc),
-                    right: Box::new(right),
-                },
-                span,
-            );
+            operands[0] = acc;
+            acc = FilterExpr::new(ExprKind::Binary { op, operands }, span);
         }
         *expr = acc;
         acc_typed
@@ -2082,8 +2075,7 @@ mod tests {
             chain = FilterExpr::new(
                 ExprKind::Binary {
                     op,
-                    left: Box::new(chain),
-                    right: Box::new(leaf()),
+                    operands: Box::new([chain, leaf()]),
                 },
                 Span::default(),
             );

@@ -629,7 +629,8 @@ fn interpret(e: &FilterExpr, a: &MachineAction) -> V {
             V::Bool(b) => V::Bool(!b),
             _ => V::Null,
         },
-        ExprKind::Binary { op, left, right } => {
+        ExprKind::Binary { op, operands } => {
+            let [left, right] = &**operands;
             let l = interpret(left, a);
             if *op == BinaryOp::In {
                 let ExprKind::List(items) = &right.kind else {

@@ -363,9 +363,10 @@ fn benchmark_corpora() {
 fn spans_index_the_decoded_value() {
     let e = parse_filter("status eq 'Pending' and type eq 'Isolate'").unwrap();
     assert_eq!((e.span.start, e.span.end), (0, 41));
-    let defender_odata::ExprKind::Binary { left, right, .. } = &e.kind else {
+    let defender_odata::ExprKind::Binary { operands, .. } = &e.kind else {
         panic!("not a binary node")
     };
+    let [left, right] = &**operands;
     assert_eq!((left.span.start, left.span.end), (0, 19));
     assert_eq!((right.span.start, right.span.end), (24, 41));
 }

@@ -403,7 +403,7 @@ fn filter_values_are_decoded_then_parsed() {
         Some("status eq 'Pending'")
     );
     match &q.filter.as_ref().unwrap().kind {
-        ExprKind::Binary { left, .. } => match &left.kind {
+        ExprKind::Binary { operands, .. } => match &operands[0].kind {
             ExprKind::Path(p) => {
                 assert_eq!(p.segments[0].kind, SegmentKind::Property("status".into()))
             }

@@ -54,8 +54,7 @@ fn bin(op: BinaryOp, left: FilterExpr, right: FilterExpr) -> FilterExpr {
 fn raw_bin(op: BinaryOp, left: FilterExpr, right: FilterExpr) -> FilterExpr {
     node(ExprKind::Binary {
         op,
-        left: Box::new(left),
-        right: Box::new(right),
+        operands: Box::new([left, right]),
     })
 }
 

@@ -196,8 +196,8 @@ fn kinds(expr: &FilterExpr, seen: &mut BTreeSet<String>) {
                 "path".into()
             }
             ExprKind::Unary { op, .. } => format!("unary {op:?}"),
-            ExprKind::Binary { op, right, .. } => {
-                if *op == BinaryOp::In && !matches!(right.kind, ExprKind::List(_)) {
+            ExprKind::Binary { op, operands } => {
+                if *op == BinaryOp::In && !matches!(operands[1].kind, ExprKind::List(_)) {
                     seen.insert("in without a list".into());
                 }
                 format!("binary {op:?}")
@@ -373,12 +373,11 @@ fn generated_paths_keep_lambdas_last() {
             }
             if let ExprKind::Binary {
                 op: op @ (BinaryOp::And | BinaryOp::Or),
-                right,
-                ..
+                operands,
             } = &e.kind
             {
                 assert!(
-                    !matches!(&right.kind, ExprKind::Binary { op: r, .. } if r == op),
+                    !matches!(&operands[1].kind, ExprKind::Binary { op: r, .. } if r == op),
                     "right-nested chain: {e}"
                 );
             }

@@ -495,7 +495,7 @@ fn node_count(expr: &FilterExpr) -> usize {
             })
             .sum(),
         ExprKind::Unary { operand, .. } => node_count(operand),
-        ExprKind::Binary { left, right, .. } => node_count(left) + node_count(right),
+        ExprKind::Binary { operands, .. } => operands.iter().map(node_count).sum(),
         ExprKind::List(items) | ExprKind::Call { args: items, .. } => {
             items.iter().map(node_count).sum()
         }

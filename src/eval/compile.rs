@@ -333,7 +333,7 @@ impl Compiler<'_> {
             ExprKind::Binary { op, .. } if matches!(op, BinaryOp::And | BinaryOp::Or) => {
                 self.chain::<E>(expr, *op)
             }
-            ExprKind::Binary { op, left, right } => self.binary::<E>(*op, left, right),
+            ExprKind::Binary { op, operands } => self.binary::<E>(*op, &operands[0], &operands[1]),
             ExprKind::List(_) => Err(self.unsupported(expr, "a list outside 'in'")),
             ExprKind::Call { function, args } => {
                 if *function == Function::MatchesPattern {
@@ -390,12 +390,12 @@ impl Compiler<'_> {
     ) -> Result<Node<E::Accessor>, Error> {
         let mut rights = Vec::new();
         let mut node = expr;
-        while let ExprKind::Binary { op: o, left, right } = &node.kind {
+        while let ExprKind::Binary { op: o, operands } = &node.kind {
             if *o != op {
                 break;
             }
-            rights.push(right.as_ref());
-            node = left;
+            rights.push(&operands[1]);
+            node = &operands[0];
         }
         let mut operands = Vec::with_capacity(rights.len() + 1);
         operands.push(self.compile::<E>(node)?);

@@ -82,25 +82,23 @@ impl FilterExpr {
             return FilterExpr::new(
                 ExprKind::Binary {
                     op,
-                    left: Box::new(left),
-                    right: Box::new(right),
+                    operands: Box::new([left, right]),
                 },
                 span,
             );
         }
         // Unzip the right chain's left spine down to its leftmost operand,
-        // keeping each spine node's box (emptied) to refill below.
-        let mut spine: Vec<(Box<FilterExpr>, Box<FilterExpr>)> = Vec::new();
+        // keeping each spine node's box (its left slot emptied) to refill below.
+        let mut spine: Vec<Box<[FilterExpr; 2]>> = Vec::new();
         let mut rest = right;
         let leftmost = loop {
             match rest.kind {
                 ExprKind::Binary {
                     op: r,
-                    left: mut l,
-                    right: r_operand,
+                    mut operands,
                 } if r == op => {
-                    rest = std::mem::replace(&mut *l, FilterExpr::placeholder());
-                    spine.push((l, r_operand));
+                    rest = std::mem::replace(&mut operands[0], FilterExpr::placeholder());
+                    spine.push(operands);
                 }
                 kind => break FilterExpr::new(kind, rest.span),
             }
@@ -111,22 +109,14 @@ impl FilterExpr {
         let mut acc = FilterExpr::new(
             ExprKind::Binary {
                 op,
-                left: Box::new(left),
-                right: Box::new(leftmost),
+                operands: Box::new([left, leftmost]),
             },
             span,
         );
-        while let Some((mut slot, r_operand)) = spine.pop() {
-            let span = acc.span.to(r_operand.span);
-            *slot = acc;
-            acc = FilterExpr::new(
-                ExprKind::Binary {
-                    op,
-                    left: slot,
-                    right: r_operand,
-                },
-                span,
-            );
+        while let Some(mut operands) = spine.pop() {
+            let span = acc.span.to(operands[1].span);
+            operands[0] = acc;
+            acc = FilterExpr::new(ExprKind::Binary { op, operands }, span);
         }
         acc
     }
@@ -156,10 +146,10 @@ pub enum ExprKind {
     Binary {
         /// The operator.
         op: BinaryOp,
-        /// Left operand.
-        left: Box<FilterExpr>,
-        /// Right operand (for `in`, usually an [`ExprKind::List`]).
-        right: Box<FilterExpr>,
+        /// `[left, right]`, in one allocation (a node per term is the
+        /// parser's main cost). For `in`, the right operand is usually an
+        /// [`ExprKind::List`].
+        operands: Box<[FilterExpr; 2]>,
     },
     /// A parenthesized list `('a','b')`, only valid as the right operand of `in`.
     List(Vec<FilterExpr>),

@@ -143,6 +143,8 @@ struct Parser<'a> {
     /// The last operator lookahead, by cursor position: as precedence levels
     /// unwind, the same operator is asked for several times in a row.
     ahead_cache: Option<(usize, Option<OperatorAhead>)>,
+    /// The operands of the `and`/`or` chains being read (see [`Operand`]).
+    chain_operands: Vec<FilterExpr>,
 }
 
 type Parsed<T> = Result<T, Diagnostic>;
@@ -154,6 +156,60 @@ struct OperatorAhead {
     op: BinaryOp,
     start: usize,
     operand_start: usize,
+}
+
+/// An operand as the expression loop holds it: a finished node, or an
+/// `and`/`or` chain kept flat until something else needs it as a node.
+///
+/// Chains are stored left-nested ([`FilterExpr::binary`]), so a
+/// parenthesized chain on the right of the same operator
+/// (`a and (b and (c and …))`) must be re-hung under the outer one. On
+/// finished trees that walks the inner chain at every level, quadratic in
+/// the depth. Flat, a chain's operands sit at the top of the parser's
+/// operand stack, and a chain parsed on the right of the same operator sits
+/// right after the left one's: joining them costs nothing.
+#[derive(Debug)]
+enum Operand {
+    Done(FilterExpr),
+    Chain {
+        op: BinaryOp,
+        /// Where its operands (two or more, in order) start on the stack;
+        /// they run to the top.
+        start: usize,
+        /// The span of the parentheses, when the chain was a group: a group
+        /// used as a finished node spans its parentheses, as any group does.
+        group: Option<Span>,
+    },
+}
+
+impl Operand {
+    /// The node: chains folded left-nested, as [`FilterExpr::binary`] would,
+    /// their operands taken off the stack.
+    fn fold(self, stack: &mut Vec<FilterExpr>) -> FilterExpr {
+        match self {
+            Operand::Done(expr) => expr,
+            Operand::Chain { op, start, group } => {
+                let mut operands = stack.drain(start..);
+                let Some(first) = operands.next() else {
+                    unreachable!("a chain holds two or more operands");
+                };
+                let mut acc = operands.fold(first, |acc, operand| {
+                    let span = acc.span.to(operand.span);
+                    FilterExpr::new(
+                        ExprKind::Binary {
+                            op,
+                            operands: Box::new([acc, operand]),
+                        },
+                        span,
+                    )
+                });
+                if let Some(span) = group {
+                    acc.span = span;
+                }
+                acc
+            }
+        }
+    }
 }
 
 impl<'a> Parser<'a> {
@@ -178,6 +234,7 @@ impl<'a> Parser<'a> {
             depth: 0,
             nodes: 0,
             ahead_cache: None,
+            chain_operands: Vec::new(),
         })
     }
 
@@ -355,18 +412,65 @@ impl<'a> Parser<'a> {
 
     // ----- expressions --------------------------------------------------
 
-    /// Binary operators of precedence `min_prec` and up (precedence climbing).
+    /// Binary operators of precedence `min_prec` and up.
     fn expr(&mut self, min_prec: u8) -> Parsed<FilterExpr> {
+        let operand = self.operand(min_prec)?;
+        Ok(self.fold(operand))
+    }
+
+    fn fold(&mut self, operand: Operand) -> FilterExpr {
+        operand.fold(&mut self.chain_operands)
+    }
+
+    /// Binary operators of precedence `min_prec` and up (precedence
+    /// climbing), leaving an `and`/`or` chain flat for the caller to extend.
+    fn operand(&mut self, min_prec: u8) -> Parsed<Operand> {
         let mut left = self.unary()?;
         while let Some(ahead) = self.operator_ahead() {
-            let prec = ahead.op.precedence();
+            let op = ahead.op;
+            let prec = op.precedence();
             if prec < min_prec {
                 break;
             }
             self.pos = ahead.operand_start;
-            let right = self.expr(prec + 1)?;
+            if !matches!(op, BinaryOp::And | BinaryOp::Or) {
+                let left_node = self.fold(left);
+                let right = self.operand(prec + 1)?;
+                let right_node = self.fold(right);
+                self.count_node(ahead.start)?;
+                left = Operand::Done(FilterExpr::binary(op, left_node, right_node));
+                continue;
+            }
+            // The left operand goes on the stack before the right one is
+            // parsed, so that whatever the right one leaves there follows it.
+            let start = match left {
+                Operand::Chain {
+                    op: left_op,
+                    start,
+                    group: None,
+                } if left_op == op => start,
+                other => {
+                    let node = self.fold(other);
+                    self.chain_operands.push(node);
+                    self.chain_operands.len() - 1
+                }
+            };
+            let right = self.operand(prec + 1)?;
             self.count_node(ahead.start)?;
-            left = FilterExpr::binary(ahead.op, left, right);
+            match right {
+                // Only a group can be a chain of the same operator here, and
+                // its operands are already on the stack after ours.
+                Operand::Chain { op: right_op, .. } if right_op == op => {}
+                other => {
+                    let node = self.fold(other);
+                    self.chain_operands.push(node);
+                }
+            }
+            left = Operand::Chain {
+                op,
+                start,
+                group: None,
+            };
         }
         Ok(left)
     }
@@ -420,7 +524,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `not x`, `-x`, or a postfix expression.
-    fn unary(&mut self) -> Parsed<FilterExpr> {
+    fn unary(&mut self) -> Parsed<Operand> {
         let start = self.pos;
         match self.peek() {
             Some(b'n' | b'N') if self.not_ahead() => {
@@ -428,6 +532,7 @@ impl<'a> Parser<'a> {
                 self.pos += 3;
                 self.skip_ws();
                 let operand = self.unary()?;
+                let operand = self.fold(operand);
                 self.leave();
                 self.node(
                     ExprKind::Unary {
@@ -436,12 +541,14 @@ impl<'a> Parser<'a> {
                     },
                     start,
                 )
+                .map(Operand::Done)
             }
             Some(b'-') if !self.signed_literal_ahead() => {
                 self.enter(start)?;
                 self.pos += 1;
                 self.skip_ws();
                 let operand = self.unary()?;
+                let operand = self.fold(operand);
                 self.leave();
                 self.node(
                     ExprKind::Unary {
@@ -450,6 +557,7 @@ impl<'a> Parser<'a> {
                     },
                     start,
                 )
+                .map(Operand::Done)
             }
             _ => self.postfix(),
         }
@@ -480,12 +588,17 @@ impl<'a> Parser<'a> {
 
     /// A primary expression followed by any `has` / `in` (which bind tighter
     /// than the unary operators).
-    fn postfix(&mut self) -> Parsed<FilterExpr> {
-        let mut left = self.primary()?;
-        while let Some(ahead) = self.operator_ahead() {
-            if !matches!(ahead.op, BinaryOp::Has | BinaryOp::In) {
-                break;
-            }
+    fn postfix(&mut self) -> Parsed<Operand> {
+        let first = if self.peek() == Some(b'(') {
+            self.group()?
+        } else {
+            Operand::Done(self.primary()?)
+        };
+        if self.postfix_operator_ahead().is_none() {
+            return Ok(first);
+        }
+        let mut left = self.fold(first);
+        while let Some(ahead) = self.postfix_operator_ahead() {
             self.pos = ahead.operand_start;
             let right = if ahead.op == BinaryOp::In && self.peek() == Some(b'(') {
                 self.in_list()?
@@ -495,7 +608,12 @@ impl<'a> Parser<'a> {
             self.count_node(ahead.start)?;
             left = FilterExpr::binary(ahead.op, left, right);
         }
-        Ok(left)
+        Ok(Operand::Done(left))
+    }
+
+    fn postfix_operator_ahead(&mut self) -> Option<OperatorAhead> {
+        self.operator_ahead()
+            .filter(|ahead| matches!(ahead.op, BinaryOp::Has | BinaryOp::In))
     }
 
     /// The right operand of `in`: `(...)`. One element may be any expression
@@ -544,7 +662,10 @@ impl<'a> Parser<'a> {
             return Err(self.unexpected("an expression"));
         };
         match b {
-            b'(' => self.group(),
+            b'(' => {
+                let group = self.group()?;
+                Ok(self.fold(group))
+            }
             b'\'' => {
                 let value = self.quoted()?;
                 self.node(ExprKind::Literal(Literal::String(value)), start)
@@ -565,7 +686,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn group(&mut self) -> Parsed<FilterExpr> {
+    fn group(&mut self) -> Parsed<Operand> {
         let start = self.pos;
         self.enter(start)?;
         self.pos += 1;
@@ -577,7 +698,7 @@ impl<'a> Parser<'a> {
                 "empty parentheses: expected an expression inside",
             ));
         }
-        let mut inner = self.expr(0)?;
+        let mut inner = self.operand(0)?;
         self.skip_ws();
         if !self.eat(b')') {
             let mut diagnostic = self.unexpected("')' or an operator");
@@ -592,7 +713,11 @@ impl<'a> Parser<'a> {
             return Err(diagnostic);
         }
         self.leave();
-        inner.span = Span::new(start, self.pos);
+        let span = Span::new(start, self.pos);
+        match &mut inner {
+            Operand::Done(expr) => expr.span = span,
+            Operand::Chain { group, .. } => *group = Some(span),
+        }
         Ok(inner)
     }
 
@@ -1215,7 +1340,8 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join("/"),
             ExprKind::Unary { op, operand } => format!("({op:?} {})", sexp(operand)),
-            ExprKind::Binary { op, left, right } => {
+            ExprKind::Binary { op, operands } => {
+                let [left, right] = &**operands;
                 format!("({} {} {})", op.keyword(), sexp(left), sexp(right))
             }
             ExprKind::List(items) => {
@@ -1283,6 +1409,43 @@ mod tests {
         assert_eq!(shape("a and (b and c)"), shape("a and b and c"));
         assert_eq!(shape("(a or b) or (c or d)"), "(or (or (or a b) c) d)");
         assert_eq!(shape("a and (b or c)"), "(and a (or b c))");
+    }
+
+    /// Parenthesized chains of the same operator join the outer chain flat
+    /// (`Operand::join`, moving the shorter side): the operands stay in
+    /// order, and every spine node spans from the first operand to the end
+    /// of its right operand, as in the unparenthesized chain.
+    #[test]
+    fn nested_same_operator_chains_join_in_order() {
+        for input in [
+            "a and (b and (c and (d and e)))",
+            "a and b and c and (d and e)",
+            "a and (b and c and d and e)",
+            "a and b and (c and (d and e))",
+            "((a and b and c) and d) and e",
+            "a and b and c and (d and e and f and g)",
+            "a and b and c and d and (e and f)",
+        ] {
+            let tree = parse_filter(input, &ParseOptions::default()).unwrap();
+            let mut node = &tree;
+            let mut rights = Vec::new();
+            while let ExprKind::Binary { op, operands } = &node.kind {
+                assert_eq!(*op, BinaryOp::And, "{input}");
+                let [left, right] = &**operands;
+                if !input.starts_with('(') {
+                    assert_eq!(node.span, Span::new(0, right.span.end), "{input}");
+                }
+                rights.push(sexp(right));
+                node = left;
+            }
+            rights.push(sexp(node));
+            rights.reverse();
+            let names: Vec<&str> = input
+                .split(|c: char| !c.is_ascii_lowercase())
+                .filter(|w| !w.is_empty() && *w != "and")
+                .collect();
+            assert_eq!(rights.join(" "), names.join(" "), "{input}");
+        }
     }
 
     #[test]

@@ -410,10 +410,7 @@ pub fn visit(expr: &FilterExpr, f: &mut dyn FnMut(&FilterExpr)) {
             }
         }
         ExprKind::Unary { operand, .. } => visit(operand, f),
-        ExprKind::Binary { left, right, .. } => {
-            visit(left, f);
-            visit(right, f);
-        }
+        ExprKind::Binary { operands, .. } => operands.iter().for_each(|o| visit(o, f)),
         ExprKind::List(items) | ExprKind::Call { args: items, .. } => {
             items.iter().for_each(|a| visit(a, f));
         }
