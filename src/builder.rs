@@ -108,17 +108,17 @@ macro_rules! text_values {
     ($($kind:ty),*) => {$(
         impl FieldValue<$kind> for &str {
             fn into_literal(self) -> Literal {
-                Literal::String(self.to_owned())
+                Literal::String(self.into())
             }
         }
         impl FieldValue<$kind> for String {
             fn into_literal(self) -> Literal {
-                Literal::String(self)
+                Literal::String(self.into())
             }
         }
         impl FieldValue<$kind> for &String {
             fn into_literal(self) -> Literal {
-                Literal::String(self.clone())
+                Literal::String(self.as_str().into())
             }
         }
     )*};
@@ -128,13 +128,13 @@ text_values!(kind::Text, kind::Status, kind::Type);
 
 impl FieldValue<kind::Status> for ActionStatus {
     fn into_literal(self) -> Literal {
-        Literal::String(self.as_str().to_owned())
+        Literal::String(self.as_str().into())
     }
 }
 
 impl FieldValue<kind::Type> for ActionType {
     fn into_literal(self) -> Literal {
-        Literal::String(self.as_str().to_owned())
+        Literal::String(self.as_str().into())
     }
 }
 
@@ -209,7 +209,7 @@ fn node(kind: ExprKind) -> FilterExpr {
 fn path(name: &str) -> MemberPath {
     MemberPath {
         segments: vec![Segment {
-            kind: SegmentKind::Property(name.to_owned()),
+            kind: SegmentKind::Property(name.into()),
             span: Span::default(),
         }],
     }

@@ -150,7 +150,7 @@ fn write_path(out: &mut String, path: &MemberPath, span: Span, depth: usize) {
 
 fn segment_text(segment: &Segment) -> String {
     match &segment.kind {
-        SegmentKind::Property(name) | SegmentKind::TypeCast(name) => name.clone(),
+        SegmentKind::Property(name) | SegmentKind::TypeCast(name) => name.to_string(),
         SegmentKind::It => "$it".into(),
         SegmentKind::This => "$this".into(),
         SegmentKind::FunctionCall { name, .. } => format!("{name}(…)"),

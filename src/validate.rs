@@ -40,8 +40,8 @@ use uuid::Uuid;
 use crate::error::{Code, Diagnostic, Error};
 use crate::schema::{EdmType, EntitySchema, PropertyDef};
 use crate::syntax::ast::{
-    BinaryOp, ExprKind, FilterExpr, Function, Lambda, LambdaPredicate, Literal, MemberPath,
-    OrderByItem, Segment, SegmentKind, Select, Span, TypeFunction, UnaryOp,
+    BinaryOp, CompactString, ExprKind, FilterExpr, Function, Lambda, LambdaPredicate, Literal,
+    MemberPath, OrderByItem, Segment, SegmentKind, Select, Span, TypeFunction, UnaryOp,
 };
 use crate::syntax::options::ParseOptions;
 use crate::syntax::query::{Query, SystemOption};
@@ -710,7 +710,7 @@ struct Checker<'s> {
     text: String,
     usage: Usage,
     /// Lambda range variables in scope, innermost last.
-    variables: Vec<(String, Ty)>,
+    variables: Vec<(CompactString, Ty)>,
     errors: Vec<Diagnostic>,
     warnings: Vec<Diagnostic>,
 }
@@ -950,7 +950,7 @@ impl<'s> Checker<'s> {
                         self.error(Code::UnknownProperty, message, span, Some(help));
                         return;
                     }
-                    p.name.clone_into(name);
+                    *name = p.name.into();
                     current = Some(p.edm_type);
                 }
                 SegmentKind::Property(name) => match current {
@@ -959,7 +959,7 @@ impl<'s> Checker<'s> {
                             self.unknown_member(name, complex.name, complex.properties, span);
                             return;
                         };
-                        p.name.clone_into(name);
+                        *name = p.name.into();
                         current = Some(p.edm_type);
                     }
                     _ => {
@@ -1293,7 +1293,7 @@ impl<'s> Checker<'s> {
                 if unquoted_parses_as(expected, s) {
                     let fixed = self
                         .splice(outer, node.span, s)
-                        .unwrap_or_else(|| s.clone());
+                        .unwrap_or_else(|| s.to_string());
                     let encode = if s.contains('+') {
                         " (and send the '+' as %2B, or it arrives as a space)"
                     } else {
@@ -1450,7 +1450,7 @@ impl<'s> Checker<'s> {
                     },
                     Ty::Edm(EdmType::Complex(complex)) => match complex.property(name) {
                         Some(p) => {
-                            p.name.clone_into(name);
+                            *name = p.name.into();
                             Typed {
                                 ty: Ty::Edm(p.edm_type),
                                 property: Some(p),
@@ -1558,7 +1558,7 @@ impl<'s> Checker<'s> {
     /// Resolves a property of the entity where the current option uses it,
     /// reporting unknown names and properties without the needed flag, and
     /// rewrites `name` to the schema's spelling.
-    fn entity_property(&mut self, name: &mut String, span: Span) -> Option<Typed> {
+    fn entity_property(&mut self, name: &mut CompactString, span: Span) -> Option<Typed> {
         let Some(p) = self.schema.property(name) else {
             self.unknown_entity_property(name, span, Some(self.usage));
             return None;
@@ -1590,7 +1590,7 @@ impl<'s> Checker<'s> {
             self.error(code, message, span, Some(help));
             return None;
         }
-        p.name.clone_into(name);
+        *name = p.name.into();
         Some(Typed {
             ty: Ty::Edm(p.edm_type),
             property: Some(p),

@@ -598,7 +598,7 @@ fn interpret(e: &FilterExpr, a: &MachineAction) -> V {
             Literal::Null => V::Null,
             Literal::Boolean(b) => V::Bool(*b),
             Literal::Int(i) => V::Int(*i),
-            Literal::String(s) => V::Str(s.clone()),
+            Literal::String(s) => V::Str(s.to_string()),
             Literal::DateTimeOffset(t) => V::Instant(t.0),
             Literal::Date(d) => V::Date(*d),
             Literal::TimeOfDay(t) => V::Time(*t),

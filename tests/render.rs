@@ -21,7 +21,7 @@ fn int(n: i64) -> FilterExpr {
 }
 
 fn string(s: &str) -> FilterExpr {
-    lit(Literal::String(s.to_owned()))
+    lit(Literal::String(s.into()))
 }
 
 fn seg(kind: SegmentKind) -> Segment {
@@ -32,7 +32,7 @@ fn seg(kind: SegmentKind) -> Segment {
 }
 
 fn prop(name: &str) -> SegmentKind {
-    SegmentKind::Property(name.to_owned())
+    SegmentKind::Property(name.into())
 }
 
 fn path(segments: Vec<SegmentKind>) -> FilterExpr {

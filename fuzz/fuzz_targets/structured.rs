@@ -257,8 +257,8 @@ fn literal(u: &mut Unstructured) -> Result<Literal> {
             } else {
                 u.int_in_range(-1000..=999)?
             }),
-            3 => Literal::Decimal(decimal_text(u)?),
-            4 => Literal::Double(double_text(u)?),
+            3 => Literal::Decimal(decimal_text(u)?.into()),
+            4 => Literal::Double(double_text(u)?.into()),
             5 => Literal::Special(one_of(
                 u,
                 &[
@@ -267,7 +267,7 @@ fn literal(u: &mut Unstructured) -> Result<Literal> {
                     SpecialFloat::NaN,
                 ],
             )?),
-            6 => Literal::String(string_value(u)?),
+            6 => Literal::String(string_value(u)?.into()),
             7 => Literal::Guid(Uuid::from_u128(u.arbitrary()?)),
             8 => match date_time_offset(u)? {
                 Some(v) => Literal::DateTimeOffset(v),
@@ -275,14 +275,14 @@ fn literal(u: &mut Unstructured) -> Result<Literal> {
             },
             9 => Literal::Date(date(u)?),
             10 => Literal::TimeOfDay(time_of_day(u)?),
-            11 => Literal::Duration(duration_text(u)?),
+            11 => Literal::Duration(duration_text(u)?.into()),
             12 => {
                 let groups = u.int_in_range(0..=4)?;
                 let mut value = String::new();
                 for _ in 0..groups {
                     value += &text(u, &format!("{ALNUM}_-"), 4, 4)?;
                 }
-                Literal::Binary(value)
+                Literal::Binary(value.into())
             }
             _ => {
                 let type_name = qualified_name(u)?;
@@ -294,7 +294,10 @@ fn literal(u: &mut Unstructured) -> Result<Literal> {
                         (0..flags).map(|_| text(u, "abcXYZqrsTUV", 1, 8)).collect();
                     words?.join(",")
                 };
-                Literal::Enum { type_name, value }
+                Literal::Enum {
+                    type_name: type_name.into(),
+                    value: value.into(),
+                }
             }
         },
     )
@@ -340,7 +343,7 @@ fn lambda(u: &mut Unstructured, depth: Option<u32>) -> Result<SegmentKind> {
     Ok(SegmentKind::Lambda(Lambda {
         kind: one_of(u, &[LambdaKind::Any, LambdaKind::All])?,
         predicate: Some(LambdaPredicate {
-            variable: identifier(u)?,
+            variable: identifier(u)?.into(),
             body: Box::new(expr(u, d)?),
         }),
     }))
@@ -350,23 +353,23 @@ fn lambda(u: &mut Unstructured, depth: Option<u32>) -> Result<SegmentKind> {
 /// lambda bodies.
 fn path(u: &mut Unstructured, depth: Option<u32>) -> Result<FilterExpr> {
     let (first, needs_more) = match pick(u, &[5, 1, 1, 1, 1])? {
-        0 => (SegmentKind::Property(identifier(u)?), false),
+        0 => (SegmentKind::Property(identifier(u)?.into()), false),
         1 => (SegmentKind::It, false),
         2 => (SegmentKind::This, false),
         3 => (
             SegmentKind::FunctionCall {
-                name: qualified_name(u)?,
+                name: qualified_name(u)?.into(),
                 args: call_args(u, depth)?,
             },
             false,
         ),
-        _ => (SegmentKind::TypeCast(qualified_name(u)?), true),
+        _ => (SegmentKind::TypeCast(qualified_name(u)?.into()), true),
     };
     let mut segments = vec![first];
     for _ in 0..u.int_in_range(0..=2)? {
         segments.push(match pick(u, &[4, 1, 1])? {
-            0 => SegmentKind::Property(identifier(u)?),
-            1 => SegmentKind::TypeCast(qualified_name(u)?),
+            0 => SegmentKind::Property(identifier(u)?.into()),
+            1 => SegmentKind::TypeCast(qualified_name(u)?.into()),
             _ => {
                 let name = if u.arbitrary()? {
                     identifier(u)?
@@ -374,7 +377,7 @@ fn path(u: &mut Unstructured, depth: Option<u32>) -> Result<FilterExpr> {
                     qualified_name(u)?
                 };
                 SegmentKind::FunctionCall {
-                    name,
+                    name: name.into(),
                     args: call_args(u, depth)?,
                 }
             }
@@ -384,7 +387,7 @@ fn path(u: &mut Unstructured, depth: Option<u32>) -> Result<FilterExpr> {
         segments.push(lambda(u, depth)?);
     }
     if needs_more && segments.len() == 1 {
-        segments.push(SegmentKind::Property(identifier(u)?));
+        segments.push(SegmentKind::Property(identifier(u)?.into()));
     }
     Ok(node(ExprKind::Path(MemberPath {
         segments: segments.into_iter().map(segment).collect(),
@@ -473,7 +476,7 @@ fn expr(u: &mut Unstructured, depth: u32) -> Result<FilterExpr> {
             node(ExprKind::TypeFunction {
                 function: one_of(u, &[TypeFunction::Cast, TypeFunction::IsOf])?,
                 operand,
-                type_name,
+                type_name: type_name.into(),
             })
         }
         _ => path(u, Some(sub))?,
@@ -534,12 +537,12 @@ fn query(u: &mut Unstructured, filter: Option<FilterExpr>) -> Result<Query> {
             let n = u.int_in_range(1..=3)?;
             let mut items = Vec::new();
             for _ in 0..n {
-                let mut segments = vec![SegmentKind::Property(identifier(u)?)];
+                let mut segments = vec![SegmentKind::Property(identifier(u)?.into())];
                 for _ in 0..u.int_in_range(0..=2)? {
                     segments.push(if pick(u, &[3, 1])? == 0 {
-                        SegmentKind::Property(identifier(u)?)
+                        SegmentKind::Property(identifier(u)?.into())
                     } else {
-                        SegmentKind::TypeCast(qualified_name(u)?)
+                        SegmentKind::TypeCast(qualified_name(u)?.into())
                     });
                 }
                 items.push(SelectItem {

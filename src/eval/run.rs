@@ -176,7 +176,7 @@ fn select_path(item: &SelectItem) -> Vec<String> {
         .segments
         .iter()
         .filter_map(|s| match &s.kind {
-            crate::syntax::ast::SegmentKind::Property(name) => Some(name.clone()),
+            crate::syntax::ast::SegmentKind::Property(name) => Some(name.to_string()),
             _ => None,
         })
         .collect()

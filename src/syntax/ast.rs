@@ -12,6 +12,12 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 use uuid::Uuid;
 
+/// The string type of names and literal texts in the tree: a `String` that
+/// keeps up to 24 bytes inline. Names (`creationDateTimeUtc`) and most
+/// literals (`'Pending'`) then cost the parser no allocation; it derefs to
+/// `&str` and converts from `&str`/`String` with `into()`.
+pub use compact_str::CompactString;
+
 /// A byte range `start..end` into the decoded value of one query option
 /// (for errors in option names or encodings: into the raw query text).
 ///
@@ -169,7 +175,7 @@ pub enum ExprKind {
         /// The optional expression operand (absent: the current instance).
         operand: Option<Box<FilterExpr>>,
         /// The target type, qualified or not (`Edm.String`, `Customer`).
-        type_name: String,
+        type_name: CompactString,
     },
 }
 
@@ -184,14 +190,14 @@ pub enum Literal {
     Int(i64),
     /// A decimal number without exponent, as written but for a leading `+`
     /// (`3.14`, `-0.5`, or an integer too large for an `i64`).
-    Decimal(String),
+    Decimal(CompactString),
     /// A number with an exponent, as written but for a leading `+` and with
     /// a lower-case `e` (`-1.234567e3`).
-    Double(String),
+    Double(CompactString),
     /// `INF`, `-INF` or `NaN` (case-sensitive).
     Special(SpecialFloat),
     /// A string; the value is unescaped (`'O''Neil'` holds `O'Neil`).
-    String(String),
+    String(CompactString),
     /// An unquoted GUID `8-4-4-4-12`.
     Guid(Uuid),
     /// A date-time with its offset kept.
@@ -201,16 +207,16 @@ pub enum Literal {
     /// A time of day: `12:43:57.2011911`.
     TimeOfDay(NaiveTime),
     /// `duration'P1DT2H'`; the ISO 8601 text inside the quotes.
-    Duration(String),
+    Duration(CompactString),
     /// `binary'...'`: the base64url text inside the quotes.
-    Binary(String),
+    Binary(CompactString),
     /// `Ns.Type'Value'`: a qualified enum type name and its value text
     /// (one member name, a number, or a comma-separated list of flags).
     Enum {
         /// The qualified type name, `Sales.Pattern`.
-        type_name: String,
+        type_name: CompactString,
         /// The value inside the quotes, `Yellow` or `Solid,Yellow`.
-        value: String,
+        value: CompactString,
     },
 }
 
@@ -259,9 +265,9 @@ pub struct Segment {
 #[derive(Clone, Debug, PartialEq)]
 pub enum SegmentKind {
     /// A property or lambda-variable name, spelled as given: `machineId`.
-    Property(String),
+    Property(CompactString),
     /// A type cast to a qualified type: `Sales.Manager`.
-    TypeCast(String),
+    TypeCast(CompactString),
     /// `$it`: the instance the filter is applied to.
     It,
     /// `$this`: the current instance inside a lambda or collection filter.
@@ -270,7 +276,7 @@ pub enum SegmentKind {
     /// `BestProduct()`; arguments are positional expressions.
     FunctionCall {
         /// The function's name as given, qualified or not.
-        name: String,
+        name: CompactString,
         /// Its arguments.
         args: Vec<FilterExpr>,
     },
@@ -291,7 +297,7 @@ pub struct Lambda {
 #[derive(Clone, Debug, PartialEq)]
 pub struct LambdaPredicate {
     /// The range variable's name.
-    pub variable: String,
+    pub variable: CompactString,
     /// The Boolean body.
     pub body: Box<FilterExpr>,
 }

@@ -21,8 +21,8 @@
 //! tighter than `not`/`-`, which bind tighter than every other binary operator.
 
 use super::ast::{
-    BinaryOp, ExprKind, FilterExpr, Function, Lambda, LambdaKind, LambdaPredicate, Literal,
-    MemberPath, OrderByItem, Segment, SegmentKind, Select, SelectItem, Span, SpecialFloat,
+    BinaryOp, CompactString, ExprKind, FilterExpr, Function, Lambda, LambdaKind, LambdaPredicate,
+    Literal, MemberPath, OrderByItem, Segment, SegmentKind, Select, SelectItem, Span, SpecialFloat,
     TypeFunction, UnaryOp,
 };
 use super::lexer::{self, is_ident_byte, LiteralError};
@@ -103,9 +103,9 @@ pub fn parse_select(text: &str, options: &ParseOptions) -> Result<Select, Diagno
                 return Err(parser.unexpected("a property name"));
             };
             let kind = if name.contains('.') {
-                SegmentKind::TypeCast(name.to_owned())
+                SegmentKind::TypeCast(name.into())
             } else {
-                SegmentKind::Property(name.to_owned())
+                SegmentKind::Property(name.into())
             };
             segments.push(Segment {
                 kind,
@@ -722,14 +722,22 @@ impl<'a> Parser<'a> {
     }
 
     /// `'…'` with `''` for a quote; returns the unescaped content.
-    fn quoted(&mut self) -> Parsed<String> {
+    fn quoted(&mut self) -> Parsed<CompactString> {
         let start = self.pos;
         let bytes = self.bytes;
         let mut i = self.pos + 1;
-        let mut value = String::new();
+        // Most strings hold no `''`: take them whole, in one allocation at most.
+        if let Some(offset) = memchr::memchr(b'\'', &bytes[i..]) {
+            let quote = i + offset;
+            if bytes.get(quote + 1) != Some(&b'\'') {
+                self.pos = quote + 1;
+                return Ok(CompactString::from(&self.text[i..quote]));
+            }
+        }
+        let mut value = CompactString::default();
         let mut chunk = i;
         loop {
-            match bytes[i..].iter().position(|&b| b == b'\'') {
+            match memchr::memchr(b'\'', &bytes[i..]) {
                 None => {
                     return Err(self
                         .error(
@@ -934,7 +942,7 @@ impl<'a> Parser<'a> {
                     ));
             }
             Literal::Enum {
-                type_name: prefix.to_owned(),
+                type_name: prefix.into(),
                 value: body,
             }
         } else if prefix.eq_ignore_ascii_case("duration") {
@@ -1059,12 +1067,11 @@ impl<'a> Parser<'a> {
             self.skip_ws();
             if self.eat(b')') {
                 self.leave();
-                let type_name = type_name.to_owned();
                 return self.node(
                     ExprKind::TypeFunction {
                         function,
                         operand: None,
-                        type_name,
+                        type_name: type_name.into(),
                     },
                     start,
                 );
@@ -1085,7 +1092,7 @@ impl<'a> Parser<'a> {
             ExprKind::TypeFunction {
                 function,
                 operand: Some(Box::new(operand)),
-                type_name: type_name.to_owned(),
+                type_name: type_name.into(),
             },
             start,
         )
@@ -1148,8 +1155,9 @@ impl<'a> Parser<'a> {
                 }
             };
             let first = segments.is_empty();
+            let qualified = name.contains('.');
             let kind = if self.peek() == Some(b'(') {
-                if !first && !name.contains('.') {
+                if !first && !qualified {
                     let kind = if name.eq_ignore_ascii_case("any") {
                         Some(LambdaKind::Any)
                     } else if name.eq_ignore_ascii_case("all") {
@@ -1169,13 +1177,13 @@ impl<'a> Parser<'a> {
                 }
                 let args = self.arguments()?;
                 SegmentKind::FunctionCall {
-                    name: name.to_owned(),
+                    name: name.into(),
                     args,
                 }
-            } else if name.contains('.') {
-                SegmentKind::TypeCast(name.to_owned())
+            } else if qualified {
+                SegmentKind::TypeCast(name.into())
             } else {
-                SegmentKind::Property(name.to_owned())
+                SegmentKind::Property(name.into())
             };
             segments.push(Segment {
                 kind,
@@ -1236,7 +1244,7 @@ impl<'a> Parser<'a> {
         Ok(Lambda {
             kind,
             predicate: Some(LambdaPredicate {
-                variable: variable.to_owned(),
+                variable: variable.into(),
                 body: Box::new(body),
             }),
         })
@@ -1325,7 +1333,7 @@ mod tests {
                 .segments
                 .iter()
                 .map(|s| match &s.kind {
-                    SegmentKind::Property(n) | SegmentKind::TypeCast(n) => n.clone(),
+                    SegmentKind::Property(n) | SegmentKind::TypeCast(n) => n.to_string(),
                     SegmentKind::It => "$it".into(),
                     SegmentKind::This => "$this".into(),
                     SegmentKind::FunctionCall { name, args } => format!(

@@ -143,11 +143,11 @@ pub fn number(input: &str) -> IResult<&str, Literal> {
             };
             match digits.parse::<i64>() {
                 Ok(value) => Literal::Int(value),
-                Err(_) => Literal::Decimal(signed_text(negative, int, None, None)),
+                Err(_) => Literal::Decimal(signed_text(negative, int, None, None).into()),
             }
         }
-        (frac, None) => Literal::Decimal(signed_text(negative, int, frac, None)),
-        (frac, Some(exp)) => Literal::Double(signed_text(negative, int, frac, Some(exp))),
+        (frac, None) => Literal::Decimal(signed_text(negative, int, frac, None).into()),
+        (frac, Some(exp)) => Literal::Double(signed_text(negative, int, frac, Some(exp)).into()),
     };
     Ok((rest, literal))
 }

@@ -188,18 +188,21 @@ pub fn literal() -> BoxedStrategy<Literal> {
         1 => Just(Literal::Null),
         1 => any::<bool>().prop_map(Literal::Boolean),
         1 => prop_oneof![any::<i64>(), -1000..1000i64].prop_map(Literal::Int),
-        1 => decimal_text().prop_map(Literal::Decimal),
-        1 => double_text().prop_map(Literal::Double),
+        1 => decimal_text().prop_map(|s| Literal::Decimal(s.into())),
+        1 => double_text().prop_map(|s| Literal::Double(s.into())),
         1 => special.prop_map(Literal::Special),
-        2 => string_value().prop_map(Literal::String),
+        2 => string_value().prop_map(|s| Literal::String(s.into())),
         1 => any::<u128>().prop_map(|n| Literal::Guid(Uuid::from_u128(n))),
         2 => date_time_offset().prop_map(Literal::DateTimeOffset),
         1 => date().prop_map(Literal::Date),
         1 => time_of_day().prop_map(Literal::TimeOfDay),
-        1 => duration_text().prop_map(Literal::Duration),
-        1 => "([A-Za-z0-9_-]{4}){0,4}".prop_map(Literal::Binary),
+        1 => duration_text().prop_map(|s| Literal::Duration(s.into())),
+        1 => "([A-Za-z0-9_-]{4}){0,4}".prop_map(|s| Literal::Binary(s.into())),
         1 => (qualified_name(), "[A-Za-z]{1,8}(,[A-Za-z]{1,8}){0,2}|[0-9]{1,3}")
-            .prop_map(|(type_name, value)| Literal::Enum { type_name, value }),
+            .prop_map(|(type_name, value)| Literal::Enum {
+                type_name: type_name.into(),
+                value: value.into(),
+            }),
     ]
     .boxed()
 }
@@ -234,7 +237,7 @@ fn lambda(sub: &Option<BoxedStrategy<FilterExpr>>) -> BoxedStrategy<SegmentKind>
                     SegmentKind::Lambda(Lambda {
                         kind,
                         predicate: Some(LambdaPredicate {
-                            variable,
+                            variable: variable.into(),
                             body: Box::new(body),
                         }),
                     })
@@ -249,18 +252,18 @@ fn lambda(sub: &Option<BoxedStrategy<FilterExpr>>) -> BoxedStrategy<SegmentKind>
 fn path(sub: Option<BoxedStrategy<FilterExpr>>) -> BoxedStrategy<FilterExpr> {
     // (segment, whether more segments must follow)
     let first = prop_oneof![
-        5 => identifier().prop_map(|n| (SegmentKind::Property(n), false)),
+        5 => identifier().prop_map(|n| (SegmentKind::Property(n.into()), false)),
         1 => Just((SegmentKind::It, false)),
         1 => Just((SegmentKind::This, false)),
         1 => (qualified_name(), call_args(&sub))
-            .prop_map(|(name, args)| (SegmentKind::FunctionCall { name, args }, false)),
-        1 => qualified_name().prop_map(|n| (SegmentKind::TypeCast(n), true)),
+            .prop_map(|(name, args)| (SegmentKind::FunctionCall { name: name.into(), args }, false)),
+        1 => qualified_name().prop_map(|n| (SegmentKind::TypeCast(n.into()), true)),
     ];
     let middle = prop_oneof![
-        4 => identifier().prop_map(SegmentKind::Property),
-        1 => qualified_name().prop_map(SegmentKind::TypeCast),
+        4 => identifier().prop_map(|n| SegmentKind::Property(n.into())),
+        1 => qualified_name().prop_map(|n| SegmentKind::TypeCast(n.into())),
         1 => (prop_oneof![identifier(), qualified_name()], call_args(&sub))
-            .prop_map(|(name, args)| SegmentKind::FunctionCall { name, args }),
+            .prop_map(|(name, args)| SegmentKind::FunctionCall { name: name.into(), args }),
     ];
     let last = prop_oneof![3 => Just(None), 1 => lambda(&sub).prop_map(Some)];
     (first, identifier(), vec(middle, 0..=2), last)
@@ -269,7 +272,7 @@ fn path(sub: Option<BoxedStrategy<FilterExpr>>) -> BoxedStrategy<FilterExpr> {
             segments.extend(middle);
             segments.extend(last);
             if needs_more && segments.len() == 1 {
-                segments.push(SegmentKind::Property(filler));
+                segments.push(SegmentKind::Property(filler.into()));
             }
             node(ExprKind::Path(MemberPath {
                 segments: segments.into_iter().map(segment).collect(),
@@ -353,7 +356,7 @@ fn type_function(sub: BoxedStrategy<FilterExpr>) -> BoxedStrategy<FilterExpr> {
             node(ExprKind::TypeFunction {
                 function,
                 operand: operand.map(Box::new),
-                type_name,
+                type_name: type_name.into(),
             })
         })
         .boxed()
@@ -430,12 +433,12 @@ fn order_by_item() -> BoxedStrategy<OrderByItem> {
 
 fn select_item() -> BoxedStrategy<SelectItem> {
     let rest = prop_oneof![
-        3 => identifier().prop_map(SegmentKind::Property),
-        1 => qualified_name().prop_map(SegmentKind::TypeCast),
+        3 => identifier().prop_map(|n| SegmentKind::Property(n.into())),
+        1 => qualified_name().prop_map(|n| SegmentKind::TypeCast(n.into())),
     ];
     (identifier(), vec(rest, 0..=2))
         .prop_map(|(first, rest)| {
-            let segments = std::iter::once(SegmentKind::Property(first))
+            let segments = std::iter::once(SegmentKind::Property(first.into()))
                 .chain(rest)
                 .map(segment)
                 .collect();
