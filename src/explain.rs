@@ -213,7 +213,7 @@ fn describe_literal(literal: &Literal) -> String {
         Literal::TimeOfDay(time) => format!("timeofday {time}"),
         Literal::Duration(text) => format!("duration {}", quoted(text)),
         Literal::Binary(text) => format!("binary {}", quoted(text)),
-        Literal::Enum { type_name, value } => format!("enum {type_name}{}", quoted(value)),
+        Literal::Enum(e) => format!("enum {}{}", e.type_name, quoted(&e.value)),
     }
 }
 
@@ -237,8 +237,8 @@ fn quoted(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::syntax::ast::{
-        BinaryOp, CustomOption, DateTimeOffset, Function, LambdaPredicate, OrderByItem, Select,
-        SelectItem, TypeFunction,
+        BinaryOp, CustomOption, DateTimeOffset, EnumLiteral, Function, LambdaPredicate,
+        OrderByItem, Select, SelectItem, TypeFunction,
     };
     use chrono::{NaiveDate, NaiveTime};
 
@@ -336,10 +336,10 @@ mod tests {
             (Literal::Duration("P1DT2H".into()), "duration 'P1DT2H'"),
             (Literal::Binary("AQID".into()), "binary 'AQID'"),
             (
-                Literal::Enum {
+                Literal::Enum(Box::new(EnumLiteral {
                     type_name: "Sales.Pattern".into(),
                     value: "Solid,Yellow".into(),
-                },
+                })),
                 "enum Sales.Pattern'Solid,Yellow'",
             ),
         ];

@@ -302,9 +302,9 @@ fn write_literal<W: Write>(w: &mut W, literal: &Literal) -> fmt::Result {
             w.write_str("binary")?;
             write_quoted(w, text)
         }
-        Literal::Enum { type_name, value } => {
-            w.write_str(type_name)?;
-            write_quoted(w, value)
+        Literal::Enum(e) => {
+            w.write_str(&e.type_name)?;
+            write_quoted(w, &e.value)
         }
     }
 }

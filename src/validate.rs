@@ -626,7 +626,7 @@ fn arithmetic(op: BinaryOp, a: Ty, b: Ty) -> Option<Ty> {
 fn literal_type(literal: &Literal) -> Ty {
     let t = match literal {
         Literal::Null => return Ty::Null,
-        Literal::Enum { .. } => return Ty::EnumLiteral,
+        Literal::Enum(_) => return Ty::EnumLiteral,
         Literal::Boolean(_) => EdmType::Boolean,
         Literal::Int(i) if i32::try_from(*i).is_ok() => EdmType::Int32,
         Literal::Int(_) => EdmType::Int64,

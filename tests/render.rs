@@ -233,10 +233,10 @@ fn has_with_enum() {
     let e = bin(
         Has,
         p("style"),
-        lit(Literal::Enum {
+        lit(Literal::Enum(Box::new(EnumLiteral {
             type_name: "Sales.Pattern".into(),
             value: "Yellow".into(),
-        }),
+        }))),
     );
     assert_eq!(render(&e), "style has Sales.Pattern'Yellow'");
 }
@@ -376,17 +376,17 @@ fn simple_literals() {
         (Literal::Duration("P1DT2H".into()), "duration'P1DT2H'"),
         (Literal::Binary("T0RhdGE".into()), "binary'T0RhdGE'"),
         (
-            Literal::Enum {
+            Literal::Enum(Box::new(EnumLiteral {
                 type_name: "Sales.Pattern".into(),
                 value: "Solid,Yellow".into(),
-            },
+            })),
             "Sales.Pattern'Solid,Yellow'",
         ),
         (
-            Literal::Enum {
+            Literal::Enum(Box::new(EnumLiteral {
                 type_name: "Ns.T".into(),
                 value: "it's".into(),
-            },
+            })),
             "Ns.T'it''s'",
         ),
     ];

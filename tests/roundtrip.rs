@@ -227,7 +227,7 @@ fn literal_kind(l: &Literal) -> &'static str {
         Literal::TimeOfDay(_) => "timeofday",
         Literal::Duration(_) => "duration",
         Literal::Binary(_) => "binary",
-        Literal::Enum { .. } => "enum",
+        Literal::Enum(_) => "enum",
     }
 }
 
@@ -240,7 +240,7 @@ fn literal_corner(l: &Literal) -> Option<&'static str> {
         }
         Literal::DateTimeOffset(DateTimeOffset(v)) if v.year() < 0 => Some("negative year"),
         Literal::Date(d) if d.year() > 9999 => Some("five-digit year"),
-        Literal::Enum { value, .. } if value.contains(',') => Some("enum flags"),
+        Literal::Enum(e) if e.value.contains(',') => Some("enum flags"),
         Literal::String(s) if s.contains('\'') => Some("string with a quote"),
         _ => None,
     }

@@ -294,10 +294,10 @@ fn literal(u: &mut Unstructured) -> Result<Literal> {
                         (0..flags).map(|_| text(u, "abcXYZqrsTUV", 1, 8)).collect();
                     words?.join(",")
                 };
-                Literal::Enum {
+                Literal::Enum(Box::new(EnumLiteral {
                     type_name: type_name.into(),
                     value: value.into(),
-                }
+                }))
             }
         },
     )

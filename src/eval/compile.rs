@@ -568,7 +568,7 @@ impl Compiler<'_> {
             Literal::TimeOfDay(t) => Lit::TimeOfDay(*t),
             Literal::Duration(text) => Lit::Duration(parse_duration(text).ok_or_else(bad)?),
             Literal::Binary(_) => return Err(bad()),
-            Literal::Enum { value, .. } => Lit::Enum(value.as_str().into()),
+            Literal::Enum(e) => Lit::Enum(e.value.as_str().into()),
         })
     }
 }

@@ -21,9 +21,9 @@
 //! tighter than `not`/`-`, which bind tighter than every other binary operator.
 
 use super::ast::{
-    BinaryOp, CompactString, ExprKind, FilterExpr, Function, Lambda, LambdaKind, LambdaPredicate,
-    Literal, MemberPath, OrderByItem, Segment, SegmentKind, Select, SelectItem, Span, SpecialFloat,
-    TypeFunction, UnaryOp,
+    BinaryOp, CompactString, EnumLiteral, ExprKind, FilterExpr, Function, Lambda, LambdaKind,
+    LambdaPredicate, Literal, MemberPath, OrderByItem, Segment, SegmentKind, Select, SelectItem,
+    Span, SpecialFloat, TypeFunction, UnaryOp,
 };
 use super::lexer::{self, is_ident_byte, LiteralError};
 use super::options::{Dialect, Limits, ParseOptions};
@@ -941,10 +941,10 @@ impl<'a> Parser<'a> {
                         format!("'{body}' is not an enum value: use member names or integers, separated by commas"),
                     ));
             }
-            Literal::Enum {
+            Literal::Enum(Box::new(EnumLiteral {
                 type_name: prefix.into(),
                 value: body,
-            }
+            }))
         } else if prefix.eq_ignore_ascii_case("duration") {
             match lexer::duration_body(&body) {
                 Ok(("", _)) => Literal::Duration(body),
@@ -1535,7 +1535,7 @@ mod tests {
         assert_eq!(shape("duration'P1DT2H'"), "Duration(\"P1DT2H\")");
         assert_eq!(
             shape("Sales.Pattern'Solid,Yellow'"),
-            "Enum { type_name: \"Sales.Pattern\", value: \"Solid,Yellow\" }"
+            "Enum(EnumLiteral { type_name: \"Sales.Pattern\", value: \"Solid,Yellow\" })"
         );
         assert_eq!(shape("binary'T0RhdGE='"), "Binary(\"T0RhdGE=\")");
         assert_eq!(strict_shape("2018-08-01Z"), Err(Code::Syntax));
@@ -1594,7 +1594,7 @@ mod tests {
         assert_eq!(shape("a in (b)"), "(in a [b])");
         assert_eq!(
             shape("style has Sales.Pattern'Yellow'"),
-            "(has style Enum { type_name: \"Sales.Pattern\", value: \"Yellow\" })"
+            "(has style Enum(EnumLiteral { type_name: \"Sales.Pattern\", value: \"Yellow\" }))"
         );
         assert_eq!(shape("now()"), "now()");
     }

@@ -199,10 +199,10 @@ pub fn literal() -> BoxedStrategy<Literal> {
         1 => duration_text().prop_map(|s| Literal::Duration(s.into())),
         1 => "([A-Za-z0-9_-]{4}){0,4}".prop_map(|s| Literal::Binary(s.into())),
         1 => (qualified_name(), "[A-Za-z]{1,8}(,[A-Za-z]{1,8}){0,2}|[0-9]{1,3}")
-            .prop_map(|(type_name, value)| Literal::Enum {
+            .prop_map(|(type_name, value)| Literal::Enum(Box::new(EnumLiteral {
                 type_name: type_name.into(),
                 value: value.into(),
-            }),
+            }))),
     ]
     .boxed()
 }
