@@ -31,14 +31,20 @@ use crate::error::{Code, Diagnostic};
 
 /// Parses one decoded `$filter` value.
 pub fn parse_filter(text: &str, options: &ParseOptions) -> Result<FilterExpr, Diagnostic> {
+    filter(text, options).map_err(|boxed| *boxed)
+}
+
+fn filter(text: &str, options: &ParseOptions) -> Parsed<FilterExpr> {
     let mut parser = Parser::new(text, options)?;
     parser.skip_defender_whitespace();
     if parser.at_end() {
-        return Err(parser.error(
-            Code::Syntax,
-            Span::new(0, text.len()),
-            "the $filter expression is empty",
-        ));
+        return Err(parser
+            .error(
+                Code::Syntax,
+                Span::new(0, text.len()),
+                "the $filter expression is empty",
+            )
+            .into());
     }
     let expr = parser.expr(0)?;
     parser.skip_defender_whitespace();
@@ -49,6 +55,10 @@ pub fn parse_filter(text: &str, options: &ParseOptions) -> Result<FilterExpr, Di
 /// Parses one decoded `$orderby` value: expressions, each optionally
 /// followed by `asc` or `desc`, separated by commas.
 pub fn parse_orderby(text: &str, options: &ParseOptions) -> Result<Vec<OrderByItem>, Diagnostic> {
+    orderby(text, options).map_err(|boxed| *boxed)
+}
+
+fn orderby(text: &str, options: &ParseOptions) -> Parsed<Vec<OrderByItem>> {
     let mut parser = Parser::new(text, options)?;
     parser.skip_defender_whitespace();
     let mut items = Vec::new();
@@ -59,7 +69,7 @@ pub fn parse_orderby(text: &str, options: &ParseOptions) -> Result<Vec<OrderByIt
             } else {
                 "expected a sort key after ','"
             };
-            return Err(parser.error(Code::Syntax, parser.here(), what));
+            return Err(parser.error(Code::Syntax, parser.here(), what).into());
         }
         let expr = parser.expr(0)?;
         let after_expr = parser.pos;
@@ -86,6 +96,10 @@ pub fn parse_orderby(text: &str, options: &ParseOptions) -> Result<Vec<OrderByIt
 
 /// Parses one decoded `$select` value: `*` or comma-separated property paths.
 pub fn parse_select(text: &str, options: &ParseOptions) -> Result<Select, Diagnostic> {
+    select(text, options).map_err(|boxed| *boxed)
+}
+
+fn select(text: &str, options: &ParseOptions) -> Parsed<Select> {
     let mut parser = Parser::new(text, options)?;
     parser.skip_defender_whitespace();
     if parser.eat(b'*') {
@@ -100,7 +114,7 @@ pub fn parse_select(text: &str, options: &ParseOptions) -> Result<Select, Diagno
         loop {
             let seg_start = parser.pos;
             let Some(name) = parser.qualified_name() else {
-                return Err(parser.unexpected("a property name"));
+                return Err(parser.unexpected("a property name").into());
             };
             let kind = if name.contains('.') {
                 SegmentKind::TypeCast(name.into())
@@ -147,7 +161,9 @@ struct Parser<'a> {
     chain_operands: Vec<FilterExpr>,
 }
 
-type Parsed<T> = Result<T, Diagnostic>;
+/// Errors travel boxed inside the parser: a `Diagnostic` is 120 bytes, and
+/// every parsing function returns through several levels of recursion.
+type Parsed<T> = Result<T, Box<Diagnostic>>;
 
 /// A binary operator found ahead of the cursor: which, where it starts, and
 /// where its right operand starts.
@@ -223,7 +239,8 @@ impl<'a> Parser<'a> {
                     options.limits.max_value_len
                 ),
             )
-            .at(Span::new(options.limits.max_value_len, text.len()), text));
+            .at(Span::new(options.limits.max_value_len, text.len()), text)
+            .into());
         }
         Ok(Parser {
             text,
@@ -346,11 +363,13 @@ impl<'a> Parser<'a> {
             return Ok(());
         }
         if self.peek() == Some(b')') {
-            return Err(self.error(
-                Code::Syntax,
-                Span::new(self.pos, self.pos + 1),
-                "this ')' closes no open parenthesis",
-            ));
+            return Err(self
+                .error(
+                    Code::Syntax,
+                    Span::new(self.pos, self.pos + 1),
+                    "this ')' closes no open parenthesis",
+                )
+                .into());
         }
         let mut diagnostic = self.unexpected(expected);
         if self.strict() && matches!(self.peek(), Some(b' ' | b'\t')) {
@@ -358,14 +377,14 @@ impl<'a> Parser<'a> {
                 "the Strict dialect allows no whitespace around a value, and needs it around keyword operators",
             );
         }
-        Err(diagnostic)
+        Err(diagnostic.into())
     }
 
     fn expect(&mut self, b: u8, expected: &str) -> Parsed<()> {
         if self.eat(b) {
             Ok(())
         } else {
-            Err(self.unexpected(expected))
+            Err(self.unexpected(expected).into())
         }
     }
 
@@ -374,14 +393,16 @@ impl<'a> Parser<'a> {
     fn count_node(&mut self, start: usize) -> Parsed<()> {
         self.nodes += 1;
         if self.nodes > self.limits.max_nodes {
-            return Err(self.error(
-                Code::TooManyNodes,
-                Span::new(start, self.pos.max(start + 1).min(self.text.len())),
-                format!(
-                    "the expression has more than {} nodes",
-                    self.limits.max_nodes
-                ),
-            ));
+            return Err(self
+                .error(
+                    Code::TooManyNodes,
+                    Span::new(start, self.pos.max(start + 1).min(self.text.len())),
+                    format!(
+                        "the expression has more than {} nodes",
+                        self.limits.max_nodes
+                    ),
+                )
+                .into());
         }
         Ok(())
     }
@@ -394,14 +415,16 @@ impl<'a> Parser<'a> {
     fn enter(&mut self, start: usize) -> Parsed<()> {
         self.depth += 1;
         if self.depth > self.limits.max_depth {
-            return Err(self.error(
-                Code::TooDeep,
-                Span::new(start, (start + 1).min(self.text.len())),
-                format!(
-                    "the expression nests deeper than {} levels",
-                    self.limits.max_depth
-                ),
-            ));
+            return Err(self
+                .error(
+                    Code::TooDeep,
+                    Span::new(start, (start + 1).min(self.text.len())),
+                    format!(
+                        "the expression nests deeper than {} levels",
+                        self.limits.max_depth
+                    ),
+                )
+                .into());
         }
         Ok(())
     }
@@ -649,7 +672,8 @@ impl<'a> Parser<'a> {
                         bad.span,
                         "an 'in' list holds literal values only",
                     )
-                    .with_help("compare with each property separately: a eq b or a eq c"));
+                    .with_help("compare with each property separately: a eq b or a eq c")
+                    .into());
             }
         }
         self.leave();
@@ -659,7 +683,7 @@ impl<'a> Parser<'a> {
     fn primary(&mut self) -> Parsed<FilterExpr> {
         let start = self.pos;
         let Some(b) = self.peek() else {
-            return Err(self.unexpected("an expression"));
+            return Err(self.unexpected("an expression").into());
         };
         match b {
             b'(' => {
@@ -672,16 +696,20 @@ impl<'a> Parser<'a> {
             }
             b'0'..=b'9' | b'-' | b'+' => self.numeric_literal(),
             b'$' => self.dollar_path(),
-            b'[' | b'{' => Err(self.error(
-                Code::Syntax,
-                Span::new(start, start + 1),
-                "JSON array and object literals are not supported",
-            )),
-            b'@' => Err(self.error(
-                Code::Syntax,
-                Span::new(start, start + 1),
-                "parameter aliases (@name) are not supported",
-            )),
+            b'[' | b'{' => Err(self
+                .error(
+                    Code::Syntax,
+                    Span::new(start, start + 1),
+                    "JSON array and object literals are not supported",
+                )
+                .into()),
+            b'@' => Err(self
+                .error(
+                    Code::Syntax,
+                    Span::new(start, start + 1),
+                    "parameter aliases (@name) are not supported",
+                )
+                .into()),
             _ => self.name_led(),
         }
     }
@@ -692,11 +720,13 @@ impl<'a> Parser<'a> {
         self.pos += 1;
         self.skip_ws();
         if self.peek() == Some(b')') {
-            return Err(self.error(
-                Code::Syntax,
-                Span::new(start, self.pos + 1),
-                "empty parentheses: expected an expression inside",
-            ));
+            return Err(self
+                .error(
+                    Code::Syntax,
+                    Span::new(start, self.pos + 1),
+                    "empty parentheses: expected an expression inside",
+                )
+                .into());
         }
         let mut inner = self.operand(0)?;
         self.skip_ws();
@@ -710,7 +740,7 @@ impl<'a> Parser<'a> {
                 diagnostic = diagnostic
                     .with_help(format!("the '(' at byte {start} is never closed: add ')'"));
             }
-            return Err(diagnostic);
+            return Err(diagnostic.into());
         }
         self.leave();
         let span = Span::new(start, self.pos);
@@ -745,7 +775,8 @@ impl<'a> Parser<'a> {
                             Span::new(start, self.text.len()),
                             "this string is never closed",
                         )
-                        .with_help("end it with ' and write a quote inside it as ''"));
+                        .with_help("end it with ' and write a quote inside it as ''")
+                        .into());
                 }
                 Some(offset) => {
                     let quote = i + offset;
@@ -795,7 +826,7 @@ impl<'a> Parser<'a> {
                 self.pos = self.text.len() - after.len();
                 self.node(ExprKind::Literal(literal), start)
             }
-            Err(_) => Err(self.unexpected("an expression")),
+            Err(_) => Err(self.unexpected("an expression").into()),
         }
     }
 
@@ -820,12 +851,12 @@ impl<'a> Parser<'a> {
                     lexer::offset_shape(self.rest()).map_err(|_| self.missing_offset(start))?;
                 self.pos = self.text.len() - after.len();
                 lexer::make_date_time_offset(date, time, offset)
-                    .map_err(|e| self.literal_error(e, start, "DateTimeOffset"))
+                    .map_err(|e| self.literal_error(e, start, "DateTimeOffset").into())
             }
             Some(b'Z' | b'z') if !self.strict() && !self.ident_continues(1) => {
                 self.pos += 1;
                 lexer::make_date_time_offset(date, chrono::NaiveTime::MIN, (1, 0, 0))
-                    .map_err(|e| self.literal_error(e, start, "DateTimeOffset"))
+                    .map_err(|e| self.literal_error(e, start, "DateTimeOffset").into())
             }
             _ => Ok(Literal::Date(date)),
         }
@@ -872,11 +903,13 @@ impl<'a> Parser<'a> {
             Some(_) => SegmentKind::This,
             None => {
                 let name = self.qualified_name().unwrap_or("");
-                return Err(self.error(
-                    Code::Syntax,
-                    Span::new(start, self.pos.max(start + 1)),
-                    format!("expected $it or $this, found '${name}'"),
-                ));
+                return Err(self
+                    .error(
+                        Code::Syntax,
+                        Span::new(start, self.pos.max(start + 1)),
+                        format!("expected $it or $this, found '${name}'"),
+                    )
+                    .into());
             }
         };
         self.count_node(start)?;
@@ -898,7 +931,7 @@ impl<'a> Parser<'a> {
             return self.node(ExprKind::Literal(Literal::Guid(uuid)), start);
         }
         let Some(name) = self.qualified_name() else {
-            return Err(self.unexpected("an expression"));
+            return Err(self.unexpected("an expression").into());
         };
         let qualified = name.contains('.');
         match self.peek() {
@@ -939,7 +972,7 @@ impl<'a> Parser<'a> {
                         Code::InvalidLiteral,
                         span,
                         format!("'{body}' is not an enum value: use member names or integers, separated by commas"),
-                    ));
+                    ).into());
             }
             Literal::Enum(Box::new(EnumLiteral {
                 type_name: prefix.into(),
@@ -955,16 +988,19 @@ impl<'a> Parser<'a> {
                             span,
                             format!("'{body}' is not an ISO 8601 duration"),
                         )
-                        .with_help("write durations like duration'P1DT2H30M' or duration'PT0.5S'"))
+                        .with_help("write durations like duration'P1DT2H30M' or duration'PT0.5S'")
+                        .into())
                 }
             }
         } else if prefix.eq_ignore_ascii_case("binary") {
             if !valid_base64url(&body) {
-                return Err(self.error(
-                    Code::InvalidLiteral,
-                    span,
-                    "binary'…' holds base64url text (A–Z a–z 0–9 - _, padded with =)",
-                ));
+                return Err(self
+                    .error(
+                        Code::InvalidLiteral,
+                        span,
+                        "binary'…' holds base64url text (A–Z a–z 0–9 - _, padded with =)",
+                    )
+                    .into());
             }
             Literal::Binary(body)
         } else if ["datetime", "datetimeoffset", "guid"]
@@ -979,16 +1015,19 @@ impl<'a> Parser<'a> {
                 )
                 .with_help(format!(
                     "OData 4 writes the value bare, without prefix or quotes: {body}"
-                )));
+                ))
+                .into());
         } else if ["geography", "geometry"]
             .iter()
             .any(|p| prefix.eq_ignore_ascii_case(p))
         {
-            return Err(self.error(
-                Code::Syntax,
-                span,
-                "geography and geometry literals are not supported",
-            ));
+            return Err(self
+                .error(
+                    Code::Syntax,
+                    span,
+                    "geography and geometry literals are not supported",
+                )
+                .into());
         } else {
             return Err(self
                 .error(
@@ -996,7 +1035,8 @@ impl<'a> Parser<'a> {
                     Span::new(start, quote_start + 1),
                     format!("unexpected quote after '{prefix}'"),
                 )
-                .with_help("put an operator between a name and a string: name eq 'value'"));
+                .with_help("put an operator between a name and a string: name eq 'value'")
+                .into());
         };
         self.node(ExprKind::Literal(literal), start)
     }
@@ -1013,16 +1053,18 @@ impl<'a> Parser<'a> {
                 } else {
                     format!("{min} to {max}")
                 };
-                return Err(self.error(
-                    Code::InvalidArguments,
-                    Span::new(start, self.pos),
-                    format!(
-                        "{}() takes {wanted} argument{}, not {}",
-                        function.name(),
-                        if max == 1 { "" } else { "s" },
-                        args.len()
-                    ),
-                ));
+                return Err(self
+                    .error(
+                        Code::InvalidArguments,
+                        Span::new(start, self.pos),
+                        format!(
+                            "{}() takes {wanted} argument{}, not {}",
+                            function.name(),
+                            if max == 1 { "" } else { "s" },
+                            args.len()
+                        ),
+                    )
+                    .into());
             }
             return self.node(ExprKind::Call { function, args }, start);
         }
@@ -1040,7 +1082,8 @@ impl<'a> Parser<'a> {
                 )
                 .with_help(format!(
                     "write it after a path: Items/{name}(x:x/Price gt 5)"
-                )));
+                ))
+                .into());
         }
         let mut diagnostic = self.error(
             Code::UnknownFunction,
@@ -1054,7 +1097,7 @@ impl<'a> Parser<'a> {
                 "custom functions are called with their namespace: Namespace.Function(...)",
             );
         }
-        Err(diagnostic)
+        Err(diagnostic.into())
     }
 
     /// `cast(T)`, `cast(x,T)`, `isof(T)`, `isof(x,T)`.
@@ -1083,7 +1126,7 @@ impl<'a> Parser<'a> {
         self.expect(b',', "',' and a type name")?;
         self.skip_ws();
         let Some(type_name) = self.qualified_name() else {
-            return Err(self.unexpected("a type name such as Edm.String"));
+            return Err(self.unexpected("a type name such as Edm.String").into());
         };
         self.skip_ws();
         self.expect(b')', "')'")?;
@@ -1142,14 +1185,16 @@ impl<'a> Parser<'a> {
                     }
                     let seg_start = self.pos;
                     if self.peek() == Some(b'$') {
-                        return Err(self.error(
-                            Code::Syntax,
-                            Span::new(seg_start, seg_start + 1),
-                            "path segments such as $count and $filter are not supported",
-                        ));
+                        return Err(self
+                            .error(
+                                Code::Syntax,
+                                Span::new(seg_start, seg_start + 1),
+                                "path segments such as $count and $filter are not supported",
+                            )
+                            .into());
                     }
                     let Some(name) = self.qualified_name() else {
-                        return Err(self.unexpected("a property name after '/'"));
+                        return Err(self.unexpected("a property name after '/'").into());
                     };
                     (seg_start, name)
                 }
@@ -1204,7 +1249,7 @@ impl<'a> Parser<'a> {
                 )
                 .with_help(format!(
                     "a type cast is followed by a property ({name}/Name); a function call needs parentheses ({name}())"
-                )));
+                )).into());
         }
         self.node(ExprKind::Path(MemberPath { segments }), start)
     }
@@ -1223,7 +1268,8 @@ impl<'a> Parser<'a> {
                         Span::new(start, self.pos),
                         "all() needs a condition",
                     )
-                    .with_help("write all(x:x/Price gt 5)"));
+                    .with_help("write all(x:x/Price gt 5)")
+                    .into());
             }
             return Ok(Lambda {
                 kind,
@@ -1231,7 +1277,9 @@ impl<'a> Parser<'a> {
             });
         }
         let Ok((after, variable)) = lexer::identifier(self.rest()) else {
-            return Err(self.unexpected("a lambda variable name (any(x:...))"));
+            return Err(self
+                .unexpected("a lambda variable name (any(x:...))")
+                .into());
         };
         self.pos = self.text.len() - after.len();
         self.skip_ws();
