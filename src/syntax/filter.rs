@@ -116,7 +116,7 @@ fn select(text: &str, options: &ParseOptions) -> Parsed<Select> {
             let Some(name) = parser.qualified_name() else {
                 return Err(parser.unexpected("a property name").into());
             };
-            let kind = if name.contains('.') {
+            let kind = if is_qualified(name) {
                 SegmentKind::TypeCast(name.into())
             } else {
                 SegmentKind::Property(name.into())
@@ -933,7 +933,7 @@ impl<'a> Parser<'a> {
         let Some(name) = self.qualified_name() else {
             return Err(self.unexpected("an expression").into());
         };
-        let qualified = name.contains('.');
+        let qualified = is_qualified(name);
         match self.peek() {
             Some(b'\'') => return self.prefixed_literal(start, name),
             Some(b'(') => {
@@ -965,7 +965,7 @@ impl<'a> Parser<'a> {
         let quote_start = self.pos;
         let body = self.quoted()?;
         let span = Span::new(start, self.pos);
-        let literal = if prefix.contains('.') {
+        let literal = if is_qualified(prefix) {
             if !valid_enum_value(&body) {
                 return Err(self
                     .error(
@@ -1200,7 +1200,7 @@ impl<'a> Parser<'a> {
                 }
             };
             let first = segments.is_empty();
-            let qualified = name.contains('.');
+            let qualified = is_qualified(name);
             let kind = if self.peek() == Some(b'(') {
                 if !first && !qualified {
                     let kind = if name.eq_ignore_ascii_case("any") {
@@ -1297,6 +1297,12 @@ impl<'a> Parser<'a> {
             }),
         })
     }
+}
+
+/// Whether a name read by `qualified_name` has a namespace. A plain byte
+/// loop: names are short, and `str::contains` sets up a memchr per call.
+fn is_qualified(name: &str) -> bool {
+    name.bytes().any(|b| b == b'.')
 }
 
 /// The binary operator a lower- or mixed-case keyword names.
