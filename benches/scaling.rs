@@ -14,8 +14,9 @@
 //! - `parens`: `((…(status eq 'Pending')…))`, nesting alone;
 //! - `alternating`: `a eq 1 and (b eq 2 or (c eq 3 and (…)))`, a term a level;
 //! - `same-op`: `a eq 1 and (b eq 2 and (…))`, a term a level, where each
-//!   level's `and` chain is re-hung left-nested onto the outer one
-//!   (`FilterExpr::binary`), the shape that costs most per level.
+//!   level's `and` chain joins the outer one (stored left-nested, so the
+//!   parser keeps chains flat on an operand stack until they are finished;
+//!   re-hanging finished trees made this shape quadratic in the depth).
 //!
 //! Each series is its own baseline: the summary prints the cost per byte (per
 //! level) at each size and the ratio of the largest to the smallest.
