@@ -37,7 +37,7 @@ use std::fmt;
 use chrono::{DateTime, NaiveDate, NaiveTime};
 use uuid::Uuid;
 
-use crate::error::{Code, Diagnostic, Error};
+use crate::error::{Code, Diagnostic, Error, MAX_SUGGESTED_NAME_LEN};
 use crate::schema::{EdmType, EntitySchema, PropertyDef};
 use crate::syntax::ast::{
     BinaryOp, CompactString, ExprKind, FilterExpr, Function, Lambda, LambdaPredicate, Literal,
@@ -688,6 +688,9 @@ fn unquoted_parses_as(t: EdmType, s: &str) -> bool {
 /// The candidate nearest to `name` (ignoring case), if near enough to be a
 /// plausible typo.
 fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    if name.len() > MAX_SUGGESTED_NAME_LEN {
+        return None;
+    }
     let name = name.to_lowercase();
     candidates
         .into_iter()

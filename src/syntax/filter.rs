@@ -27,7 +27,7 @@ use super::ast::{
 };
 use super::lexer::{self, is_ident_byte, LiteralError};
 use super::options::{Dialect, Limits, ParseOptions};
-use crate::error::{Code, Diagnostic};
+use crate::error::{Code, Diagnostic, MAX_SUGGESTED_NAME_LEN};
 
 /// Parses one decoded `$filter` value.
 pub fn parse_filter(text: &str, options: &ParseOptions) -> Result<FilterExpr, Diagnostic> {
@@ -1356,6 +1356,9 @@ fn valid_base64url(value: &str) -> bool {
 
 /// The built-in function name nearest to a misspelled one, if any is close.
 fn closest_function(name: &str) -> Option<&'static str> {
+    if name.len() > MAX_SUGGESTED_NAME_LEN {
+        return None;
+    }
     let lower = name.to_ascii_lowercase();
     Function::ALL
         .iter()

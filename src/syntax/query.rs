@@ -103,7 +103,7 @@ use std::borrow::Cow;
 use super::ast::Span;
 use super::filter;
 use super::options::{Dialect, ParseOptions};
-use crate::error::{Code, Diagnostic, Error};
+use crate::error::{Code, Diagnostic, Error, MAX_SUGGESTED_NAME_LEN};
 
 /// OData system query options (URL Conventions §5) that this crate does not
 /// parse, so that `$expand` says "not supported" rather than "unknown".
@@ -125,10 +125,6 @@ const UNSUPPORTED: [&str; 11] = [
 /// the whole query text, so without a cap `$x&$x&…` would take memory
 /// quadratic in its length; a query this wrong is rejected either way.
 pub const MAX_DIAGNOSTICS: usize = 32;
-
-/// Option names longer than this get no did-you-mean: no candidate is within
-/// the edit distance we suggest at, and the distance costs length × length.
-const MAX_SUGGESTED_NAME_LEN: usize = 24;
 
 /// Parses a whole query (SPEC §2). Reports the first problem of each option,
 /// at most [`MAX_DIAGNOSTICS`] in all.
