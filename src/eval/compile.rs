@@ -44,7 +44,7 @@ use std::marker::PhantomData;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, Timelike, Utc};
 
-use super::specialize::{specialize, Fast};
+use super::specialize::{self, specialize, Fast};
 use super::value::{
     arithmetic, compare, date_at_midnight_utc, equals, fractional_seconds, has_flags, nanos_of,
     negate, parse_duration, ArithOp, Text, Val,
@@ -172,6 +172,11 @@ pub(crate) enum Node<E: Entity> {
     /// A leaf test of one property against literals, specialized
     /// (`specialize.rs`).
     Fast(Box<Fast<E>>),
+    /// `All` whose operands are all `Fast`: run without dispatching on
+    /// each operand's node kind.
+    FastAll(Box<[Fast<E>]>),
+    /// `Any` whose operands are all `Fast`.
+    FastAny(Box<[Fast<E>]>),
 }
 
 /// A validated `$filter`, compiled for entities of type `E`.
@@ -654,6 +659,8 @@ pub(crate) fn typed_value(value: PropertyValue<'_>, edm: Option<EdmType>) -> Val
 pub(crate) fn truth<E: Entity>(node: &Node<E>, entity: &E) -> Option<bool> {
     match node {
         Node::Fast(fast) => fast.truth(entity),
+        Node::FastAll(tests) => specialize::all(tests, entity),
+        Node::FastAny(tests) => specialize::any(tests, entity),
         _ => composite_truth(node, entity),
     }
 }
@@ -709,7 +716,12 @@ fn eval<'a, E: Entity>(node: &'a Node<E>, entity: &'a E) -> Val<'a> {
             _ => Val::Null,
         },
         Node::Entity => Val::Null,
-        Node::Not(_) | Node::All(_) | Node::Any(_) | Node::Fast(_) => bool_val(truth(node, entity)),
+        Node::Not(_)
+        | Node::All(_)
+        | Node::Any(_)
+        | Node::Fast(_)
+        | Node::FastAll(_)
+        | Node::FastAny(_) => bool_val(truth(node, entity)),
         Node::Negate(inner) => negate(&eval(inner, entity)),
         Node::Compare { op, left, right } => {
             let (l, r) = (eval(left, entity), eval(right, entity));

@@ -43,6 +43,9 @@ pub(crate) struct Fast<E: Entity> {
 /// A test, with the entity type's direct reader of the property when it
 /// has one ([`Entity::text_reader`]); without one, the property is read
 /// through [`Entity::property`].
+///
+/// A `not` around a test is folded into it (see [`Test::negate`]), so
+/// `not (status eq 'x')` is one test, not two nodes.
 #[derive(Clone, Debug)]
 enum Test<E: Entity> {
     Text {
@@ -56,21 +59,31 @@ enum Test<E: Entity> {
     },
 }
 
-/// A test of a string property.
+/// A test of a string property; `negated` is a folded `not`.
 #[derive(Clone, Debug)]
 enum TextTest {
-    Eq(Box<str>),
-    Ne(Box<str>),
+    /// `eq` (`ne` when negated).
+    Equals { text: Box<str>, negated: bool },
     /// `gt`, `ge`, `lt` or `le`, read from the property's side.
-    Order(CmpOp, Box<str>),
-    /// `in`, sorted by length, then bytes (see [`any_of`]).
+    Order { op: CmpOp, text: Box<str> },
+    /// `in` a list of strings (and maybe null).
     In {
-        texts: Box<[Box<str>]>,
+        texts: OneOf,
         has_null: bool,
+        negated: bool,
     },
-    StartsWith(Box<str>),
-    EndsWith(Box<str>),
-    Contains(Box<str>),
+    Function {
+        function: TextFunction,
+        text: Box<str>,
+        negated: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug)]
+enum TextFunction {
+    StartsWith,
+    EndsWith,
+    Contains,
 }
 
 impl CmpOp {
@@ -82,6 +95,20 @@ impl CmpOp {
             CmpOp::Lt => CmpOp::Gt,
             CmpOp::Le => CmpOp::Ge,
             same => same,
+        }
+    }
+
+    /// The operator that answers `not (a op b)`. Strings and instants are
+    /// totally ordered, so `not (a gt b)` is `a le b`; and with a null
+    /// operand both sides agree too (`eq`/`ne` false/true, the rest null).
+    fn negated(self) -> CmpOp {
+        match self {
+            CmpOp::Eq => CmpOp::Ne,
+            CmpOp::Ne => CmpOp::Eq,
+            CmpOp::Gt => CmpOp::Le,
+            CmpOp::Ge => CmpOp::Lt,
+            CmpOp::Lt => CmpOp::Ge,
+            CmpOp::Le => CmpOp::Gt,
         }
     }
 
@@ -107,6 +134,21 @@ impl CmpOp {
     }
 }
 
+impl<E: Entity> Test<E> {
+    /// Makes the test answer `not` of what it answered.
+    fn negate(&mut self) {
+        match self {
+            Test::Text { test, .. } => match test {
+                TextTest::Equals { negated, .. }
+                | TextTest::In { negated, .. }
+                | TextTest::Function { negated, .. } => *negated = !*negated,
+                TextTest::Order { op, .. } => *op = op.negated(),
+            },
+            Test::Instant { op, .. } => *op = op.negated(),
+        }
+    }
+}
+
 /// The order [`TextTest::In`] keeps its candidates in.
 fn length_first(a: &str, b: &str) -> Ordering {
     a.len().cmp(&b.len()).then_with(|| a.cmp(b))
@@ -115,14 +157,38 @@ fn length_first(a: &str, b: &str) -> Ordering {
 /// `node` as a specialized test when it has one of the shapes this module
 /// knows, else `node` unchanged.
 pub(crate) fn specialize<E: Entity>(node: Node<E>) -> Node<E> {
-    match recognize(&node) {
-        Some((accessor, test)) => Node::Fast(Box::new(Fast {
-            accessor,
-            test,
-            generic: node,
-        })),
-        None => node,
+    let is_fast = |o: &Node<E>| matches!(o, Node::Fast(_));
+    match node {
+        Node::Not(inner) => match *inner {
+            Node::Fast(mut fast) => {
+                fast.test.negate();
+                fast.generic = Node::Not(Box::new(fast.generic));
+                Node::Fast(fast)
+            }
+            other => Node::Not(Box::new(other)),
+        },
+        Node::All(operands) if operands.iter().all(is_fast) => Node::FastAll(unwrap(operands)),
+        Node::Any(operands) if operands.iter().all(is_fast) => Node::FastAny(unwrap(operands)),
+        node => match recognize(&node) {
+            Some((accessor, test)) => Node::Fast(Box::new(Fast {
+                accessor,
+                test,
+                generic: node,
+            })),
+            None => node,
+        },
     }
+}
+
+/// The specialized tests among `operands` (all of them, as called).
+fn unwrap<E: Entity>(operands: Vec<Node<E>>) -> Box<[Fast<E>]> {
+    operands
+        .into_iter()
+        .filter_map(|o| match o {
+            Node::Fast(fast) => Some(*fast),
+            _ => None,
+        })
+        .collect()
 }
 
 fn recognize<E: Entity>(node: &Node<E>) -> Option<(E::Accessor, Test<E>)> {
@@ -143,9 +209,14 @@ fn recognize<E: Entity>(node: &Node<E>) -> Option<(E::Accessor, Test<E>)> {
                 Lit::Str(s) if keeps_strings(edm) => text(
                     accessor,
                     match op {
-                        CmpOp::Eq => TextTest::Eq(s.clone()),
-                        CmpOp::Ne => TextTest::Ne(s.clone()),
-                        _ => TextTest::Order(op, s.clone()),
+                        CmpOp::Eq | CmpOp::Ne => TextTest::Equals {
+                            text: s.clone(),
+                            negated: op == CmpOp::Ne,
+                        },
+                        _ => TextTest::Order {
+                            op,
+                            text: s.clone(),
+                        },
                     },
                 ),
                 Lit::DateTimeOffset(at) => Some((
@@ -164,29 +235,32 @@ fn recognize<E: Entity>(node: &Node<E>) -> Option<(E::Accessor, Test<E>)> {
             sorted,
             has_null,
         } => match &**item {
-            Node::Property { accessor, edm } if keeps_strings(*edm) => {
-                let mut texts = sorted.clone();
-                texts.sort_by(|a, b| length_first(a, b));
-                text(
-                    accessor,
-                    TextTest::In {
-                        texts: texts.into_boxed_slice(),
-                        has_null: *has_null,
-                    },
-                )
-            }
+            Node::Property { accessor, edm } if keeps_strings(*edm) => text(
+                accessor,
+                TextTest::In {
+                    texts: OneOf::new(sorted.clone()),
+                    has_null: *has_null,
+                    negated: false,
+                },
+            ),
             _ => None,
         },
         Node::Call { function, args } => match args.as_slice() {
             [Node::Property { accessor, edm }, Node::Lit(Lit::Str(s))] if keeps_strings(*edm) => {
-                let s = s.clone();
-                let test = match function {
-                    Function::StartsWith => TextTest::StartsWith(s),
-                    Function::EndsWith => TextTest::EndsWith(s),
-                    Function::Contains => TextTest::Contains(s),
+                let function = match function {
+                    Function::StartsWith => TextFunction::StartsWith,
+                    Function::EndsWith => TextFunction::EndsWith,
+                    Function::Contains => TextFunction::Contains,
                     _ => return None,
                 };
-                text(accessor, test)
+                text(
+                    accessor,
+                    TextTest::Function {
+                        function,
+                        text: s.clone(),
+                        negated: false,
+                    },
+                )
             }
             _ => None,
         },
@@ -196,6 +270,10 @@ fn recognize<E: Entity>(node: &Node<E>) -> Option<(E::Accessor, Test<E>)> {
 
 impl<E: Entity> Fast<E> {
     /// The three-valued answer for `entity`, as the generic node gives it.
+    ///
+    /// Runs per entity: with a direct reader it is a call to the reader and
+    /// a comparison; what takes more instructions is out of line, so it
+    /// costs registers (saved and restored on every call) only when used.
     #[inline]
     pub(crate) fn truth(&self, entity: &E) -> Option<bool> {
         match &self.test {
@@ -208,16 +286,21 @@ impl<E: Entity> Fast<E> {
                 op,
                 at,
             } => instant(*op, read(entity), at),
-            Test::Text { read: None, test } => match entity.property(&self.accessor) {
-                PropertyValue::String(s) => test.answer(Some(s)),
-                PropertyValue::Null => test.answer(None),
-                _ => self.generic_truth(entity),
-            },
-            Test::Instant { read: None, op, at } => match entity.property(&self.accessor) {
-                PropertyValue::DateTimeOffset(t) => instant(*op, Some(t), at),
-                PropertyValue::Null => instant(*op, None, at),
-                _ => self.generic_truth(entity),
-            },
+            _ => self.through_property(entity),
+        }
+    }
+
+    /// For entity types without direct readers (JSON objects).
+    #[inline(never)]
+    fn through_property(&self, entity: &E) -> Option<bool> {
+        match (&self.test, entity.property(&self.accessor)) {
+            (Test::Text { test, .. }, PropertyValue::String(s)) => test.answer(Some(s)),
+            (Test::Text { test, .. }, PropertyValue::Null) => test.answer(None),
+            (Test::Instant { op, at, .. }, PropertyValue::DateTimeOffset(t)) => {
+                instant(*op, Some(t), at)
+            }
+            (Test::Instant { op, at, .. }, PropertyValue::Null) => instant(*op, None, at),
+            _ => self.generic_truth(entity),
         }
     }
 
@@ -229,38 +312,106 @@ impl<E: Entity> Fast<E> {
     }
 }
 
+/// `and` of specialized tests, three-valued, stopping at the first false.
+#[inline]
+pub(crate) fn all<E: Entity>(tests: &[Fast<E>], entity: &E) -> Option<bool> {
+    let mut result = Some(true);
+    for test in tests {
+        match test.truth(entity) {
+            Some(false) => return Some(false),
+            None => result = None,
+            Some(true) => {}
+        }
+    }
+    result
+}
+
+/// `or` of specialized tests, three-valued, stopping at the first true.
+#[inline]
+pub(crate) fn any<E: Entity>(tests: &[Fast<E>], entity: &E) -> Option<bool> {
+    let mut result = Some(false);
+    for test in tests {
+        match test.truth(entity) {
+            Some(true) => return Some(true),
+            None => result = None,
+            Some(false) => {}
+        }
+    }
+    result
+}
+
 impl TextTest {
     /// The answer for a string property's value (`None`: null).
-    ///
-    /// What loops or compares in several steps is out of line: this runs
-    /// per entity, and the registers its largest case needs would be saved
-    /// and restored on every call.
     #[inline]
     fn answer(&self, value: Option<&str>) -> Option<bool> {
-        let Some(s) = value else {
-            return match self {
-                TextTest::Eq(_) => Some(false),
-                TextTest::Ne(_) => Some(true),
-                TextTest::In { has_null, .. } => Some(*has_null),
-                TextTest::Order(..)
-                | TextTest::StartsWith(_)
-                | TextTest::EndsWith(_)
-                | TextTest::Contains(_) => None,
-            };
-        };
-        Some(match self {
-            // `==` looks at the lengths before the bytes.
-            TextTest::Eq(text) => s == &**text,
-            TextTest::Ne(text) => s != &**text,
-            TextTest::Order(op, text) => ordered(*op, s, text),
-            TextTest::In { texts, .. } => any_of(texts, s),
-            TextTest::StartsWith(text) => s.starts_with(&**text),
-            TextTest::EndsWith(text) => s.ends_with(&**text),
-            TextTest::Contains(text) => contains(s, text),
-        })
+        match (self, value) {
+            (TextTest::Equals { text, negated }, Some(s)) => {
+                Some(same(s.as_bytes(), text.as_bytes()) != *negated)
+            }
+            (TextTest::Equals { negated, .. }, None) => Some(*negated),
+            (TextTest::Order { op, text }, Some(s)) => Some(ordered(*op, s, text)),
+            (TextTest::In { texts, negated, .. }, Some(s)) => Some(texts.contains(s) != *negated),
+            (
+                TextTest::In {
+                    has_null, negated, ..
+                },
+                None,
+            ) => Some(*has_null != *negated),
+            (
+                TextTest::Function {
+                    function,
+                    text,
+                    negated,
+                },
+                Some(s),
+            ) => Some(
+                match function {
+                    TextFunction::StartsWith => s
+                        .as_bytes()
+                        .get(..text.len())
+                        .is_some_and(|head| same(head, text.as_bytes())),
+                    TextFunction::EndsWith => s
+                        .as_bytes()
+                        .get(s.len().wrapping_sub(text.len())..)
+                        .is_some_and(|tail| same(tail, text.as_bytes())),
+                    TextFunction::Contains => contains(s, text),
+                } != *negated,
+            ),
+            (TextTest::Order { .. } | TextTest::Function { .. }, None) => None,
+        }
     }
 }
 
+/// `a == b`, lengths first; strings of up to 16 bytes are compared as
+/// two overlapping words each, inline, rather than through a call to
+/// `memcmp` (most property values and literals are that short).
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() <= 16 {
+        if let (Some(a0), Some(a1), Some(b0), Some(b1)) = (
+            a.first_chunk::<8>(),
+            a.last_chunk::<8>(),
+            b.first_chunk::<8>(),
+            b.last_chunk::<8>(),
+        ) {
+            return a0 == b0 && a1 == b1;
+        }
+        if let (Some(a0), Some(a1), Some(b0), Some(b1)) = (
+            a.first_chunk::<4>(),
+            a.last_chunk::<4>(),
+            b.first_chunk::<4>(),
+            b.last_chunk::<4>(),
+        ) {
+            return a0 == b0 && a1 == b1;
+        }
+    }
+    a == b
+}
+
+#[inline(never)]
 fn instant(
     op: CmpOp,
     value: Option<DateTime<FixedOffset>>,
@@ -277,15 +428,53 @@ fn ordered(op: CmpOp, s: &str, text: &str) -> bool {
     op.holds(s.cmp(text))
 }
 
-/// Whether `s` is one of `texts` (sorted by [`length_first`]).
-#[inline(never)]
-fn any_of(texts: &[Box<str>], s: &str) -> bool {
-    if texts.len() <= 8 {
-        // `==` passes over candidates of another length without reading
-        // bytes, which bisection's ordering comparisons cannot.
-        texts.iter().any(|candidate| **candidate == *s)
-    } else {
-        texts
+/// The strings of an `in` list.
+#[derive(Clone, Debug)]
+struct OneOf {
+    /// Sorted by [`length_first`].
+    texts: Box<[Box<str>]>,
+    /// Bit `n` is set when a candidate is `n` bytes long (bit 63: 63 or
+    /// more), so most values that are none of the candidates are told so
+    /// by their length alone, without a loop over the candidates.
+    lengths: u64,
+}
+
+fn length_bit(len: usize) -> u64 {
+    1 << len.min(63)
+}
+
+impl OneOf {
+    fn new(mut texts: Vec<Box<str>>) -> OneOf {
+        texts.sort_by(|a, b| length_first(a, b));
+        let lengths = texts.iter().fold(0, |bits, t| bits | length_bit(t.len()));
+        OneOf {
+            texts: texts.into_boxed_slice(),
+            lengths,
+        }
+    }
+
+    #[inline]
+    fn contains(&self, s: &str) -> bool {
+        self.lengths & length_bit(s.len()) != 0 && self.find(s)
+    }
+
+    /// Out of line, as its loop would cost every specialized test
+    /// registers.
+    #[inline(never)]
+    fn find(&self, s: &str) -> bool {
+        if self.texts.len() <= 8 {
+            // `same` passes over candidates of another length without
+            // reading bytes, which bisection's ordering comparisons cannot.
+            self.texts
+                .iter()
+                .any(|candidate| same(candidate.as_bytes(), s.as_bytes()))
+        } else {
+            self.bisect(s)
+        }
+    }
+
+    fn bisect(&self, s: &str) -> bool {
+        self.texts
             .binary_search_by(|candidate| length_first(candidate, s))
             .is_ok()
     }
@@ -343,8 +532,10 @@ mod tests {
         }
     }
 
-    const STATUSES: [Option<&str>; 8] = [
+    const STATUSES: [Option<&str>; 10] = [
         None,
+        Some(LONG_70),
+        Some(LONG_64),
         Some("Pending"),
         Some("Pend"),
         Some("Pendinf"),
@@ -353,6 +544,10 @@ mod tests {
         Some("Succeeded"),
         Some("é\u{130}"),
     ];
+
+    /// Lengths an `in` list's quick length check puts in one bucket.
+    const LONG_70: &str = "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP";
+    const LONG_64: &str = "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP";
 
     const INSTANTS: [Option<&str>; 5] = [
         None,
@@ -427,8 +622,16 @@ mod tests {
             "'Pending',null",
             "null",
             "'pending','','é\u{130}','Pendinf','Pendina'",
+            // Bisected (more than 8), and lengths of 63 bytes and more.
+            "'a','b','c','d','e','f','g','h','Pending','Succeeded'",
+            &format!("'{}','Pending',null", "P".repeat(70)),
+            &format!("'{}','{}'", "x".repeat(63), "P".repeat(64)),
         ] {
             all.push(format!("status in ({list})"));
+        }
+        for leaf in all.clone() {
+            all.push(format!("not ({leaf})"));
+            all.push(format!("not (not ({leaf}))"));
         }
         all
     }
@@ -446,6 +649,69 @@ mod tests {
             for entity in &json {
                 let (fast, generic) = both(&over_json, entity);
                 assert_eq!(fast, generic, "{filter} over JSON {entity}");
+            }
+        }
+    }
+
+    /// Chains of specialized tests answer as the same chain of the generic
+    /// nodes does (three-valued `and`/`or`, short-circuits included).
+    #[test]
+    fn chains_of_specialized_tests_agree_with_generic_chains() {
+        fn check<E: Entity + Clone>(filter: &str, entities: &[E], show: impl Fn(&E) -> String) {
+            let query = check_filter(filter, machine_actions(), &ParseOptions::default())
+                .unwrap_or_else(|e| panic!("{filter}: {e}"));
+            let compiled =
+                CompiledFilter::<E>::compile(&query).unwrap_or_else(|e| panic!("{filter}: {e}"));
+            let generic = match compiled.root() {
+                Some(Node::FastAll(tests)) => {
+                    Node::All(tests.iter().map(|t| t.generic.clone()).collect())
+                }
+                Some(Node::FastAny(tests)) => {
+                    Node::Any(tests.iter().map(|t| t.generic.clone()).collect())
+                }
+                _ => panic!("{filter} is not a specialized chain"),
+            };
+            for entity in entities {
+                assert_eq!(
+                    compiled.evaluate(entity),
+                    truth(&generic, entity),
+                    "{filter} over {}",
+                    show(entity)
+                );
+            }
+        }
+        let (actions, json) = (actions(), json_entities());
+        for joiner in [" and ", " or "] {
+            for leaves in [
+                &["status eq 'Pending'", "startswith(requestor,'Pend')"][..],
+                &[
+                    "status gt 'Pend'",
+                    "creationDateTimeUtc lt 2019-06-01",
+                    "status ne ''",
+                ],
+                &[
+                    "not (status in ('Pending', null))",
+                    "endswith(requestor,'.com')",
+                ],
+            ] {
+                let filter = leaves.join(joiner);
+                check(&filter, &actions, |e| format!("{e:?}"));
+                check(&filter, &json, Value::to_string);
+            }
+        }
+    }
+
+    #[test]
+    fn same_agrees_with_eq() {
+        let text = b"abcdefghijklmnopqrstu";
+        for n in 0..=text.len() {
+            let a = &text[..n];
+            assert!(same(a, a));
+            assert!(!same(a, &text[..n.saturating_sub(1)]) || n == 0);
+            for i in 0..n {
+                let mut b = a.to_vec();
+                b[i] ^= 1;
+                assert!(!same(a, &b), "{n} {i}");
             }
         }
     }
@@ -517,7 +783,7 @@ mod tests {
             value in prop::option::of(text()),
             literal in text(),
             op in prop::sample::select(&OPS[..]),
-            list in prop::collection::vec(text(), 1..6),
+            list in prop::collection::vec(text(), 1..12),
         ) {
             let entity = MachineAction {
                 status: value.clone(),
@@ -533,6 +799,7 @@ mod tests {
                 format!("endswith(status,{lit})"),
                 format!("contains(status,{lit})"),
                 format!("status in ({list})"),
+                format!("not (status {op} {lit})"),
             ] {
                 let (fast, generic) = both(&fast::<MachineAction>(&filter), &entity);
                 prop_assert_eq!(fast, generic, "{} over {:?}", filter, value);
