@@ -447,6 +447,9 @@ struct OneOf {
     lengths: u64,
 }
 
+// Inline across crates: `Fast::truth` is instantiated in the crate that
+// names the entity type, and a plain function of this crate would be a call.
+#[inline]
 fn length_bit(len: usize) -> u64 {
     1 << len.min(63)
 }
