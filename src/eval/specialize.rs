@@ -441,50 +441,49 @@ fn ordered(op: CmpOp, s: &str, text: &str) -> bool {
 struct OneOf {
     /// Sorted by [`length_first`].
     texts: Box<[Box<str>]>,
-    /// Bit `n` is set when a candidate is `n` bytes long (bit 63: 63 or
-    /// more), so most values that are none of the candidates are told so
-    /// by their length alone, without a loop over the candidates.
-    lengths: u64,
+    /// For each length below 64: [`NONE`] when no candidate is that many
+    /// bytes long, `i + 1` when candidate `i` is the only one, [`MANY`]
+    /// when several are. Most values are told apart by their length
+    /// alone, so a value is compared with at most one candidate, without
+    /// a loop (a loop here made every specialized test save registers).
+    by_length: [u8; 64],
 }
 
-// Inline across crates: `Fast::truth` is instantiated in the crate that
-// names the entity type, and a plain function of this crate would be a call.
-#[inline]
-fn length_bit(len: usize) -> u64 {
-    1 << len.min(63)
-}
+const NONE: u8 = 0;
+const MANY: u8 = u8::MAX;
 
 impl OneOf {
     fn new(mut texts: Vec<Box<str>>) -> OneOf {
         texts.sort_by(|a, b| length_first(a, b));
-        let lengths = texts.iter().fold(0, |bits, t| bits | length_bit(t.len()));
+        let mut by_length = [NONE; 64];
+        for (i, text) in texts.iter().enumerate() {
+            if let Some(slot) = by_length.get_mut(text.len()) {
+                *slot = match (*slot, u8::try_from(i + 1)) {
+                    (NONE, Ok(at)) if at != MANY => at,
+                    _ => MANY,
+                };
+            }
+        }
         OneOf {
             texts: texts.into_boxed_slice(),
-            lengths,
+            by_length,
         }
     }
 
     #[inline]
     fn contains(&self, s: &str) -> bool {
-        self.lengths & length_bit(s.len()) != 0 && self.find(s)
-    }
-
-    /// Out of line, as its loop would cost every specialized test
-    /// registers.
-    #[inline(never)]
-    fn find(&self, s: &str) -> bool {
-        if self.texts.len() <= 8 {
-            // `same` passes over candidates of another length without
-            // reading bytes, which bisection's ordering comparisons cannot.
-            self.texts
-                .iter()
-                .any(|candidate| same(candidate.as_bytes(), s.as_bytes()))
-        } else {
-            self.bisect(s)
+        match self.by_length.get(s.len()).copied() {
+            Some(NONE) => false,
+            Some(MANY) | None => self.find(s),
+            Some(at) => self
+                .texts
+                .get(usize::from(at) - 1)
+                .is_some_and(|candidate| same(candidate.as_bytes(), s.as_bytes())),
         }
     }
 
-    fn bisect(&self, s: &str) -> bool {
+    #[inline(never)]
+    fn find(&self, s: &str) -> bool {
         self.texts
             .binary_search_by(|candidate| length_first(candidate, s))
             .is_ok()
