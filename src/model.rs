@@ -1271,6 +1271,13 @@ impl PartialEq for Complex<'_> {
     }
 }
 
+/// A direct reader of one text property: the string, or `None` for null.
+pub type TextReader<E> = for<'a> fn(&'a E) -> Option<&'a str>;
+
+/// A direct reader of one DateTimeOffset property: the instant, or `None`
+/// for null.
+pub type InstantReader<E> = fn(&E) -> Option<DateTime<FixedOffset>>;
+
 /// An entity the evaluator can read: names are resolved once into an
 /// accessor, which then reads any entity of the type.
 pub trait Entity {
@@ -1283,6 +1290,27 @@ pub trait Entity {
     /// Reads the property `accessor` denotes. (Not `get`: `Value` and
     /// `Map` have inherent `get`s, which would shadow it.)
     fn property<'a>(&'a self, accessor: &Self::Accessor) -> PropertyValue<'a>;
+
+    /// A direct reader of the property `accessor` denotes, when every value
+    /// it can hold is a string or null; `None` (the default) when the type
+    /// has none, and [`Entity::property`] is the way to read it.
+    ///
+    /// Reading the same property of many entities through a resolved
+    /// function skips [`Entity::property`]'s dispatch on the accessor and
+    /// its [`PropertyValue`], which is most of the cost of a comparison.
+    /// A reader must answer as [`Entity::property`] does: `Some(s)` for
+    /// [`PropertyValue::String`]`(s)`, `None` for [`PropertyValue::Null`].
+    fn text_reader(accessor: &Self::Accessor) -> Option<TextReader<Self>> {
+        let _ = accessor;
+        None
+    }
+
+    /// As [`Entity::text_reader`], for a property every value of which is
+    /// a typed DateTimeOffset ([`PropertyValue::DateTimeOffset`]) or null.
+    fn instant_reader(accessor: &Self::Accessor) -> Option<InstantReader<Self>> {
+        let _ = accessor;
+        None
+    }
 
     /// The entity's wire form, which `$select` projects from.
     fn to_json(&self) -> Value;
@@ -1301,6 +1329,84 @@ impl Entity for MachineAction {
 
     fn property<'a>(&'a self, accessor: &Property) -> PropertyValue<'a> {
         self.field(*accessor).to_property_value()
+    }
+
+    fn text_reader(accessor: &Property) -> Option<TextReader<MachineAction>> {
+        fn id(a: &MachineAction) -> Option<&str> {
+            a.id.as_deref()
+        }
+        fn action_type(a: &MachineAction) -> Option<&str> {
+            a.action_type.as_deref()
+        }
+        fn title(a: &MachineAction) -> Option<&str> {
+            a.title.as_deref()
+        }
+        fn requestor(a: &MachineAction) -> Option<&str> {
+            a.requestor.as_deref()
+        }
+        fn requestor_comment(a: &MachineAction) -> Option<&str> {
+            a.requestor_comment.as_deref()
+        }
+        fn status(a: &MachineAction) -> Option<&str> {
+            a.status.as_deref()
+        }
+        fn machine_id(a: &MachineAction) -> Option<&str> {
+            a.machine_id.as_deref()
+        }
+        fn computer_dns_name(a: &MachineAction) -> Option<&str> {
+            a.computer_dns_name.as_deref()
+        }
+        fn cancellation_requestor(a: &MachineAction) -> Option<&str> {
+            a.cancellation_requestor.as_deref()
+        }
+        fn cancellation_comment(a: &MachineAction) -> Option<&str> {
+            a.cancellation_comment.as_deref()
+        }
+        fn scope(a: &MachineAction) -> Option<&str> {
+            a.scope.as_deref()
+        }
+        fn external_id(a: &MachineAction) -> Option<&str> {
+            a.external_id.as_deref()
+        }
+        fn request_source(a: &MachineAction) -> Option<&str> {
+            a.request_source.as_deref()
+        }
+        let read: TextReader<MachineAction> = match accessor {
+            Property::Id => id,
+            Property::Type => action_type,
+            Property::Title => title,
+            Property::Requestor => requestor,
+            Property::RequestorComment => requestor_comment,
+            Property::Status => status,
+            Property::MachineId => machine_id,
+            Property::ComputerDnsName => computer_dns_name,
+            Property::CancellationRequestor => cancellation_requestor,
+            Property::CancellationComment => cancellation_comment,
+            Property::Scope => scope,
+            Property::ExternalId => external_id,
+            Property::RequestSource => request_source,
+            Property::CreationDateTimeUtc
+            | Property::LastUpdateDateTimeUtc
+            | Property::CancellationDateTimeUtc
+            | Property::ErrorHResult
+            | Property::RelatedFileInfo
+            | Property::Commands
+            | Property::TroubleshootInfo => return None,
+        };
+        Some(read)
+    }
+
+    fn instant_reader(accessor: &Property) -> Option<InstantReader<MachineAction>> {
+        fn instant(t: &Option<Timestamp>) -> Option<DateTime<FixedOffset>> {
+            t.as_ref().map(Timestamp::value)
+        }
+        let read: InstantReader<MachineAction> = match accessor {
+            Property::CreationDateTimeUtc => |a| instant(&a.creation_date_time_utc),
+            Property::LastUpdateDateTimeUtc => |a| instant(&a.last_update_date_time_utc),
+            Property::CancellationDateTimeUtc => |a| instant(&a.cancellation_date_time_utc),
+            _ => return None,
+        };
+        Some(read)
     }
 
     fn to_json(&self) -> Value {
@@ -1504,6 +1610,53 @@ mod tests {
                 p.index() as usize,
                 Property::ALL.iter().position(|q| q == p).unwrap_or(99)
             );
+        }
+    }
+
+    #[test]
+    fn direct_readers_answer_as_property_does() {
+        let full: MachineAction = serde_json::from_value(serde_json::json!({
+            "id": "i", "type": "t", "scope": "s", "title": "ti", "requestor": "r",
+            "requestorComment": "rc", "status": "st", "machineId": "m",
+            "computerDnsName": "c", "creationDateTimeUtc": "2018-12-04T12:43:57.2011911Z",
+            "lastUpdateDateTimeUtc": "2018-12-04T12:43:58Z", "cancellationRequestor": "cr",
+            "cancellationComment": "cc", "cancellationDateTimeUtc": "2018-12-04T12:43:59+01:00",
+            "errorHResult": 5, "externalId": "e", "requestSource": "rs",
+            "relatedFileInfo": {"fileIdentifier": "f"}, "commands": [], "troubleshootInfo": {}
+        }))
+        .expect("test entity");
+        let mut entities = crate::sample::example1();
+        entities.extend([full, MachineAction::default()]);
+        for &p in Property::ALL {
+            let (text, instant) = (
+                MachineAction::text_reader(&p),
+                MachineAction::instant_reader(&p),
+            );
+            for a in &entities {
+                let value = a.property(&p);
+                if let Some(read) = text {
+                    let expected = match value {
+                        PropertyValue::String(s) => Some(s),
+                        PropertyValue::Null => None,
+                        other => panic!("{p:?} has a text reader but holds {other:?}"),
+                    };
+                    assert_eq!(read(a), expected, "{p:?}");
+                }
+                if let Some(read) = instant {
+                    let expected = match value {
+                        PropertyValue::DateTimeOffset(t) => Some(t),
+                        PropertyValue::Null => None,
+                        other => panic!("{p:?} has an instant reader but holds {other:?}"),
+                    };
+                    assert_eq!(read(a), expected, "{p:?}");
+                }
+            }
+            // Every text and instant property has its reader.
+            match entities[entities.len() - 2].property(&p) {
+                PropertyValue::String(_) => assert!(text.is_some(), "{p:?}"),
+                PropertyValue::DateTimeOffset(_) => assert!(instant.is_some(), "{p:?}"),
+                _ => assert!(text.is_none() && instant.is_none(), "{p:?}"),
+            }
         }
     }
 }

@@ -19,6 +19,10 @@
 //! - chains of `and`/`or` become one node with a list of operands, run in a
 //!   loop with short-circuiting, so a 500-operand chain needs no deep stack.
 //!   Other nesting recurses, but the parser caps it (depth 100, 1,000 nodes).
+//! - a comparison, `in` list or `startswith`/`endswith`/`contains` of one
+//!   property and literals becomes a specialized test (`specialize.rs`) that
+//!   reads the property through the entity type's direct reader and
+//!   compares without building [`Val`]s: most filters are made of these.
 //!
 //! Where running allocates (documented, and off the common paths):
 //! `concat`, `cast(…,Edm.String)`, `has`, and `substring`/`trim`/a second
@@ -40,6 +44,7 @@ use std::marker::PhantomData;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, Timelike, Utc};
 
+use super::specialize::{self, specialize, Fast};
 use super::value::{
     arithmetic, compare, date_at_midnight_utc, equals, fractional_seconds, has_flags, nanos_of,
     negate, parse_duration, ArithOp, Text, Val,
@@ -90,7 +95,7 @@ impl Lit {
 
 /// A comparison operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum CmpOp {
+pub(crate) enum CmpOp {
     Eq,
     Ne,
     Gt,
@@ -99,71 +104,79 @@ enum CmpOp {
     Le,
 }
 
-/// One compiled expression node over entities whose accessor is `A`.
+/// One compiled expression node over entities of type `E`.
 #[derive(Clone, Debug)]
-enum Node<A> {
+pub(crate) enum Node<E: Entity> {
     Lit(Lit),
     /// A property of the entity, with the schema's type for converting it.
     Property {
-        accessor: A,
+        accessor: E::Accessor,
         edm: Option<EdmType>,
     },
     /// A member of a complex value: `relatedFileInfo/fileIdentifier`.
     Member {
-        base: Box<Node<A>>,
+        base: Box<Node<E>>,
         name: Box<str>,
         edm: Option<EdmType>,
     },
     /// `$it` alone: not a value.
     Entity,
-    Not(Box<Node<A>>),
-    Negate(Box<Node<A>>),
+    Not(Box<Node<E>>),
+    Negate(Box<Node<E>>),
     /// `a and b and …`, flattened.
-    All(Vec<Node<A>>),
+    All(Vec<Node<E>>),
     /// `a or b or …`, flattened.
-    Any(Vec<Node<A>>),
+    Any(Vec<Node<E>>),
     Compare {
         op: CmpOp,
-        left: Box<Node<A>>,
-        right: Box<Node<A>>,
+        left: Box<Node<E>>,
+        right: Box<Node<E>>,
     },
     Arith {
         op: ArithOp,
-        left: Box<Node<A>>,
-        right: Box<Node<A>>,
+        left: Box<Node<E>>,
+        right: Box<Node<E>>,
     },
     /// `matchesPattern(subject,'literal pattern')`, the pattern compiled once.
     MatchesPattern {
-        subject: Box<Node<A>>,
+        subject: Box<Node<E>>,
         pattern: regex::Regex,
     },
     /// `x in (…)` with string literals only: sorted, searched by bisection.
     InStrings {
-        item: Box<Node<A>>,
+        item: Box<Node<E>>,
         sorted: Vec<Box<str>>,
         has_null: bool,
     },
     /// `x in (…)` in general.
     In {
-        item: Box<Node<A>>,
-        list: Vec<Node<A>>,
+        item: Box<Node<E>>,
+        list: Vec<Node<E>>,
     },
     Has {
-        left: Box<Node<A>>,
-        right: Box<Node<A>>,
+        left: Box<Node<E>>,
+        right: Box<Node<E>>,
     },
     Call {
         function: Function,
-        args: Vec<Node<A>>,
+        args: Vec<Node<E>>,
     },
     Cast {
-        operand: Box<Node<A>>,
+        operand: Box<Node<E>>,
         target: EdmType,
     },
     IsOf {
-        operand: Box<Node<A>>,
+        operand: Box<Node<E>>,
         target: EdmType,
     },
+    /// A leaf test of one property against literals, specialized
+    /// (`specialize.rs`).
+    Fast(Box<Fast<E>>),
+    /// `All` whose operands are all `Fast`: run without dispatching on
+    /// each operand's node kind.
+    FastAll(Box<[Fast<E>]>),
+    /// `Any` whose operands are all `Fast`.
+    FastAny(Box<[Fast<E>]>),
 }
 
 /// A validated `$filter`, compiled for entities of type `E`.
@@ -173,7 +186,7 @@ enum Node<A> {
 #[derive(Clone, Debug)]
 pub struct CompiledFilter<E: Entity> {
     /// `None`: no `$filter`, everything matches.
-    root: Option<Node<E::Accessor>>,
+    root: Option<Node<E>>,
     entity: PhantomData<fn(&E)>,
 }
 
@@ -212,12 +225,17 @@ impl<E: Entity> CompiledFilter<E> {
     pub fn matches(&self, entity: &E) -> bool {
         self.evaluate(entity) == Some(true)
     }
+
+    #[cfg(test)]
+    pub(crate) fn root(&self) -> Option<&Node<E>> {
+        self.root.as_ref()
+    }
 }
 
 /// A compiled value expression (an `$orderby` key).
 #[derive(Clone, Debug)]
 pub struct CompiledExpr<E: Entity> {
-    node: Node<E::Accessor>,
+    node: Node<E>,
     entity: PhantomData<fn(&E)>,
 }
 
@@ -288,7 +306,7 @@ impl Compiler<'_> {
         &self,
         expr: &FilterExpr,
         args: &[FilterExpr],
-    ) -> Result<Node<E::Accessor>, Error> {
+    ) -> Result<Node<E>, Error> {
         let [subject, pattern] = args else {
             return Err(self.unsupported(expr, "matchesPattern without two arguments"));
         };
@@ -319,7 +337,11 @@ impl Compiler<'_> {
         })
     }
 
-    fn compile<E: Entity>(&self, expr: &FilterExpr) -> Result<Node<E::Accessor>, Error> {
+    fn compile<E: Entity>(&self, expr: &FilterExpr) -> Result<Node<E>, Error> {
+        self.compile_generic::<E>(expr).map(specialize)
+    }
+
+    fn compile_generic<E: Entity>(&self, expr: &FilterExpr) -> Result<Node<E>, Error> {
         match &expr.kind {
             ExprKind::Literal(literal) => Ok(Node::Lit(self.literal(expr, literal)?)),
             ExprKind::Path(path) => self.path::<E>(expr, &path.segments),
@@ -383,11 +405,7 @@ impl Compiler<'_> {
 
     /// A left-nested `and`/`or` chain as one node, without recursing per
     /// operand.
-    fn chain<E: Entity>(
-        &self,
-        expr: &FilterExpr,
-        op: BinaryOp,
-    ) -> Result<Node<E::Accessor>, Error> {
+    fn chain<E: Entity>(&self, expr: &FilterExpr, op: BinaryOp) -> Result<Node<E>, Error> {
         let mut rights = Vec::new();
         let mut node = expr;
         while let ExprKind::Binary { op: o, operands } = &node.kind {
@@ -414,7 +432,7 @@ impl Compiler<'_> {
         op: BinaryOp,
         left: &FilterExpr,
         right: &FilterExpr,
-    ) -> Result<Node<E::Accessor>, Error> {
+    ) -> Result<Node<E>, Error> {
         if op == BinaryOp::In {
             return self.in_list::<E>(left, right);
         }
@@ -459,11 +477,7 @@ impl Compiler<'_> {
         })
     }
 
-    fn in_list<E: Entity>(
-        &self,
-        left: &FilterExpr,
-        right: &FilterExpr,
-    ) -> Result<Node<E::Accessor>, Error> {
+    fn in_list<E: Entity>(&self, left: &FilterExpr, right: &FilterExpr) -> Result<Node<E>, Error> {
         let item = Box::new(self.compile::<E>(left)?);
         let ExprKind::List(items) = &right.kind else {
             return Err(self.unsupported(right, "'in' over a collection"));
@@ -502,8 +516,8 @@ impl Compiler<'_> {
         &self,
         expr: &FilterExpr,
         segments: &[crate::syntax::ast::Segment],
-    ) -> Result<Node<E::Accessor>, Error> {
-        let mut node: Option<Node<E::Accessor>> = None;
+    ) -> Result<Node<E>, Error> {
+        let mut node: Option<Node<E>> = None;
         let mut complex: Option<&'static [crate::schema::PropertyDef]> = None;
         for segment in segments {
             match (&segment.kind, &node) {
@@ -575,7 +589,7 @@ impl Compiler<'_> {
 
 /// A Date literal compared with a DateTimeOffset becomes 00:00:00Z once,
 /// here, instead of per entity.
-fn promote_date<A>(node: &mut Node<A>, other: &Node<A>) {
+fn promote_date<E: Entity>(node: &mut Node<E>, other: &Node<E>) {
     let other_is_instant = matches!(
         other,
         Node::Property {
@@ -591,9 +605,26 @@ fn promote_date<A>(node: &mut Node<A>, other: &Node<A>) {
     }
 }
 
+/// Whether [`typed_value`] leaves a string of a property of type `edm` a
+/// string (or an enum value, which compares as its text): false for the
+/// types it parses strings into. The two must agree; `specialize.rs` relies
+/// on it and its tests check it.
+pub(crate) fn keeps_strings(edm: Option<EdmType>) -> bool {
+    !matches!(
+        edm,
+        Some(
+            EdmType::DateTimeOffset
+                | EdmType::Date
+                | EdmType::TimeOfDay
+                | EdmType::Duration
+                | EdmType::Guid
+        )
+    )
+}
+
 /// A property value as the schema types it: JSON strings holding a
 /// DateTimeOffset, Date, TimeOfDay, Duration or Guid become those.
-fn typed_value(value: PropertyValue<'_>, edm: Option<EdmType>) -> Val<'_> {
+pub(crate) fn typed_value(value: PropertyValue<'_>, edm: Option<EdmType>) -> Val<'_> {
     match value {
         PropertyValue::Null => Val::Null,
         PropertyValue::Bool(b) => Val::Bool(b),
@@ -621,7 +652,20 @@ fn typed_value(value: PropertyValue<'_>, edm: Option<EdmType>) -> Val<'_> {
 }
 
 /// The three-valued truth of a Boolean node.
-fn truth<E: Entity>(node: &Node<E::Accessor>, entity: &E) -> Option<bool> {
+///
+/// Inlined, so a specialized leaf (most leaves) is answered without a call
+/// into the composite case first.
+#[inline]
+pub(crate) fn truth<E: Entity>(node: &Node<E>, entity: &E) -> Option<bool> {
+    match node {
+        Node::Fast(fast) => fast.truth(entity),
+        Node::FastAll(tests) => specialize::all(tests, entity),
+        Node::FastAny(tests) => specialize::any(tests, entity),
+        _ => composite_truth(node, entity),
+    }
+}
+
+fn composite_truth<E: Entity>(node: &Node<E>, entity: &E) -> Option<bool> {
     match node {
         Node::All(operands) => {
             let mut result = Some(true);
@@ -646,8 +690,16 @@ fn truth<E: Entity>(node: &Node<E::Accessor>, entity: &E) -> Option<bool> {
             result
         }
         Node::Not(inner) => truth(inner, entity).map(|b| !b),
-        _ => eval(node, entity).truth(),
+        _ => value_truth(node, entity),
     }
+}
+
+/// The truth of any other node, through its value. Out of line, so the
+/// Boolean nodes above, which run per entity for every filter, need no
+/// stack for `eval`'s values.
+#[inline(never)]
+fn value_truth<E: Entity>(node: &Node<E>, entity: &E) -> Option<bool> {
+    eval(node, entity).truth()
 }
 
 fn bool_val<'a>(b: Option<bool>) -> Val<'a> {
@@ -655,7 +707,7 @@ fn bool_val<'a>(b: Option<bool>) -> Val<'a> {
 }
 
 /// The value of a node for `entity`.
-fn eval<'a, E: Entity>(node: &'a Node<E::Accessor>, entity: &'a E) -> Val<'a> {
+fn eval<'a, E: Entity>(node: &'a Node<E>, entity: &'a E) -> Val<'a> {
     match node {
         Node::Lit(lit) => lit.val(),
         Node::Property { accessor, edm } => typed_value(entity.property(accessor), *edm),
@@ -664,7 +716,12 @@ fn eval<'a, E: Entity>(node: &'a Node<E::Accessor>, entity: &'a E) -> Val<'a> {
             _ => Val::Null,
         },
         Node::Entity => Val::Null,
-        Node::Not(_) | Node::All(_) | Node::Any(_) => bool_val(truth(node, entity)),
+        Node::Not(_)
+        | Node::All(_)
+        | Node::Any(_)
+        | Node::Fast(_)
+        | Node::FastAll(_)
+        | Node::FastAny(_) => bool_val(truth(node, entity)),
         Node::Negate(inner) => negate(&eval(inner, entity)),
         Node::Compare { op, left, right } => {
             let (l, r) = (eval(left, entity), eval(right, entity));
@@ -804,11 +861,7 @@ fn cast(value: Val<'_>, target: EdmType) -> Val<'_> {
 }
 
 /// A string function's argument as text, or `None` (null or not a string).
-fn text_arg<'a, E: Entity>(
-    args: &'a [Node<E::Accessor>],
-    i: usize,
-    entity: &'a E,
-) -> Option<Text<'a>> {
+fn text_arg<'a, E: Entity>(args: &'a [Node<E>], i: usize, entity: &'a E) -> Option<Text<'a>> {
     match eval(args.get(i)?, entity) {
         Val::Str(t) => Some(t),
         Val::Enum(s) => Some(Text::Plain(s)),
@@ -816,7 +869,7 @@ fn text_arg<'a, E: Entity>(
     }
 }
 
-fn int_arg<E: Entity>(args: &[Node<E::Accessor>], i: usize, entity: &E) -> Option<i64> {
+fn int_arg<E: Entity>(args: &[Node<E>], i: usize, entity: &E) -> Option<i64> {
     match eval(args.get(i)?, entity) {
         Val::Int(n) => Some(n),
         _ => None,
@@ -828,11 +881,7 @@ fn int_val<'a>(n: impl TryInto<i64>) -> Val<'a> {
 }
 
 /// A built-in function of its arguments; null when an argument is null.
-fn call<'a, E: Entity>(
-    function: Function,
-    args: &'a [Node<E::Accessor>],
-    entity: &'a E,
-) -> Val<'a> {
+fn call<'a, E: Entity>(function: Function, args: &'a [Node<E>], entity: &'a E) -> Val<'a> {
     use Function as F;
     let text = |i| text_arg(args, i, entity);
     match function {

@@ -2,7 +2,9 @@
 //! OData response it gets.
 //!
 //! Owns, one file a stage: [`compile`] (a `$filter` compiled once into a
-//! [`CompiledFilter`], three-valued, with every built-in), [`value`] (the
+//! [`CompiledFilter`], three-valued, with every built-in), `specialize`
+//! (the common leaves, one property against literals, rewritten at compile
+//! time into tests that read the property directly), [`value`] (the
 //! runtime values and OData's comparison rules), [`run`] (ordering, top-k
 //! `$skip`/`$top`, paging, `$count`: [`CompiledQuery`]), [`response`] (the
 //! envelope and `$select`: [`Response`]), and [`data`] (streaming entities
@@ -35,6 +37,7 @@ pub mod compile;
 pub mod data;
 pub mod response;
 pub mod run;
+mod specialize;
 pub mod value;
 
 pub use compile::{CompiledExpr, CompiledFilter};
