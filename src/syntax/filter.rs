@@ -390,21 +390,27 @@ impl<'a> Parser<'a> {
 
     // ----- limits -------------------------------------------------------
 
+    /// Called for every node: inlined, with the error built out of line.
+    #[inline]
     fn count_node(&mut self, start: usize) -> Parsed<()> {
         self.nodes += 1;
         if self.nodes > self.limits.max_nodes {
-            return Err(self
-                .error(
-                    Code::TooManyNodes,
-                    Span::new(start, self.pos.max(start + 1).min(self.text.len())),
-                    format!(
-                        "the expression has more than {} nodes",
-                        self.limits.max_nodes
-                    ),
-                )
-                .into());
+            return Err(self.too_many_nodes(start));
         }
         Ok(())
+    }
+
+    #[cold]
+    fn too_many_nodes(&self, start: usize) -> Box<Diagnostic> {
+        self.error(
+            Code::TooManyNodes,
+            Span::new(start, self.pos.max(start + 1).min(self.text.len())),
+            format!(
+                "the expression has more than {} nodes",
+                self.limits.max_nodes
+            ),
+        )
+        .into()
     }
 
     fn node(&mut self, kind: ExprKind, start: usize) -> Parsed<FilterExpr> {
