@@ -23,3 +23,25 @@ fn custom_option_named_like_a_path_survives_its_canonical_form() {
         );
     }
 }
+
+/// `parse_query`, found after `and`/`or` chains moved to an operand stack:
+/// a parenthesized chain on the left of a chain that was itself the right
+/// operand of the same operator (`a and (((b) and c) and d)`) stayed a
+/// nested node, where the flat canonical text reads back one left-nested
+/// chain, so the round trip changed the tree.
+#[test]
+fn parenthesized_chain_inside_a_right_operand_flattens() {
+    for input in [
+        "$filter=not (requestor eq 'D''Angelo Smith' and (creationDattTmeeUic ne 2023-06-15T20:46:25.8560741Z and ((((r eq 'Zoë Müller') and ype ne 'Unisolate')) and type eq 'Unisolate')))",
+        "$filter=a and (((b) and c) and d)",
+        "$filter=a or ((b or c) or (d or (e or f)))",
+    ] {
+        let query = parse(input).unwrap_or_else(|e| panic!("{input:?}: {e}"));
+        let canonical = query.to_query_string();
+        assert_eq!(
+            parse(&canonical).as_ref(),
+            Ok(&query),
+            "input {input:?}, canonical {canonical:?}"
+        );
+    }
+}

@@ -48,6 +48,27 @@ proptest! {
 }
 
 proptest! {
+    // Chains of four or more operands are a small share of generated trees,
+    // and the grouping that matters is one of several: more cases (cheap).
+    #![proptest_config(cases(4096))]
+
+    /// Parentheses that precedence does not need change nothing: with
+    /// every operand parenthesized and every `and`/`or` chain grouped in a
+    /// random association (`a and ((b and c) and d)`), the text reads back
+    /// as the same tree. The canonical form has only the parentheses
+    /// precedence needs, so law 1 alone never shows the parser a chain
+    /// grouped inside another.
+    #[test]
+    fn regrouped_and_parenthesized_text_parses_to_the_same_tree(
+        f in support::filter_expr(),
+        seed in any::<u64>(),
+    ) {
+        let text = regrouped(&f, &mut XorShift(seed | 1));
+        prop_assert_eq!(parse_filter(&text), Ok(f), "written: {}", text);
+    }
+}
+
+proptest! {
     #![proptest_config(cases(256))]
 
     #[test]
@@ -72,6 +93,72 @@ proptest! {
             "unsafe byte left in {}", encoded
         );
     }
+}
+
+struct XorShift(u64);
+
+impl XorShift {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+/// `f` with every operand of a binary or unary operator in parentheses
+/// (except the right operand of `in`: parenthesized, it is a list), and
+/// each `and`/`or` chain split into parenthesized halves at random points.
+fn regrouped(f: &FilterExpr, rng: &mut XorShift) -> String {
+    match &f.kind {
+        ExprKind::Binary { op, .. } if matches!(op, BinaryOp::And | BinaryOp::Or) => {
+            // The chain's operands, in order, down its left spine.
+            let mut operands = Vec::new();
+            let mut node = f;
+            while let ExprKind::Binary {
+                op: o,
+                operands: pair,
+            } = &node.kind
+            {
+                if o != op {
+                    break;
+                }
+                operands.push(&pair[1]);
+                node = &pair[0];
+            }
+            operands.push(node);
+            operands.reverse();
+            group(&operands, op.keyword(), rng)
+        }
+        ExprKind::Binary { op, operands } => {
+            let [left, right] = &**operands;
+            let right = match op {
+                BinaryOp::In => right.to_string(),
+                _ => format!("({})", regrouped(right, rng)),
+            };
+            format!("({}) {} {right}", regrouped(left, rng), op.keyword())
+        }
+        ExprKind::Unary { op, operand } => {
+            let op = match op {
+                UnaryOp::Not => "not ",
+                UnaryOp::Negate => "-",
+            };
+            format!("{op}({})", regrouped(operand, rng))
+        }
+        _ => f.to_string(),
+    }
+}
+
+fn group(operands: &[&FilterExpr], keyword: &str, rng: &mut XorShift) -> String {
+    if let [one] = operands {
+        return format!("({})", regrouped(one, rng));
+    }
+    let split = 1 + rng.below(operands.len() - 1);
+    format!(
+        "({} {keyword} {})",
+        group(&operands[..split], keyword, rng),
+        group(&operands[split..], keyword, rng)
+    )
 }
 
 fn percent_decode(text: &str) -> String {

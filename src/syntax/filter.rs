@@ -193,7 +193,7 @@ enum Operand {
         /// they run to the top.
         start: usize,
         /// The span of the parentheses, when the chain was a group: a group
-        /// used as a finished node spans its parentheses, as any group does.
+        /// folded into a node spans its parentheses, as any group does.
         group: Option<Span>,
     },
 }
@@ -472,11 +472,12 @@ impl<'a> Parser<'a> {
             }
             // The left operand goes on the stack before the right one is
             // parsed, so that whatever the right one leaves there follows it.
+            // A chain of this operator continues, parenthesized or not: as
+            // in `FilterExpr::binary`, a chain is one left-nested spine down
+            // to its first operand that is not the same chain.
             let start = match left {
                 Operand::Chain {
-                    op: left_op,
-                    start,
-                    group: None,
+                    op: left_op, start, ..
                 } if left_op == op => start,
                 other => {
                     let node = self.fold(other);
@@ -1496,6 +1497,10 @@ mod tests {
             "((a and b and c) and d) and e",
             "a and b and c and (d and e and f and g)",
             "a and b and c and d and (e and f)",
+            // Found by fuzzing: a parenthesized chain on the left of a chain
+            // that is itself a right operand must flatten too.
+            "a and (((b) and c) and d)",
+            "a and ((((b and c)) and d) and e)",
         ] {
             let tree = parse_filter(input, &ParseOptions::default()).unwrap();
             let mut node = &tree;
