@@ -23,16 +23,11 @@ fn main() {
             let path = entry.expect("a directory entry").path();
             let bytes = std::fs::read(&path).expect("a readable file");
             let text = String::from_utf8_lossy(&bytes);
-            let started = Instant::now();
-            let _ = parse_filter(&text);
-            if let Ok(query) = parse(&text) {
-                if let Ok(valid) = validate(&query, machine_actions()) {
-                    if let Ok(compiled) = CompiledQuery::<MachineAction>::compile(&valid) {
-                        let _ = compiled.run(data.iter().cloned());
-                    }
-                }
-            }
-            timings.push((started.elapsed(), path.display().to_string()));
+            // The least of three runs: a shared machine preempts a process
+            // for whole scheduler slices (milliseconds), which says nothing
+            // about the input.
+            let took = (0..3).map(|_| pipeline(&text, &data)).min();
+            timings.push((took.unwrap_or_default(), path.display().to_string()));
         }
     }
     timings.sort();
@@ -40,4 +35,19 @@ fn main() {
     for (took, path) in timings.iter().rev().take(5) {
         println!("{took:>12.3?}  {path}");
     }
+}
+
+/// Parses `text` as a filter and as a query; a query that validates is
+/// compiled and run over `data`. Returns how long that took.
+fn pipeline(text: &str, data: &[MachineAction]) -> Duration {
+    let started = Instant::now();
+    let _ = parse_filter(text);
+    if let Ok(query) = parse(text) {
+        if let Ok(valid) = validate(&query, machine_actions()) {
+            if let Ok(compiled) = CompiledQuery::<MachineAction>::compile(&valid) {
+                let _ = compiled.run(data.iter().cloned());
+            }
+        }
+    }
+    started.elapsed()
 }
