@@ -45,3 +45,27 @@ fn parenthesized_chain_inside_a_right_operand_flattens() {
         );
     }
 }
+
+/// `parse_filter`, in a CI run's 30 s of fuzzing: a DateTimeOffset without
+/// an offset, followed by a space and text whose fifth byte ends inside a
+/// character (`… 12:43:57 eq 'Łukasz`), panicked while looking for a `+`
+/// lost to URL decoding (a byte-indexed slice of the rest of the value).
+#[test]
+fn missing_offset_before_non_ascii_text_is_an_error_not_a_panic() {
+    for input in [
+        "statusteTimeUtc gt 2019-12-04T12:43:57 eq 'Łukasz.2011911Z",
+        "creationDateTimeUtc gt 2019-12-04T12:43:57 Łx",
+        "creationDateTimeUtc gt 2019-12-04T12:43:57 0Ł",
+    ] {
+        let error = defender_odata::parse_filter(input).unwrap_err();
+        assert_eq!(
+            error.code(),
+            defender_odata::Code::InvalidLiteral,
+            "{input}"
+        );
+    }
+    // The hint for a lost `+` still fires on ASCII.
+    let error = defender_odata::parse_filter("creationDateTimeUtc gt 2019-12-04T12:43:57 01:00")
+        .unwrap_err();
+    assert!(error.to_string().contains("%2B"), "{error}");
+}

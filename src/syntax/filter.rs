@@ -876,9 +876,12 @@ impl<'a> Parser<'a> {
             "a DateTimeOffset needs a time zone: 'Z' or '+hh:mm'/'-hh:mm'",
         );
         let rest = self.rest();
-        let lost_plus = rest.len() >= 6
-            && rest.as_bytes()[0] == b' '
-            && lexer::offset_shape(&format!("+{}", &rest[1..6])).is_ok();
+        // `get`, not indexing: the five bytes after the space may end
+        // inside a character.
+        let lost_plus = rest.starts_with(' ')
+            && rest
+                .get(1..6)
+                .is_some_and(|hh_mm| lexer::offset_shape(&format!("+{hh_mm}")).is_ok());
         if lost_plus {
             diagnostic.with_help(
                 "a '+hh:mm' offset arrived as a space: in a URL '+' means a space, so encode it as %2B (…T00:00:00%2B01:00)",
