@@ -79,8 +79,9 @@ fn identifier_unicode(input: &str) -> IResult<&str, &str> {
 /// A possibly qualified name: `machineId`, `Sales.Pattern`, `Edm.String`.
 pub fn qualified_name(input: &str) -> IResult<&str, &str> {
     // `recognize(pair(identifier, many0(preceded(char('.'), identifier))))`,
-    // unrolled: names are the parser's most frequent token, and the
-    // combinator version cost 4x the instructions of the identifier itself.
+    // unrolled: names are the parser's most frequent token, and reading
+    // `status` took 225 instructions through the combinators, 182 this way
+    // (callgrind, the parser's call included).
     let (mut rest, _) = identifier(input)?;
     while let Some(after_dot) = rest.strip_prefix('.') {
         match identifier(after_dot) {
