@@ -763,14 +763,6 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         let bytes = self.bytes;
         let mut i = self.pos + 1;
-        // Most strings hold no `''`: take them whole, in one allocation at most.
-        if let Some(offset) = memchr::memchr(b'\'', &bytes[i..]) {
-            let quote = i + offset;
-            if bytes.get(quote + 1) != Some(&b'\'') {
-                self.pos = quote + 1;
-                return Ok(CompactString::from(&self.text[i..quote]));
-            }
-        }
         let mut value = CompactString::default();
         let mut chunk = i;
         loop {
@@ -792,8 +784,14 @@ impl<'a> Parser<'a> {
                         i = quote + 2;
                         chunk = i;
                     } else {
-                        value.push_str(&self.text[chunk..quote]);
+                        let last = &self.text[chunk..quote];
                         self.pos = quote + 1;
+                        // Most strings hold no `''`: then the text is taken
+                        // whole, in one allocation at most.
+                        if value.is_empty() {
+                            return Ok(CompactString::from(last));
+                        }
+                        value.push_str(last);
                         return Ok(value);
                     }
                 }
