@@ -40,6 +40,19 @@ fn is_ident_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || (!c.is_ascii() && c.is_alphanumeric())
 }
 
+/// `[A-Za-z0-9_]` by byte: one load per byte where the range tests took
+/// several, in the loop that reads every name.
+static ASCII_IDENT: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = byte.is_ascii_alphanumeric() || byte == b'_';
+        b += 1;
+    }
+    table
+};
+
 /// One OData identifier: `machineId`, `_x`, `Zoë`.
 pub fn identifier(input: &str) -> IResult<&str, &str> {
     // ASCII fast path: most names are ASCII.
@@ -48,7 +61,7 @@ pub fn identifier(input: &str) -> IResult<&str, &str> {
         Some(&b) if b.is_ascii_alphabetic() || b == b'_' => {
             let end = bytes
                 .iter()
-                .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))
+                .position(|&b| !ASCII_IDENT[usize::from(b)])
                 .unwrap_or(bytes.len());
             if bytes.get(end).is_some_and(|&b| b >= 0x80) {
                 return identifier_unicode(input);
@@ -354,6 +367,17 @@ pub fn keyword<'a>(keyword: &'static str) -> impl Fn(&'a str) -> IResult<&'a str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_identifier_table_is_the_ascii_identifier_class() {
+        for b in 0..=u8::MAX {
+            assert_eq!(
+                ASCII_IDENT[usize::from(b)],
+                b.is_ascii_alphanumeric() || b == b'_',
+                "byte {b:#04x}"
+            );
+        }
+    }
 
     #[test]
     fn numbers_keep_their_kind_and_text() {
