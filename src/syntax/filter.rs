@@ -511,6 +511,7 @@ impl<'a> Parser<'a> {
     /// tokens cannot merge (`'x'and(y)`), so before the keyword either
     /// whitespace or a non-identifier character must stand, and after it
     /// anything but an identifier character.
+    #[inline]
     fn operator_ahead(&mut self) -> Option<OperatorAhead> {
         match self.ahead_cache {
             Some((pos, ahead)) if pos == self.pos => ahead,
@@ -522,6 +523,7 @@ impl<'a> Parser<'a> {
         }
     }
 
+    #[inline(never)]
     fn scan_operator(&self) -> Option<OperatorAhead> {
         let bytes = self.bytes;
         let mut i = self.pos;
@@ -946,7 +948,7 @@ impl<'a> Parser<'a> {
             Some(b'\'') => return self.prefixed_literal(start, name),
             Some(b'(') => {
                 if qualified {
-                    return self.path_from(start, Vec::new(), Some((start, name)));
+                    return self.path_from(start, Vec::with_capacity(1), Some((start, name)));
                 }
                 return self.call(start, name);
             }
@@ -965,7 +967,9 @@ impl<'a> Parser<'a> {
                 return self.node(ExprKind::Literal(literal), start);
             }
         }
-        self.path_from(start, Vec::new(), Some((start, name)))
+        // Most paths are one property: an exact first allocation, where
+        // `push` on an empty `Vec` would reserve four segments.
+        self.path_from(start, Vec::with_capacity(1), Some((start, name)))
     }
 
     /// `duration'…'`, `binary'…'`, `Namespace.EnumType'Member'`.
@@ -1053,8 +1057,8 @@ impl<'a> Parser<'a> {
     /// built-in, `cast`/`isof`, or an error.
     fn call(&mut self, start: usize, name: &'a str) -> Parsed<FilterExpr> {
         if let Some(function) = Function::lookup(name) {
-            let args = self.arguments()?;
             let (min, max) = function.arity();
+            let args = self.arguments(max)?;
             if args.len() < min || args.len() > max {
                 let wanted = if min == max {
                     format!("{min}")
@@ -1149,13 +1153,14 @@ impl<'a> Parser<'a> {
         )
     }
 
-    /// `(` [expr *(`,` expr)] `)`, at the cursor.
-    fn arguments(&mut self) -> Parsed<Vec<FilterExpr>> {
+    /// `(` [expr *(`,` expr)] `)`, at the cursor. `expected` sizes the first
+    /// allocation (`push` on an empty `Vec` would reserve four arguments).
+    fn arguments(&mut self, expected: usize) -> Parsed<Vec<FilterExpr>> {
         let open = self.pos;
         self.enter(open)?;
         self.pos += 1;
         self.skip_ws();
-        let mut args = Vec::new();
+        let mut args = Vec::with_capacity(expected);
         if !self.eat(b')') {
             loop {
                 args.push(self.expr(0)?);
@@ -1228,7 +1233,7 @@ impl<'a> Parser<'a> {
                         break;
                     }
                 }
-                let args = self.arguments()?;
+                let args = self.arguments(2)?;
                 SegmentKind::FunctionCall {
                     name: name.into(),
                     args,
