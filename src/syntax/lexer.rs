@@ -54,6 +54,7 @@ static ASCII_IDENT: [bool; 256] = {
 };
 
 /// One OData identifier: `machineId`, `_x`, `Zoë`.
+#[inline]
 pub fn identifier(input: &str) -> IResult<&str, &str> {
     // ASCII fast path: most names are ASCII.
     let bytes = input.as_bytes();
@@ -90,6 +91,7 @@ fn identifier_unicode(input: &str) -> IResult<&str, &str> {
 }
 
 /// A possibly qualified name: `machineId`, `Sales.Pattern`, `Edm.String`.
+#[inline]
 pub fn qualified_name(input: &str) -> IResult<&str, &str> {
     // `recognize(pair(identifier, many0(preceded(char('.'), identifier))))`,
     // unrolled: names are the parser's most frequent token, and reading
@@ -106,15 +108,21 @@ pub fn qualified_name(input: &str) -> IResult<&str, &str> {
 }
 
 /// An unquoted GUID `8-4-4-4-12` not followed by another identifier character.
+#[inline]
 pub fn guid(input: &str) -> IResult<&str, Uuid> {
-    // Most names and numbers are not GUIDs: rule them out with one byte
-    // before running the full shape.
+    // Most names and numbers are not GUIDs: rule them out with one byte,
+    // inlined at the call, before running the full shape.
     if input.as_bytes().get(8) != Some(&b'-') {
         return Err(nom::Err::Error(nom::error::Error::new(
             input,
             nom::error::ErrorKind::HexDigit,
         )));
     }
+    guid_shape(input)
+}
+
+#[inline(never)]
+fn guid_shape(input: &str) -> IResult<&str, Uuid> {
     let hex = |n| take_while_m_n(n, n, |c: char| c.is_ascii_hexdigit());
     let (rest, text) = recognize(tuple((
         hex(8),
