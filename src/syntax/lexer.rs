@@ -11,8 +11,8 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
 use nom::{
     branch::alt,
-    bytes::complete::{tag_no_case, take_while1, take_while_m_n},
-    character::complete::{char, digit1, one_of},
+    bytes::complete::{tag_no_case, take_while1},
+    character::complete::{char, digit1, one_of, satisfy},
     combinator::{opt, recognize},
     sequence::{pair, preceded, tuple},
     IResult,
@@ -123,7 +123,7 @@ pub fn guid(input: &str) -> IResult<&str, Uuid> {
 
 #[inline(never)]
 fn guid_shape(input: &str) -> IResult<&str, Uuid> {
-    let hex = |n| take_while_m_n(n, n, |c: char| c.is_ascii_hexdigit());
+    let hex = |n| ascii_run(n, n, |b| b.is_ascii_hexdigit());
     let (rest, text) = recognize(tuple((
         hex(8),
         char('-'),
@@ -204,13 +204,10 @@ pub fn date_shape(input: &str) -> IResult<&str, (i64, u32, u32)> {
     let (rest, (neg, year, _, month, _, day)) = tuple((
         opt(char('-')),
         alt((
+            recognize(pair(char('0'), ascii_run(3, 3, |b| b.is_ascii_digit()))),
             recognize(pair(
-                char('0'),
-                take_while_m_n(3, 3, |c: char| c.is_ascii_digit()),
-            )),
-            recognize(pair(
-                one_of("123456789"),
-                take_while_m_n(3, 12, |c: char| c.is_ascii_digit()),
+                satisfy(|c| matches!(c, '1'..='9')),
+                ascii_run(3, 12, |b| b.is_ascii_digit()),
             )),
         )),
         char('-'),
@@ -235,7 +232,7 @@ pub fn time_shape(input: &str) -> IResult<&str, (u32, u32, u32, u32)> {
                 two_digits,
                 opt(preceded(
                     char('.'),
-                    take_while_m_n(1, 12, |c: char| c.is_ascii_digit()),
+                    ascii_run(1, 12, |b| b.is_ascii_digit()),
                 )),
             ),
         )),
@@ -256,9 +253,34 @@ fn fraction_to_nanos(digits: &str) -> u32 {
 }
 
 fn two_digits(input: &str) -> IResult<&str, u32> {
-    let (rest, text) = take_while_m_n(2, 2, |c: char| c.is_ascii_digit())(input)?;
+    let (rest, text) = ascii_run(2, 2, |b| b.is_ascii_digit())(input)?;
     let b = text.as_bytes();
     Ok((rest, u32::from(b[0] - b'0') * 10 + u32::from(b[1] - b'0')))
+}
+
+/// `take_while_m_n` over ASCII bytes of one class. nom's own decodes
+/// characters: through it the date and time shapes of a DateTimeOffset took
+/// 1,440 instructions, 990 this way (callgrind, corpus passes).
+fn ascii_run(
+    min: usize,
+    max: usize,
+    class: fn(u8) -> bool,
+) -> impl Fn(&str) -> IResult<&str, &str> {
+    move |input: &str| {
+        let run = input
+            .bytes()
+            .take(max)
+            .position(|b| !class(b))
+            .unwrap_or(input.len().min(max));
+        if run < min {
+            return Err(nom::Err::Error(nom::error::Error::new(
+                input,
+                nom::error::ErrorKind::TakeWhileMN,
+            )));
+        }
+        // The class is ASCII, so `run` ends on a character boundary.
+        Ok((&input[run..], &input[..run]))
+    }
 }
 
 /// A time-zone designator: `Z` (offset 0) or `±hh:mm`, in seconds east of UTC.
@@ -375,6 +397,18 @@ pub fn keyword<'a>(keyword: &'static str) -> impl Fn(&'a str) -> IResult<&'a str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_runs_take_between_min_and_max_bytes_of_their_class() {
+        let digits = |min, max, input| ascii_run(min, max, |b| b.is_ascii_digit())(input);
+        assert_eq!(digits(3, 12, "2024-"), Ok(("-", "2024")));
+        assert_eq!(digits(3, 12, "1234567890123"), Ok(("3", "123456789012")));
+        assert_eq!(digits(1, 3, "7é"), Ok(("é", "7")));
+        assert_eq!(digits(2, 2, "12"), Ok(("", "12")));
+        assert!(digits(3, 12, "12").is_err());
+        assert!(digits(1, 12, "x1").is_err());
+        assert!(digits(1, 12, "").is_err());
+    }
 
     #[test]
     fn the_identifier_table_is_the_ascii_identifier_class() {
