@@ -44,7 +44,7 @@ use crate::syntax::ast::{
     MemberPath, OrderByItem, Segment, SegmentKind, Select, Span, TypeFunction, UnaryOp,
 };
 use crate::syntax::options::ParseOptions;
-use crate::syntax::query::{Query, SystemOption};
+use crate::syntax::query::{Query, SystemOption, MAX_DIAGNOSTICS};
 
 /// A query that passed validation against a schema: property names in the
 /// schema's spelling, plus the warnings found on the way.
@@ -95,7 +95,8 @@ impl fmt::Display for ValidatedQuery<'_> {
     }
 }
 
-/// Validates `query` against `schema`, reporting every problem found.
+/// Validates `query` against `schema`, reporting every problem found, up to
+/// [`MAX_DIAGNOSTICS`] errors and as many warnings.
 ///
 /// On success the query comes back canonicalized, with any warnings; on
 /// failure the [`Error`] holds every error, then the warnings.
@@ -743,6 +744,12 @@ impl<'s> Checker<'s> {
     }
 
     fn error(&mut self, code: Code, message: impl Into<String>, span: Span, help: Option<String>) {
+        // Capped as the parser caps its problems: each diagnostic carries
+        // the option's text, so `$orderby=a,b,c,…` of a thousand unknown
+        // names would take memory quadratic in the option's length.
+        if self.errors.len() >= MAX_DIAGNOSTICS {
+            return;
+        }
         let mut d = self.diagnostic(code, message, span);
         d.help = help;
         self.errors.push(d);
@@ -1358,7 +1365,8 @@ impl<'s> Checker<'s> {
             return;
         };
         let known = property.known_values;
-        if known.is_empty() || known.contains(&value.as_str()) {
+        let capped = self.warnings.len() >= MAX_DIAGNOSTICS;
+        if capped || known.is_empty() || known.contains(&value.as_str()) {
             return;
         }
         let help = if let Some(same) = known.iter().find(|k| k.eq_ignore_ascii_case(value)) {
@@ -2087,9 +2095,11 @@ mod tests {
             filter: Some(chain),
             ..Query::default()
         };
-        // `add` of Booleans is a mismatch: 10,000 errors, and no stack overflow.
+        // `add` of Booleans is a mismatch, 10,000 times (the first
+        // MAX_DIAGNOSTICS reported), and no stack overflow.
         let e = validate(&query, &MACHINE_ACTIONS).unwrap_err();
-        assert_eq!(e.diagnostics().len(), 10_000);
+        assert_eq!(e.diagnostics().len(), MAX_DIAGNOSTICS);
+        assert!(e.diagnostics().iter().all(|d| d.code == Code::TypeMismatch));
         // The derived drop would recurse 20,000 levels deep.
         dismantle_query(query);
     }
