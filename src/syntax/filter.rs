@@ -1233,6 +1233,7 @@ impl<'a> Parser<'a> {
                         break;
                     }
                 }
+                // Bound and custom functions: their arity is unknown here.
                 let args = self.arguments(2)?;
                 SegmentKind::FunctionCall {
                     name: name.into(),

@@ -25,7 +25,7 @@ use super::ast::{DateTimeOffset, Literal};
 /// treated as a possible identifier character and checked by `char`).
 #[inline]
 pub fn is_ident_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+    ASCII_IDENT[usize::from(b)] || b >= 0x80
 }
 
 /// Whether `c` can start an OData identifier (`ALPHA / "_"` or a Unicode letter).
