@@ -98,3 +98,25 @@ fn validation_caps_its_diagnostics_as_the_parser_does() {
     let validated = validate(&query, machine_actions()).expect("unknown values only warn");
     assert_eq!(validated.warnings().len(), MAX_DIAGNOSTICS);
 }
+
+/// `structured`, this stop: the generator's own node count left out path
+/// segments, which the parser counts against `max_nodes`. A tree of
+/// `$it/f()/g()/any()` paths that the generator held under its 400-node cap
+/// parsed as over 1,000 nodes and was rejected (`TooManyNodes`). The parser
+/// was right and the generator now counts as it does; this pins the count:
+/// `a/b/c eq 1` is the path, its three segments, the literal and `eq`.
+#[test]
+fn path_segments_count_toward_the_node_limit() {
+    use defender_odata::{parse_filter_with, Code, Limits, ParseOptions};
+
+    let with_max_nodes = |max_nodes| ParseOptions {
+        limits: Limits {
+            max_nodes,
+            ..Limits::default()
+        },
+        ..ParseOptions::default()
+    };
+    assert!(parse_filter_with("a/b/c eq 1", &with_max_nodes(6)).is_ok());
+    let error = parse_filter_with("a/b/c eq 1", &with_max_nodes(5)).unwrap_err();
+    assert_eq!(error.code(), Code::TooManyNodes);
+}

@@ -483,20 +483,25 @@ fn expr(u: &mut Unstructured, depth: u32) -> Result<FilterExpr> {
     })
 }
 
+/// Nodes as the parser counts them against `Limits::max_nodes`: every
+/// expression node, and every path segment too.
 fn node_count(expr: &FilterExpr) -> usize {
     let children: usize = match &expr.kind {
         ExprKind::Literal(_) => 0,
-        ExprKind::Path(path) => path
-            .segments
-            .iter()
-            .map(|s| match &s.kind {
-                SegmentKind::FunctionCall { args, .. } => args.iter().map(node_count).sum(),
-                SegmentKind::Lambda(Lambda {
-                    predicate: Some(p), ..
-                }) => node_count(&p.body),
-                _ => 0,
-            })
-            .sum(),
+        ExprKind::Path(path) => {
+            path.segments.len()
+                + path
+                    .segments
+                    .iter()
+                    .map(|s| match &s.kind {
+                        SegmentKind::FunctionCall { args, .. } => args.iter().map(node_count).sum(),
+                        SegmentKind::Lambda(Lambda {
+                            predicate: Some(p), ..
+                        }) => node_count(&p.body),
+                        _ => 0,
+                    })
+                    .sum::<usize>()
+        }
         ExprKind::Unary { operand, .. } => node_count(operand),
         ExprKind::Binary { operands, .. } => operands.iter().map(node_count).sum(),
         ExprKind::List(items) | ExprKind::Call { args: items, .. } => {

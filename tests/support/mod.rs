@@ -387,10 +387,16 @@ pub fn filter_expr() -> BoxedStrategy<FilterExpr> {
     expr(MAX_DEPTH)
 }
 
-/// Expression nodes in a tree, path arguments and lambda bodies included.
+/// Nodes as the parser counts them against `Limits::max_nodes`: expression
+/// nodes (path arguments and lambda bodies included) and path segments.
 pub fn node_count(expr: &FilterExpr) -> usize {
     let mut count = 0;
-    visit(expr, &mut |_| count += 1);
+    visit(expr, &mut |e| {
+        count += 1;
+        if let ExprKind::Path(path) = &e.kind {
+            count += path.segments.len();
+        }
+    });
     count
 }
 
