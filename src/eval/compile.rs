@@ -44,7 +44,7 @@ use std::marker::PhantomData;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, Timelike, Utc};
 
-use super::specialize::{self, specialize, Fast};
+use super::specialize::{specialize, Fast};
 use super::value::{
     arithmetic, compare, date_at_midnight_utc, equals, fractional_seconds, has_flags, nanos_of,
     negate, parse_duration, ArithOp, Text, Val,
@@ -659,36 +659,32 @@ pub(crate) fn typed_value(value: PropertyValue<'_>, edm: Option<EdmType>) -> Val
 pub(crate) fn truth<E: Entity>(node: &Node<E>, entity: &E) -> Option<bool> {
     match node {
         Node::Fast(fast) => fast.truth(entity),
-        Node::FastAll(tests) => specialize::all(tests, entity),
-        Node::FastAny(tests) => specialize::any(tests, entity),
+        Node::FastAll(tests) => short_circuit(tests.iter().map(|t| t.truth(entity)), false),
+        Node::FastAny(tests) => short_circuit(tests.iter().map(|t| t.truth(entity)), true),
         _ => composite_truth(node, entity),
     }
 }
 
+/// Three-valued `and` (`decisive` = false) or `or` (`decisive` = true) of
+/// `truths`, read lazily and stopping at the first decisive one: then
+/// `decisive`; else null if any was null; else `!decisive`.
+#[inline]
+fn short_circuit(truths: impl Iterator<Item = Option<bool>>, decisive: bool) -> Option<bool> {
+    let mut result = Some(!decisive);
+    for truth in truths {
+        match truth {
+            Some(b) if b == decisive => return Some(decisive),
+            None => result = None,
+            Some(_) => {}
+        }
+    }
+    result
+}
+
 fn composite_truth<E: Entity>(node: &Node<E>, entity: &E) -> Option<bool> {
     match node {
-        Node::All(operands) => {
-            let mut result = Some(true);
-            for operand in operands {
-                match truth(operand, entity) {
-                    Some(false) => return Some(false),
-                    None => result = None,
-                    Some(true) => {}
-                }
-            }
-            result
-        }
-        Node::Any(operands) => {
-            let mut result = Some(false);
-            for operand in operands {
-                match truth(operand, entity) {
-                    Some(true) => return Some(true),
-                    None => result = None,
-                    Some(false) => {}
-                }
-            }
-            result
-        }
+        Node::All(operands) => short_circuit(operands.iter().map(|o| truth(o, entity)), false),
+        Node::Any(operands) => short_circuit(operands.iter().map(|o| truth(o, entity)), true),
         Node::Not(inner) => truth(inner, entity).map(|b| !b),
         _ => value_truth(node, entity),
     }

@@ -5,8 +5,9 @@
 //! type's direct reader ([`Entity::text_reader`],
 //! [`Entity::instant_reader`]; [`Entity::property`] for types without one)
 //! and compare, without building [`Val`]s. A `not` around such a test is
-//! folded into it, and an `and`/`or` chain made only of them runs as a loop
-//! of its own ([`all`], [`any`]).
+//! folded into it, and an `and`/`or` chain made only of them becomes one
+//! node over its tests (`FastAll`/`FastAny`), run by the same three-valued
+//! short-circuit loop as every chain (`short_circuit` in `compile.rs`).
 //!
 //! Owns: recognizing those shapes among compiled nodes ([`specialize`]) and
 //! answering them per entity ([`Fast::truth`]). Must not know about: the
@@ -318,34 +319,6 @@ impl<E: Entity> Fast<E> {
     fn generic_truth(&self, entity: &E) -> Option<bool> {
         truth(&self.generic, entity)
     }
-}
-
-/// `and` of specialized tests, three-valued, stopping at the first false.
-#[inline]
-pub(crate) fn all<E: Entity>(tests: &[Fast<E>], entity: &E) -> Option<bool> {
-    let mut result = Some(true);
-    for test in tests {
-        match test.truth(entity) {
-            Some(false) => return Some(false),
-            None => result = None,
-            Some(true) => {}
-        }
-    }
-    result
-}
-
-/// `or` of specialized tests, three-valued, stopping at the first true.
-#[inline]
-pub(crate) fn any<E: Entity>(tests: &[Fast<E>], entity: &E) -> Option<bool> {
-    let mut result = Some(false);
-    for test in tests {
-        match test.truth(entity) {
-            Some(true) => return Some(true),
-            None => result = None,
-            Some(false) => {}
-        }
-    }
-    result
 }
 
 impl TextTest {
