@@ -21,20 +21,23 @@
 //! tighter than `not`/`-`, which bind tighter than every other binary operator.
 
 use super::ast::{
-    BinaryOp, CompactString, EnumLiteral, ExprKind, FilterExpr, Function, Lambda, LambdaKind,
-    LambdaPredicate, Literal, MemberPath, OrderByItem, Segment, SegmentKind, Select, SelectItem,
-    Span, SpecialFloat, TypeFunction, UnaryOp,
+    BinaryOp, FilterExpr, Function, LambdaKind, Literal, MemberPath, OrderByItem, Segment,
+    SegmentKind, Select, SelectItem, Span, SpecialFloat, TypeFunction, UnaryOp,
 };
 use super::lexer::{self, is_ident_byte, LiteralError};
 use super::options::{Dialect, Limits, ParseOptions};
+use super::tree::{Node, NodeId, NodeKind, Run, Text, Tree, NO_NODE};
 use crate::error::{Code, Diagnostic, MAX_SUGGESTED_NAME_LEN};
 
 /// Parses one decoded `$filter` value.
 pub fn parse_filter(text: &str, options: &ParseOptions) -> Result<FilterExpr, Diagnostic> {
-    filter(text, options).map_err(|boxed| *boxed)
+    match filter(text, options) {
+        Ok((tree, root)) => Ok(tree.to_expr(root)),
+        Err(boxed) => Err(*boxed),
+    }
 }
 
-fn filter(text: &str, options: &ParseOptions) -> Parsed<FilterExpr> {
+fn filter(text: &str, options: &ParseOptions) -> Parsed<(Tree, NodeId)> {
     let mut parser = Parser::new(text, options)?;
     parser.skip_defender_whitespace();
     if parser.at_end() {
@@ -46,10 +49,10 @@ fn filter(text: &str, options: &ParseOptions) -> Parsed<FilterExpr> {
             )
             .into());
     }
-    let expr = parser.expr(0)?;
+    let root = parser.expr(0)?;
     parser.skip_defender_whitespace();
     parser.expect_end("an operator such as 'eq', 'and' or 'or'")?;
-    Ok(expr)
+    Ok((parser.tree, root))
 }
 
 /// Parses one decoded `$orderby` value: expressions, each optionally
@@ -71,7 +74,7 @@ fn orderby(text: &str, options: &ParseOptions) -> Parsed<Vec<OrderByItem>> {
             };
             return Err(parser.error(Code::Syntax, parser.here(), what).into());
         }
-        let expr = parser.expr(0)?;
+        let root = parser.expr(0)?;
         let after_expr = parser.pos;
         let gap = parser.skip_ws();
         let mut descending = false;
@@ -82,7 +85,7 @@ fn orderby(text: &str, options: &ParseOptions) -> Parsed<Vec<OrderByItem>> {
                 parser.pos = after_expr;
             }
         }
-        items.push(OrderByItem { expr, descending });
+        items.push((root, descending));
         parser.skip_defender_whitespace();
         if parser.eat(b',') {
             parser.skip_defender_whitespace();
@@ -90,7 +93,13 @@ fn orderby(text: &str, options: &ParseOptions) -> Parsed<Vec<OrderByItem>> {
         }
         parser.skip_defender_whitespace();
         parser.expect_end("',' or 'asc'/'desc'")?;
-        return Ok(items);
+        return Ok(items
+            .into_iter()
+            .map(|(root, descending)| OrderByItem {
+                expr: parser.tree.to_expr(root),
+                descending,
+            })
+            .collect());
     }
 }
 
@@ -157,8 +166,15 @@ struct Parser<'a> {
     /// The last operator lookahead, by cursor position: as precedence levels
     /// unwind, the same operator is asked for several times in a row.
     ahead_cache: Option<(usize, Option<OperatorAhead>)>,
+    /// The nodes built so far.
+    tree: Tree,
     /// The operands of the `and`/`or` chains being read (see [`Operand`]).
-    chain_operands: Vec<FilterExpr>,
+    chain_operands: Vec<NodeId>,
+    /// The elements of the lists and argument lists being read, innermost
+    /// on top; each list moves its own to the tree as one run when it ends.
+    pending_items: Vec<NodeId>,
+    /// The same for the segments of the paths being read.
+    pending_segments: Vec<Node>,
 }
 
 /// Errors travel boxed inside the parser: a `Diagnostic` is 120 bytes, and
@@ -177,7 +193,7 @@ struct OperatorAhead {
 /// An operand as the expression loop holds it: a finished node, or an
 /// `and`/`or` chain kept flat until something else needs it as a node.
 ///
-/// Chains are stored left-nested ([`FilterExpr::binary`]), so a
+/// Chains are stored left-nested (as [`FilterExpr::binary`] builds them), so a
 /// parenthesized chain on the right of the same operator
 /// (`a and (b and (c and …))`) must be re-hung under the outer one. On
 /// finished trees that walks the inner chain at every level, quadratic in
@@ -186,7 +202,7 @@ struct OperatorAhead {
 /// right after the left one's: joining them costs nothing.
 #[derive(Debug)]
 enum Operand {
-    Done(FilterExpr),
+    Done(NodeId),
     Chain {
         op: BinaryOp,
         /// Where its operands (two or more, in order) start on the stack;
@@ -201,26 +217,20 @@ enum Operand {
 impl Operand {
     /// The node: chains folded left-nested, as [`FilterExpr::binary`] would,
     /// their operands taken off the stack.
-    fn fold(self, stack: &mut Vec<FilterExpr>) -> FilterExpr {
+    fn fold(self, stack: &mut Vec<NodeId>, tree: &mut Tree) -> NodeId {
         match self {
-            Operand::Done(expr) => expr,
+            Operand::Done(id) => id,
             Operand::Chain { op, start, group } => {
                 let mut operands = stack.drain(start..);
                 let Some(first) = operands.next() else {
                     unreachable!("a chain holds two or more operands");
                 };
-                let mut acc = operands.fold(first, |acc, operand| {
-                    let span = acc.span.to(operand.span);
-                    FilterExpr::new(
-                        ExprKind::Binary {
-                            op,
-                            operands: Box::new([acc, operand]),
-                        },
-                        span,
-                    )
+                let acc = operands.fold(first, |acc, operand| {
+                    let span = tree.span(acc).to(tree.span(operand));
+                    tree.push(NodeKind::BinaryOp(op, acc, operand), span.start, span.end)
                 });
                 if let Some(span) = group {
-                    acc.span = span;
+                    tree.set_span(acc, span);
                 }
                 acc
             }
@@ -251,7 +261,10 @@ impl<'a> Parser<'a> {
             depth: 0,
             nodes: 0,
             ahead_cache: None,
+            tree: Tree::for_source(text),
             chain_operands: Vec::new(),
+            pending_items: Vec::new(),
+            pending_segments: Vec::new(),
         })
     }
 
@@ -413,9 +426,44 @@ impl<'a> Parser<'a> {
         .into()
     }
 
-    fn node(&mut self, kind: ExprKind, start: usize) -> Parsed<FilterExpr> {
+    fn node(&mut self, kind: NodeKind, start: usize) -> Parsed<NodeId> {
         self.count_node(start)?;
-        Ok(FilterExpr::new(kind, Span::new(start, self.pos)))
+        Ok(self.tree.push(kind, start, self.pos))
+    }
+
+    /// A literal node for `literal`, read from `start` to the cursor.
+    fn literal(&mut self, literal: Literal, start: usize) -> Parsed<NodeId> {
+        let kind = match literal {
+            Literal::Null => NodeKind::Null,
+            Literal::Boolean(b) => NodeKind::Boolean(b),
+            Literal::Int(i) => NodeKind::Int(i),
+            Literal::Decimal(text) => NodeKind::Decimal(self.text_at(start, &text)),
+            Literal::Double(text) => NodeKind::Double(self.text_at(start, &text)),
+            Literal::Special(s) => NodeKind::Special(s),
+            Literal::Guid(g) => NodeKind::Guid(g),
+            Literal::DateTimeOffset(d) => NodeKind::DateTimeOffset(d),
+            Literal::Date(d) => NodeKind::Date(d),
+            Literal::TimeOfDay(t) => NodeKind::TimeOfDay(t),
+            Literal::String(_) | Literal::Duration(_) | Literal::Binary(_) | Literal::Enum(_) => {
+                unreachable!("quoted literals are built from their text ranges")
+            }
+        };
+        self.node(kind, start)
+    }
+
+    /// `value` as a range of the tree's text: of the source at `at` when it
+    /// is spelled so there (the usual case), else appended.
+    fn text_at(&mut self, at: usize, value: &str) -> Text {
+        if self.text.get(at..at + value.len()) == Some(value) {
+            Tree::source_text(at, at + value.len())
+        } else {
+            self.tree.append_text(value)
+        }
+    }
+
+    /// The source text of `name`, a slice of it read at `at`.
+    fn name_text(at: usize, name: &str) -> Text {
+        Tree::source_text(at, at + name.len())
     }
 
     fn enter(&mut self, start: usize) -> Parsed<()> {
@@ -442,13 +490,21 @@ impl<'a> Parser<'a> {
     // ----- expressions --------------------------------------------------
 
     /// Binary operators of precedence `min_prec` and up.
-    fn expr(&mut self, min_prec: u8) -> Parsed<FilterExpr> {
+    fn expr(&mut self, min_prec: u8) -> Parsed<NodeId> {
         let operand = self.operand(min_prec)?;
         Ok(self.fold(operand))
     }
 
-    fn fold(&mut self, operand: Operand) -> FilterExpr {
-        operand.fold(&mut self.chain_operands)
+    fn fold(&mut self, operand: Operand) -> NodeId {
+        operand.fold(&mut self.chain_operands, &mut self.tree)
+    }
+
+    /// `op` over two finished operands (never an `and`/`or` chain: those
+    /// stay flat until folded).
+    fn binary(&mut self, op: BinaryOp, left: NodeId, right: NodeId) -> NodeId {
+        let span = self.tree.span(left).to(self.tree.span(right));
+        self.tree
+            .push(NodeKind::BinaryOp(op, left, right), span.start, span.end)
     }
 
     /// Binary operators of precedence `min_prec` and up (precedence
@@ -467,7 +523,7 @@ impl<'a> Parser<'a> {
                 let right = self.operand(prec + 1)?;
                 let right_node = self.fold(right);
                 self.count_node(ahead.start)?;
-                left = Operand::Done(FilterExpr::binary(op, left_node, right_node));
+                left = Operand::Done(self.binary(op, left_node, right_node));
                 continue;
             }
             // The left operand goes on the stack before the right one is
@@ -566,14 +622,8 @@ impl<'a> Parser<'a> {
                 let operand = self.unary()?;
                 let operand = self.fold(operand);
                 self.leave();
-                self.node(
-                    ExprKind::Unary {
-                        op: UnaryOp::Not,
-                        operand: Box::new(operand),
-                    },
-                    start,
-                )
-                .map(Operand::Done)
+                self.node(NodeKind::Unary(UnaryOp::Not, operand), start)
+                    .map(Operand::Done)
             }
             Some(b'-') if !self.signed_literal_ahead() => {
                 self.enter(start)?;
@@ -582,14 +632,8 @@ impl<'a> Parser<'a> {
                 let operand = self.unary()?;
                 let operand = self.fold(operand);
                 self.leave();
-                self.node(
-                    ExprKind::Unary {
-                        op: UnaryOp::Negate,
-                        operand: Box::new(operand),
-                    },
-                    start,
-                )
-                .map(Operand::Done)
+                self.node(NodeKind::Unary(UnaryOp::Negate, operand), start)
+                    .map(Operand::Done)
             }
             _ => self.postfix(),
         }
@@ -638,7 +682,7 @@ impl<'a> Parser<'a> {
                 self.primary()?
             };
             self.count_node(ahead.start)?;
-            left = FilterExpr::binary(ahead.op, left, right);
+            left = self.binary(ahead.op, left, right);
         }
         Ok(Operand::Done(left))
     }
@@ -651,16 +695,16 @@ impl<'a> Parser<'a> {
     /// The right operand of `in`: `(...)`. One element may be any expression
     /// (`x in (y)` is a complicated way of writing `x eq y`'s set form); two
     /// or more must be literals, as in the ABNF's `listExpr`.
-    fn in_list(&mut self) -> Parsed<FilterExpr> {
+    fn in_list(&mut self) -> Parsed<NodeId> {
         let start = self.pos;
         self.enter(start)?;
         self.pos += 1;
         self.skip_ws();
-        let mut items = Vec::new();
+        let base = self.pending_items.len();
         if !self.eat(b')') {
             loop {
                 let item = self.expr(0)?;
-                items.push(item);
+                self.pending_items.push(item);
                 self.skip_ws();
                 if self.eat(b',') {
                     self.skip_ws();
@@ -670,15 +714,17 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
+        let items = &self.pending_items[base..];
         if items.len() > 1 {
-            if let Some(bad) = items
+            let tree = &self.tree;
+            if let Some(&bad) = items
                 .iter()
-                .find(|item| !matches!(item.kind, ExprKind::Literal(_)))
+                .find(|&&item| !tree.nodes[item as usize].kind.is_literal())
             {
                 return Err(self
                     .error(
                         Code::Syntax,
-                        bad.span,
+                        self.tree.span(bad),
                         "an 'in' list holds literal values only",
                     )
                     .with_help("compare with each property separately: a eq b or a eq c")
@@ -686,10 +732,23 @@ impl<'a> Parser<'a> {
             }
         }
         self.leave();
-        self.node(ExprKind::List(items), start)
+        let items = self.items_from(base);
+        self.node(NodeKind::List(items), start)
     }
 
-    fn primary(&mut self) -> Parsed<FilterExpr> {
+    /// The pending items from `base` up, moved to the tree as one run.
+    fn items_from(&mut self, base: usize) -> Run {
+        let first = self.tree.nodes.len() as NodeId;
+        for &item in &self.pending_items[base..] {
+            let span = self.tree.span(item);
+            self.tree.push(NodeKind::Item(item), span.start, span.end);
+        }
+        let len = (self.pending_items.len() - base) as u32;
+        self.pending_items.truncate(base);
+        Run { first, len }
+    }
+
+    fn primary(&mut self) -> Parsed<NodeId> {
         let start = self.pos;
         let Some(b) = self.peek() else {
             return Err(self.unexpected("an expression").into());
@@ -701,7 +760,7 @@ impl<'a> Parser<'a> {
             }
             b'\'' => {
                 let value = self.quoted()?;
-                self.node(ExprKind::Literal(Literal::String(value)), start)
+                self.node(NodeKind::String(value), start)
             }
             b'0'..=b'9' | b'-' | b'+' => self.numeric_literal(),
             b'$' => self.dollar_path(),
@@ -754,18 +813,20 @@ impl<'a> Parser<'a> {
         self.leave();
         let span = Span::new(start, self.pos);
         match &mut inner {
-            Operand::Done(expr) => expr.span = span,
+            Operand::Done(id) => self.tree.set_span(*id, span),
             Operand::Chain { group, .. } => *group = Some(span),
         }
         Ok(inner)
     }
 
-    /// `'…'` with `''` for a quote; returns the unescaped content.
-    fn quoted(&mut self) -> Parsed<CompactString> {
+    /// `'…'` with `''` for a quote; returns the unescaped content: the
+    /// source's range when it holds no `''` (the usual case), else the
+    /// unescaped text appended to the tree's.
+    fn quoted(&mut self) -> Parsed<Text> {
         let start = self.pos;
         let bytes = self.bytes;
         let mut i = self.pos + 1;
-        let mut value = CompactString::default();
+        let mut unescaped: Option<u32> = None;
         let mut chunk = i;
         loop {
             match memchr::memchr(b'\'', &bytes[i..]) {
@@ -782,19 +843,22 @@ impl<'a> Parser<'a> {
                 Some(offset) => {
                     let quote = i + offset;
                     if bytes.get(quote + 1) == Some(&b'\'') {
-                        value.push_str(&self.text[chunk..=quote]);
+                        let text = &mut self.tree.text;
+                        unescaped.get_or_insert(text.len() as u32);
+                        text.push_str(&self.text[chunk..=quote]);
                         i = quote + 2;
                         chunk = i;
                     } else {
-                        let last = &self.text[chunk..quote];
                         self.pos = quote + 1;
-                        // Most strings hold no `''`: then the text is taken
-                        // whole, in one allocation at most.
-                        if value.is_empty() {
-                            return Ok(CompactString::from(last));
-                        }
-                        value.push_str(last);
-                        return Ok(value);
+                        let Some(appended) = unescaped else {
+                            return Ok(Tree::source_text(chunk, quote));
+                        };
+                        let text = &mut self.tree.text;
+                        text.push_str(&self.text[chunk..quote]);
+                        return Ok(Text {
+                            start: appended,
+                            len: text.len() as u32 - appended,
+                        });
                     }
                 }
             }
@@ -803,35 +867,32 @@ impl<'a> Parser<'a> {
 
     /// Literals that start with a digit or sign: GUID, DateTimeOffset, Date,
     /// TimeOfDay, or a number (tried in that order; each is a bounded look).
-    fn numeric_literal(&mut self) -> Parsed<FilterExpr> {
+    fn numeric_literal(&mut self) -> Parsed<NodeId> {
         let start = self.pos;
         let rest = self.rest();
         if rest.starts_with("-INF") {
             self.pos += 4;
-            return self.node(
-                ExprKind::Literal(Literal::Special(SpecialFloat::NegativeInfinity)),
-                start,
-            );
+            return self.node(NodeKind::Special(SpecialFloat::NegativeInfinity), start);
         }
         if let Ok((after, uuid)) = lexer::guid(rest) {
             self.pos = self.text.len() - after.len();
-            return self.node(ExprKind::Literal(Literal::Guid(uuid)), start);
+            return self.node(NodeKind::Guid(uuid), start);
         }
         if let Ok((after, date)) = lexer::date_shape(rest) {
             self.pos = self.text.len() - after.len();
             let literal = self.date_or_date_time(start, date)?;
-            return self.node(ExprKind::Literal(literal), start);
+            return self.literal(literal, start);
         }
         if let Ok((after, time)) = lexer::time_shape(rest) {
             self.pos = self.text.len() - after.len();
             let time = lexer::make_time(time, false)
                 .map_err(|e| self.literal_error(e, start, "time of day"))?;
-            return self.node(ExprKind::Literal(Literal::TimeOfDay(time)), start);
+            return self.node(NodeKind::TimeOfDay(time), start);
         }
         match lexer::number(rest) {
             Ok((after, literal)) => {
                 self.pos = self.text.len() - after.len();
-                self.node(ExprKind::Literal(literal), start)
+                self.literal(literal, start)
             }
             Err(_) => Err(self.unexpected("an expression").into()),
         }
@@ -905,12 +966,12 @@ impl<'a> Parser<'a> {
     }
 
     /// `$it` or `$this`, optionally followed by a path.
-    fn dollar_path(&mut self) -> Parsed<FilterExpr> {
+    fn dollar_path(&mut self) -> Parsed<NodeId> {
         let start = self.pos;
         self.pos += 1;
         let kind = match self.word_if(&["it", "this"]) {
-            Some("it") => SegmentKind::It,
-            Some(_) => SegmentKind::This,
+            Some("it") => NodeKind::It,
+            Some(_) => NodeKind::This,
             None => {
                 let name = self.qualified_name().unwrap_or("");
                 return Err(self
@@ -923,22 +984,24 @@ impl<'a> Parser<'a> {
             }
         };
         self.count_node(start)?;
-        let first = Segment {
+        let base = self.pending_segments.len();
+        self.pending_segments.push(Node {
             kind,
-            span: Span::new(start, self.pos),
-        };
-        self.path_from(start, vec![first], None)
+            start: start as u32,
+            end: self.pos as u32,
+        });
+        self.path_from(start, base, None)
     }
 
     /// Everything that starts with a name: keyword literals, GUIDs that start
     /// with a letter, prefixed literals (`duration'…'`, enums), function
     /// calls and member paths.
-    fn name_led(&mut self) -> Parsed<FilterExpr> {
+    fn name_led(&mut self) -> Parsed<NodeId> {
         let start = self.pos;
         let rest = self.rest();
         if let Ok((after, uuid)) = lexer::guid(rest) {
             self.pos = self.text.len() - after.len();
-            return self.node(ExprKind::Literal(Literal::Guid(uuid)), start);
+            return self.node(NodeKind::Guid(uuid), start);
         }
         let Some(name) = self.qualified_name() else {
             return Err(self.unexpected("an expression").into());
@@ -948,7 +1011,8 @@ impl<'a> Parser<'a> {
             Some(b'\'') => return self.prefixed_literal(start, name),
             Some(b'(') => {
                 if qualified {
-                    return self.path_from(start, Vec::with_capacity(1), Some((start, name)));
+                    let base = self.pending_segments.len();
+                    return self.path_from(start, base, Some((start, name)));
                 }
                 return self.call(start, name);
             }
@@ -956,29 +1020,29 @@ impl<'a> Parser<'a> {
         }
         if !qualified {
             let keyword_literal = match name {
-                "null" => Some(Literal::Null),
-                "INF" => Some(Literal::Special(SpecialFloat::Infinity)),
-                "NaN" => Some(Literal::Special(SpecialFloat::NaN)),
-                _ if name.eq_ignore_ascii_case("true") => Some(Literal::Boolean(true)),
-                _ if name.eq_ignore_ascii_case("false") => Some(Literal::Boolean(false)),
+                "null" => Some(NodeKind::Null),
+                "INF" => Some(NodeKind::Special(SpecialFloat::Infinity)),
+                "NaN" => Some(NodeKind::Special(SpecialFloat::NaN)),
+                _ if name.eq_ignore_ascii_case("true") => Some(NodeKind::Boolean(true)),
+                _ if name.eq_ignore_ascii_case("false") => Some(NodeKind::Boolean(false)),
                 _ => None,
             };
             if let Some(literal) = keyword_literal {
-                return self.node(ExprKind::Literal(literal), start);
+                return self.node(literal, start);
             }
         }
-        // Most paths are one property: an exact first allocation, where
-        // `push` on an empty `Vec` would reserve four segments.
-        self.path_from(start, Vec::with_capacity(1), Some((start, name)))
+        let base = self.pending_segments.len();
+        self.path_from(start, base, Some((start, name)))
     }
 
     /// `duration'…'`, `binary'…'`, `Namespace.EnumType'Member'`.
-    fn prefixed_literal(&mut self, start: usize, prefix: &str) -> Parsed<FilterExpr> {
+    fn prefixed_literal(&mut self, start: usize, prefix: &str) -> Parsed<NodeId> {
         let quote_start = self.pos;
-        let body = self.quoted()?;
+        let body_text = self.quoted()?;
+        let body = self.tree.str(body_text);
         let span = Span::new(start, self.pos);
         let literal = if is_qualified(prefix) {
-            if !valid_enum_value(&body) {
+            if !valid_enum_value(body) {
                 return Err(self
                     .error(
                         Code::InvalidLiteral,
@@ -986,13 +1050,13 @@ impl<'a> Parser<'a> {
                         format!("'{body}' is not an enum value: use member names or integers, separated by commas"),
                     ).into());
             }
-            Literal::Enum(Box::new(EnumLiteral {
-                type_name: prefix.into(),
-                value: body,
-            }))
+            NodeKind::Enum {
+                type_name: Parser::name_text(start, prefix),
+                value: body_text,
+            }
         } else if prefix.eq_ignore_ascii_case("duration") {
-            match lexer::duration_body(&body) {
-                Ok(("", _)) => Literal::Duration(body),
+            match lexer::duration_body(body) {
+                Ok(("", _)) => NodeKind::Duration(body_text),
                 _ => {
                     return Err(self
                         .error(
@@ -1005,7 +1069,7 @@ impl<'a> Parser<'a> {
                 }
             }
         } else if prefix.eq_ignore_ascii_case("binary") {
-            if !valid_base64url(&body) {
+            if !valid_base64url(body) {
                 return Err(self
                     .error(
                         Code::InvalidLiteral,
@@ -1014,7 +1078,7 @@ impl<'a> Parser<'a> {
                     )
                     .into());
             }
-            Literal::Binary(body)
+            NodeKind::Binary(body_text)
         } else if ["datetime", "datetimeoffset", "guid"]
             .iter()
             .any(|p| prefix.eq_ignore_ascii_case(p))
@@ -1050,16 +1114,17 @@ impl<'a> Parser<'a> {
                 .with_help("put an operator between a name and a string: name eq 'value'")
                 .into());
         };
-        self.node(ExprKind::Literal(literal), start)
+        self.node(literal, start)
     }
 
     /// A call of an unqualified name at the start of an expression: a
     /// built-in, `cast`/`isof`, or an error.
-    fn call(&mut self, start: usize, name: &'a str) -> Parsed<FilterExpr> {
+    fn call(&mut self, start: usize, name: &'a str) -> Parsed<NodeId> {
         if let Some(function) = Function::lookup(name) {
             let (min, max) = function.arity();
-            let args = self.arguments(max)?;
-            if args.len() < min || args.len() > max {
+            let args = self.arguments()?;
+            let count = args.len as usize;
+            if count < min || count > max {
                 let wanted = if min == max {
                     format!("{min}")
                 } else {
@@ -1073,12 +1138,12 @@ impl<'a> Parser<'a> {
                             "{}() takes {wanted} argument{}, not {}",
                             function.name(),
                             if max == 1 { "" } else { "s" },
-                            args.len()
+                            count
                         ),
                     )
                     .into());
             }
-            return self.node(ExprKind::Call { function, args }, start);
+            return self.node(NodeKind::Call(function, args), start);
         }
         for function in [TypeFunction::Cast, TypeFunction::IsOf] {
             if name.eq_ignore_ascii_case(function.name()) {
@@ -1113,7 +1178,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `cast(T)`, `cast(x,T)`, `isof(T)`, `isof(x,T)`.
-    fn type_function(&mut self, start: usize, function: TypeFunction) -> Parsed<FilterExpr> {
+    fn type_function(&mut self, start: usize, function: TypeFunction) -> Parsed<NodeId> {
         self.enter(start)?;
         self.pos += 1;
         self.skip_ws();
@@ -1122,14 +1187,8 @@ impl<'a> Parser<'a> {
             self.skip_ws();
             if self.eat(b')') {
                 self.leave();
-                return self.node(
-                    ExprKind::TypeFunction {
-                        function,
-                        operand: None,
-                        type_name: type_name.into(),
-                    },
-                    start,
-                );
+                let type_name = Parser::name_text(checkpoint, type_name);
+                return self.node(NodeKind::TypeFunction(function, NO_NODE, type_name), start);
             }
             self.pos = checkpoint;
         }
@@ -1137,33 +1196,29 @@ impl<'a> Parser<'a> {
         self.skip_ws();
         self.expect(b',', "',' and a type name")?;
         self.skip_ws();
+        let name_start = self.pos;
         let Some(type_name) = self.qualified_name() else {
             return Err(self.unexpected("a type name such as Edm.String").into());
         };
+        let type_name = Parser::name_text(name_start, type_name);
         self.skip_ws();
         self.expect(b')', "')'")?;
         self.leave();
-        self.node(
-            ExprKind::TypeFunction {
-                function,
-                operand: Some(Box::new(operand)),
-                type_name: type_name.into(),
-            },
-            start,
-        )
+        self.node(NodeKind::TypeFunction(function, operand, type_name), start)
     }
 
-    /// `(` [expr *(`,` expr)] `)`, at the cursor. `expected` sizes the first
-    /// allocation (`push` on an empty `Vec` would reserve four arguments).
-    fn arguments(&mut self, expected: usize) -> Parsed<Vec<FilterExpr>> {
+    /// `(` [expr *(`,` expr)] `)`, at the cursor: the arguments as a run
+    /// of items.
+    fn arguments(&mut self) -> Parsed<Run> {
         let open = self.pos;
         self.enter(open)?;
         self.pos += 1;
         self.skip_ws();
-        let mut args = Vec::with_capacity(expected);
+        let base = self.pending_items.len();
         if !self.eat(b')') {
             loop {
-                args.push(self.expr(0)?);
+                let arg = self.expr(0)?;
+                self.pending_items.push(arg);
                 self.skip_ws();
                 if self.eat(b',') {
                     self.skip_ws();
@@ -1174,23 +1229,24 @@ impl<'a> Parser<'a> {
             }
         }
         self.leave();
-        Ok(args)
+        Ok(self.items_from(base))
     }
 
-    /// A member path. `segments` are the segments already built (`$it`);
-    /// `pending` is a segment name already read (its start and text), which
-    /// the caller read to decide this is a path; the cursor is after it.
+    /// A member path. The segments from `base` up on the pending stack are
+    /// already read (`$it`); `pending` is a segment name already read (its
+    /// start and text), which the caller read to decide this is a path; the
+    /// cursor is after it.
     fn path_from(
         &mut self,
         start: usize,
-        mut segments: Vec<Segment>,
+        base: usize,
         mut pending: Option<(usize, &'a str)>,
-    ) -> Parsed<FilterExpr> {
+    ) -> Parsed<NodeId> {
         loop {
             let (seg_start, name) = match pending.take() {
                 Some(read) => read,
                 None => {
-                    if !segments.is_empty() {
+                    if self.pending_segments.len() > base {
                         if self.peek() != Some(b'/') {
                             break;
                         }
@@ -1212,8 +1268,9 @@ impl<'a> Parser<'a> {
                     (seg_start, name)
                 }
             };
-            let first = segments.is_empty();
+            let first = self.pending_segments.len() == base;
             let qualified = is_qualified(name);
+            let name_text = Parser::name_text(seg_start, name);
             let kind = if self.peek() == Some(b'(') {
                 if !first && !qualified {
                     let kind = if name.eq_ignore_ascii_case("any") {
@@ -1224,52 +1281,57 @@ impl<'a> Parser<'a> {
                         None
                     };
                     if let Some(kind) = kind {
-                        let lambda = self.lambda(seg_start, kind)?;
-                        segments.push(Segment {
-                            kind: SegmentKind::Lambda(lambda),
-                            span: Span::new(seg_start, self.pos),
-                        });
+                        let (variable, body) = self.lambda(seg_start, kind)?;
+                        self.push_segment(NodeKind::Lambda(kind, variable, body), seg_start);
                         self.count_node(seg_start)?;
                         break;
                     }
                 }
                 // Bound and custom functions: their arity is unknown here.
-                let args = self.arguments(2)?;
-                SegmentKind::FunctionCall {
-                    name: name.into(),
-                    args,
-                }
+                let args = self.arguments()?;
+                NodeKind::FunctionCall(name_text, args)
             } else if qualified {
-                SegmentKind::TypeCast(name.into())
+                NodeKind::TypeCast(name_text)
             } else {
-                SegmentKind::Property(name.into())
+                NodeKind::Property(name_text)
             };
-            segments.push(Segment {
-                kind,
-                span: Span::new(seg_start, self.pos),
-            });
+            self.push_segment(kind, seg_start);
             self.count_node(seg_start)?;
         }
-        if let [Segment {
-            kind: SegmentKind::TypeCast(name),
-            span,
-        }] = segments.as_slice()
+        if let [Node {
+            kind: NodeKind::TypeCast(name),
+            start,
+            end,
+        }] = self.pending_segments[base..]
         {
+            let name = self.tree.str(name);
             return Err(self
                 .error(
                     Code::Syntax,
-                    *span,
+                    Span::new(start as usize, end as usize),
                     format!("'{name}' is a qualified name, not a value"),
                 )
                 .with_help(format!(
                     "a type cast is followed by a property ({name}/Name); a function call needs parentheses ({name}())"
                 )).into());
         }
-        self.node(ExprKind::Path(MemberPath { segments }), start)
+        let first = self.tree.nodes.len() as NodeId;
+        self.tree.nodes.extend(self.pending_segments.drain(base..));
+        let len = self.tree.nodes.len() as u32 - first;
+        self.node(NodeKind::Path(Run { first, len }), start)
     }
 
-    /// `any(x:body)`, `any()`, `all(x:body)`; the cursor is on `(`.
-    fn lambda(&mut self, start: usize, kind: LambdaKind) -> Parsed<Lambda> {
+    fn push_segment(&mut self, kind: NodeKind, start: usize) {
+        self.pending_segments.push(Node {
+            kind,
+            start: start as u32,
+            end: self.pos as u32,
+        });
+    }
+
+    /// `any(x:body)`, `any()`, `all(x:body)`; the cursor is on `(`. Returns
+    /// the variable and the body ([`NO_NODE`] for `any()`).
+    fn lambda(&mut self, start: usize, kind: LambdaKind) -> Parsed<(Text, NodeId)> {
         self.enter(start)?;
         self.pos += 1;
         self.skip_ws();
@@ -1285,16 +1347,15 @@ impl<'a> Parser<'a> {
                     .with_help("write all(x:x/Price gt 5)")
                     .into());
             }
-            return Ok(Lambda {
-                kind,
-                predicate: None,
-            });
+            return Ok((Tree::source_text(start, start), NO_NODE));
         }
+        let variable_start = self.pos;
         let Ok((after, variable)) = lexer::identifier(self.rest()) else {
             return Err(self
                 .unexpected("a lambda variable name (any(x:...))")
                 .into());
         };
+        let variable = Parser::name_text(variable_start, variable);
         self.pos = self.text.len() - after.len();
         self.skip_ws();
         self.expect(b':', "':' after the lambda variable")?;
@@ -1303,13 +1364,7 @@ impl<'a> Parser<'a> {
         self.skip_ws();
         self.expect(b')', "')' closing the lambda")?;
         self.leave();
-        Ok(Lambda {
-            kind,
-            predicate: Some(LambdaPredicate {
-                variable: variable.into(),
-                body: Box::new(body),
-            }),
-        })
+        Ok((variable, body))
     }
 }
 
@@ -1392,7 +1447,7 @@ fn closest_function(name: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::syntax::ast::Literal as L;
+    use crate::syntax::ast::{ExprKind, Literal as L};
 
     /// A compact S-expression of the tree, so shape tests read at a glance
     /// (independent of the canonical renderer, which has its own tests).

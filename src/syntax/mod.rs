@@ -10,6 +10,7 @@ pub mod filter;
 pub mod lexer;
 pub mod options;
 pub mod query;
+mod tree;
 
 pub use ast::*;
 pub use options::{Dialect, Limits, ParseOptions};
