@@ -6,7 +6,7 @@
 //! [`BuildError`].
 //!
 //! Must not know about: query text. The builder makes the very AST the
-//! parser makes (nodes through [`FilterExpr::binary`], spans
+//! parser makes (nodes through [`Expr::binary`], spans
 //! [`Span::default()`]), so `Display` and `to_query_string()` of what it
 //! builds are the canonical forms by construction, and `parse` reads them
 //! back as an equal [`Query`].
@@ -65,8 +65,8 @@ use chrono::{DateTime, FixedOffset, Offset, TimeZone, Utc};
 use crate::error::Error;
 use crate::model::{ActionStatus, ActionType, Property};
 use crate::syntax::ast::{
-    BinaryOp, DateTimeOffset, ExprKind, FilterExpr, Function, Literal, MemberPath, OrderByItem,
-    Segment, SegmentKind, Select, SelectItem, Span, UnaryOp,
+    BinaryOp, DateTimeOffset, Expr, ExprKind, Function, Literal, MemberPath, OrderByItem, Segment,
+    SegmentKind, Select, SelectItem, Span, UnaryOp,
 };
 use crate::syntax::query::Query;
 
@@ -202,8 +202,8 @@ impl MachineActionField {
         Field::new(Property::CreationDateTimeUtc);
 }
 
-fn node(kind: ExprKind) -> FilterExpr {
-    FilterExpr::new(kind, Span::default())
+fn node(kind: ExprKind) -> Expr {
+    Expr::new(kind, Span::default())
 }
 
 fn path(name: &str) -> MemberPath {
@@ -215,7 +215,7 @@ fn path(name: &str) -> MemberPath {
     }
 }
 
-fn literal(value: Literal) -> FilterExpr {
+fn literal(value: Literal) -> Expr {
     node(ExprKind::Literal(value))
 }
 
@@ -237,12 +237,12 @@ impl<K> Field<K> {
         self.property
     }
 
-    fn expr(self) -> FilterExpr {
+    fn expr(self) -> Expr {
         node(ExprKind::Path(path(self.name())))
     }
 
     fn compare(self, op: BinaryOp, value: Literal) -> Filter {
-        Filter(FilterExpr::binary(op, self.expr(), literal(value)))
+        Filter(Expr::binary(op, self.expr(), literal(value)))
     }
 
     /// `name eq value`.
@@ -261,7 +261,7 @@ impl<K> Field<K> {
             .into_iter()
             .map(|v| literal(v.into_literal()))
             .collect();
-        Filter(FilterExpr::binary(
+        Filter(Expr::binary(
             BinaryOp::In,
             self.expr(),
             node(ExprKind::List(items)),
@@ -360,17 +360,17 @@ impl Field<kind::DateTimeOffset> {
 
 /// A Boolean `$filter` expression built from [`MachineActionField`]s.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Filter(FilterExpr);
+pub struct Filter(Expr);
 
 impl Filter {
     /// `self and other`.
     pub fn and(self, other: Filter) -> Filter {
-        Filter(FilterExpr::binary(BinaryOp::And, self.0, other.0))
+        Filter(Expr::binary(BinaryOp::And, self.0, other.0))
     }
 
     /// `self or other`.
     pub fn or(self, other: Filter) -> Filter {
-        Filter(FilterExpr::binary(BinaryOp::Or, self.0, other.0))
+        Filter(Expr::binary(BinaryOp::Or, self.0, other.0))
     }
 
     /// Every filter joined with `and`; `None` when there are none.
@@ -384,12 +384,12 @@ impl Filter {
     }
 
     /// The expression tree.
-    pub fn as_expr(&self) -> &FilterExpr {
+    pub fn as_expr(&self) -> &Expr {
         &self.0
     }
 
     /// The expression tree, owned.
-    pub fn into_expr(self) -> FilterExpr {
+    pub fn into_expr(self) -> Expr {
         self.0
     }
 }
@@ -419,8 +419,8 @@ impl fmt::Display for Filter {
     }
 }
 
-impl From<Filter> for FilterExpr {
-    fn from(filter: Filter) -> FilterExpr {
+impl From<Filter> for Expr {
+    fn from(filter: Filter) -> Expr {
         filter.0
     }
 }

@@ -10,13 +10,13 @@ use std::fmt::Write;
 use chrono::SecondsFormat;
 
 use crate::syntax::ast::{
-    ExprKind, FilterExpr, Lambda, LambdaKind, Literal, MemberPath, Segment, SegmentKind, Select,
-    Span, SpecialFloat, UnaryOp,
+    Expr, ExprKind, Lambda, LambdaKind, Literal, MemberPath, Segment, SegmentKind, Select, Span,
+    SpecialFloat, UnaryOp,
 };
 use crate::syntax::query::Query;
 
 /// The tree of one `$filter` expression, one node a line, ending in a newline.
-pub fn explain_filter(expr: &FilterExpr) -> String {
+pub fn explain_filter(expr: &Expr) -> String {
     let mut out = String::new();
     write_expr(&mut out, expr, 0);
     out
@@ -82,7 +82,7 @@ fn indent(out: &mut String, depth: usize) {
     }
 }
 
-fn write_expr(out: &mut String, expr: &FilterExpr, depth: usize) {
+fn write_expr(out: &mut String, expr: &Expr, depth: usize) {
     match &expr.kind {
         ExprKind::Literal(literal) => line(out, depth, &describe_literal(literal), expr.span),
         ExprKind::Path(path) => write_path(out, path, expr.span, depth),
@@ -242,11 +242,11 @@ mod tests {
     };
     use chrono::{NaiveDate, NaiveTime};
 
-    fn node(kind: ExprKind, start: usize, end: usize) -> FilterExpr {
-        FilterExpr::new(kind, Span::new(start, end))
+    fn node(kind: ExprKind, start: usize, end: usize) -> Expr {
+        Expr::new(kind, Span::new(start, end))
     }
 
-    fn lit(literal: Literal, start: usize, end: usize) -> FilterExpr {
+    fn lit(literal: Literal, start: usize, end: usize) -> Expr {
         node(ExprKind::Literal(literal), start, end)
     }
 
@@ -257,7 +257,7 @@ mod tests {
         }
     }
 
-    fn path(names: &[&str], start: usize, end: usize) -> FilterExpr {
+    fn path(names: &[&str], start: usize, end: usize) -> Expr {
         let segments = names
             .iter()
             .map(|n| segment(SegmentKind::Property((*n).into()), start, end))
@@ -265,8 +265,8 @@ mod tests {
         node(ExprKind::Path(MemberPath { segments }), start, end)
     }
 
-    fn binary(op: BinaryOp, left: FilterExpr, right: FilterExpr) -> FilterExpr {
-        FilterExpr::binary(op, left, right)
+    fn binary(op: BinaryOp, left: Expr, right: Expr) -> Expr {
+        Expr::binary(op, left, right)
     }
 
     #[test]

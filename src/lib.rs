@@ -73,7 +73,7 @@
 //!
 //! # 3. Render: one canonical string
 //!
-//! `Display` on a [`Query`], [`ValidatedQuery`] or [`FilterExpr`] gives the
+//! `Display` on a [`Query`], [`ValidatedQuery`] or [`Expr`] gives the
 //! canonical human form; `to_query_string()` the percent-encoded form, ready
 //! to send. Options come in a fixed order, keywords lower-case, parentheses
 //! only where precedence needs them. Reading the canonical form back gives
@@ -189,7 +189,8 @@ pub mod validate;
 
 pub use error::{Code, Diagnostic, Error};
 pub use schema::{machine_actions, EdmType, EntitySchema, PropertyDef, MACHINE_ACTIONS};
-pub use syntax::ast::{ExprKind, FilterExpr, Literal, Span};
+pub use syntax::ast::{Expr, ExprKind, Literal, Span};
+pub use syntax::tree::FilterExpr;
 pub use syntax::{Dialect, Limits, ParseOptions, Query, SystemOption};
 pub use validate::{validate, ValidatedQuery};
 
@@ -210,12 +211,12 @@ pub fn parse_with(query: &str, options: &ParseOptions) -> Result<Query, Error> {
 /// with no schema.
 ///
 /// One of the stable entry points of SPEC §10.
-pub fn parse_filter(expr: &str) -> Result<FilterExpr, Error> {
+pub fn parse_filter(expr: &str) -> Result<Expr, Error> {
     parse_filter_with(expr, &ParseOptions::default())
 }
 
 /// Parses one already-decoded `$filter` expression with explicit options.
-pub fn parse_filter_with(expr: &str, options: &ParseOptions) -> Result<FilterExpr, Error> {
+pub fn parse_filter_with(expr: &str, options: &ParseOptions) -> Result<Expr, Error> {
     syntax::filter::parse_filter(expr, options)
         .map_err(|d| Error::new(d.in_option(SystemOption::Filter.name())))
 }

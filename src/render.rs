@@ -6,7 +6,7 @@
 //!
 //! Must not know about: parsing, schemas or evaluation. It renders what the
 //! tree says; the round-trip laws hold for every tree the parser can produce
-//! (`FilterExpr::binary` keeps `and`/`or` chains left-nested, so the flat
+//! (`Expr::binary` keeps `and`/`or` chains left-nested, so the flat
 //! text of a chain reads back as the same tree).
 //!
 //! Parentheses are written only where precedence needs them (see
@@ -34,7 +34,7 @@ use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::syntax::ast::{
-    BinaryOp, CustomOption, DateTimeOffset, ExprKind, FilterExpr, Lambda, LambdaKind, Literal,
+    BinaryOp, CustomOption, DateTimeOffset, Expr, ExprKind, Lambda, LambdaKind, Literal,
     MemberPath, OrderByItem, Segment, SegmentKind, Select, SelectItem, SpecialFloat, UnaryOp,
     UNARY_PRECEDENCE,
 };
@@ -82,13 +82,13 @@ impl<W: Write> Write for Encoding<'_, W> {
     }
 }
 
-impl fmt::Display for FilterExpr {
+impl fmt::Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write_expr(f, self)
     }
 }
 
-impl FilterExpr {
+impl Expr {
     /// The canonical expression, percent-encoded as one query option value
     /// (as [`encode_component`] does).
     pub fn to_query_string(&self) -> String {
@@ -101,7 +101,7 @@ impl FilterExpr {
 
 /// How tightly a node binds as an operand; primaries bind tighter than any
 /// operator.
-fn binding(expr: &FilterExpr) -> u8 {
+fn binding(expr: &Expr) -> u8 {
     match &expr.kind {
         ExprKind::Binary { op, .. } => op.precedence(),
         ExprKind::Unary { .. } => UNARY_PRECEDENCE,
@@ -110,7 +110,7 @@ fn binding(expr: &FilterExpr) -> u8 {
 }
 
 /// Whether the text of `expr` begins with a literal (its leftmost operand).
-fn starts_with_literal(expr: &FilterExpr) -> bool {
+fn starts_with_literal(expr: &Expr) -> bool {
     let mut leftmost = expr;
     while let ExprKind::Binary { operands, .. } = &leftmost.kind {
         leftmost = &operands[0];
@@ -118,7 +118,7 @@ fn starts_with_literal(expr: &FilterExpr) -> bool {
     matches!(leftmost.kind, ExprKind::Literal(_))
 }
 
-fn write_expr<W: Write>(w: &mut W, expr: &FilterExpr) -> fmt::Result {
+fn write_expr<W: Write>(w: &mut W, expr: &Expr) -> fmt::Result {
     match &expr.kind {
         ExprKind::Literal(literal) => write_literal(w, literal),
         ExprKind::Path(path) => write_path(w, path),
@@ -165,15 +165,10 @@ fn write_expr<W: Write>(w: &mut W, expr: &FilterExpr) -> fmt::Result {
 /// ids), so the left spine of operators that need no parentheses is walked
 /// in a loop rather than by recursion, which would grow the stack with the
 /// chain's length.
-fn write_binary<W: Write>(
-    w: &mut W,
-    op: BinaryOp,
-    left: &FilterExpr,
-    right: &FilterExpr,
-) -> fmt::Result {
+fn write_binary<W: Write>(w: &mut W, op: BinaryOp, left: &Expr, right: &Expr) -> fmt::Result {
     // The operators and right operands below the top one, outermost first;
     // empty (no allocation) unless the left operand is itself an operator.
-    let mut inner: Vec<(BinaryOp, &FilterExpr)> = Vec::new();
+    let mut inner: Vec<(BinaryOp, &Expr)> = Vec::new();
     let mut leftmost = left;
     let mut leftmost_parent = op;
     while binding(leftmost) >= leftmost_parent.precedence() {
@@ -200,7 +195,7 @@ fn write_binary<W: Write>(
 /// Writes ` op right`, parenthesizing `right` when it binds as loosely as
 /// `op` or more (binary operators are left-associative), except for the
 /// same `and`/`or`, which is associative.
-fn write_right<W: Write>(w: &mut W, op: BinaryOp, right: &FilterExpr) -> fmt::Result {
+fn write_right<W: Write>(w: &mut W, op: BinaryOp, right: &Expr) -> fmt::Result {
     w.write_char(' ')?;
     w.write_str(op.keyword())?;
     w.write_char(' ')?;
@@ -209,7 +204,7 @@ fn write_right<W: Write>(w: &mut W, op: BinaryOp, right: &FilterExpr) -> fmt::Re
     write_operand(w, right, !same_chain && binding(right) <= op.precedence())
 }
 
-fn write_operand<W: Write>(w: &mut W, expr: &FilterExpr, parenthesized: bool) -> fmt::Result {
+fn write_operand<W: Write>(w: &mut W, expr: &Expr, parenthesized: bool) -> fmt::Result {
     if parenthesized {
         w.write_char('(')?;
         write_expr(w, expr)?;
@@ -219,7 +214,7 @@ fn write_operand<W: Write>(w: &mut W, expr: &FilterExpr, parenthesized: bool) ->
     }
 }
 
-fn write_list<W: Write>(w: &mut W, items: &[FilterExpr]) -> fmt::Result {
+fn write_list<W: Write>(w: &mut W, items: &[Expr]) -> fmt::Result {
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
             w.write_char(',')?;

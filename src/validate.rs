@@ -40,7 +40,7 @@ use uuid::Uuid;
 use crate::error::{Code, Diagnostic, Error, MAX_SUGGESTED_NAME_LEN};
 use crate::schema::{EdmType, EntitySchema, PropertyDef};
 use crate::syntax::ast::{
-    BinaryOp, CompactString, ExprKind, FilterExpr, Function, Lambda, LambdaPredicate, Literal,
+    BinaryOp, CompactString, Expr, ExprKind, Function, Lambda, LambdaPredicate, Literal,
     MemberPath, OrderByItem, Segment, SegmentKind, Select, Span, TypeFunction, UnaryOp,
 };
 use crate::syntax::options::ParseOptions;
@@ -148,7 +148,7 @@ fn clone_query(query: &Query) -> Query {
     }
 }
 
-fn clone_expr(expr: &FilterExpr) -> FilterExpr {
+fn clone_expr(expr: &Expr) -> Expr {
     let mut spine = Vec::new();
     let mut node = expr;
     while let ExprKind::Binary { op, operands } = &node.kind {
@@ -201,9 +201,9 @@ fn clone_expr(expr: &FilterExpr) -> FilterExpr {
         // The loop above leaves no binary node here.
         binary @ ExprKind::Binary { .. } => binary.clone(),
     };
-    let mut acc = FilterExpr::new(kind, node.span);
+    let mut acc = Expr::new(kind, node.span);
     while let Some((op, span, right)) = spine.pop() {
-        acc = FilterExpr::new(
+        acc = Expr::new(
             ExprKind::Binary {
                 op,
                 operands: Box::new([acc, right]),
@@ -217,13 +217,13 @@ fn clone_expr(expr: &FilterExpr) -> FilterExpr {
 /// Drops a rejected query's trees without recursion (the derived drop
 /// recurses once per operand of a chain).
 fn dismantle_query(query: Query) {
-    let mut stack: Vec<FilterExpr> = Vec::new();
+    let mut stack: Vec<Expr> = Vec::new();
     stack.extend(query.filter);
     stack.extend(query.orderby.into_iter().flatten().map(|item| item.expr));
     dismantle(stack);
 }
 
-fn dismantle(mut stack: Vec<FilterExpr>) {
+fn dismantle(mut stack: Vec<Expr>) {
     while let Some(expr) = stack.pop() {
         match expr.kind {
             ExprKind::Binary { operands, .. } => stack.extend(*operands),
@@ -774,7 +774,7 @@ impl<'s> Checker<'s> {
     }
 
     /// How to name `node` in a message: its text, or a description.
-    fn describe(&self, node: &FilterExpr) -> String {
+    fn describe(&self, node: &Expr) -> String {
         if let Some(s) = self.source(node.span) {
             return format!("`{s}`");
         }
@@ -879,7 +879,7 @@ impl<'s> Checker<'s> {
         }
     }
 
-    fn check_filter_root(&mut self, filter: &mut FilterExpr) {
+    fn check_filter_root(&mut self, filter: &mut Expr) {
         let typed = self.check_expr(filter);
         if typed.ty.is_boolean_like() {
             return;
@@ -912,7 +912,7 @@ impl<'s> Checker<'s> {
         );
     }
 
-    fn check_orderby_item(&mut self, expr: &mut FilterExpr) {
+    fn check_orderby_item(&mut self, expr: &mut Expr) {
         let typed = self.check_expr(expr);
         let sortable = match typed.ty {
             Ty::Edm(t) => t.is_primitive(),
@@ -1001,7 +1001,7 @@ impl<'s> Checker<'s> {
 
     /// Infers the type of `expr`, reporting every problem in it and
     /// rewriting property names to the schema's spelling.
-    fn check_expr(&mut self, expr: &mut FilterExpr) -> Typed {
+    fn check_expr(&mut self, expr: &mut Expr) -> Typed {
         let span = expr.span;
         match &mut expr.kind {
             ExprKind::Literal(literal) => Typed::of(literal_type(literal)),
@@ -1067,7 +1067,7 @@ impl<'s> Checker<'s> {
         self.error(Code::TypeMismatch, message, span, None);
     }
 
-    fn check_unary(&mut self, op: UnaryOp, operand: &FilterExpr, ty: Ty, span: Span) -> Typed {
+    fn check_unary(&mut self, op: UnaryOp, operand: &Expr, ty: Ty, span: Span) -> Typed {
         match op {
             UnaryOp::Not => {
                 if !ty.is_boolean_like() {
@@ -1098,8 +1098,8 @@ impl<'s> Checker<'s> {
 
     /// Checks a left-nested chain of binary operators (`a and b and c`,
     /// `1 add 2 add 3`) iteratively, so a long chain cannot exhaust the stack.
-    fn check_binary_chain(&mut self, expr: &mut FilterExpr) -> Typed {
-        let placeholder = FilterExpr::new(ExprKind::Literal(Literal::Null), expr.span);
+    fn check_binary_chain(&mut self, expr: &mut Expr) -> Typed {
+        let placeholder = Expr::new(ExprKind::Literal(Literal::Null), expr.span);
         let mut node = std::mem::replace(expr, placeholder);
         let mut spine = Vec::new();
         loop {
@@ -1107,12 +1107,12 @@ impl<'s> Checker<'s> {
             match node.kind {
                 ExprKind::Binary { op, mut operands } => {
                     // The operands' box is refilled on the way back up.
-                    let empty = FilterExpr::new(ExprKind::Literal(Literal::Null), span);
+                    let empty = Expr::new(ExprKind::Literal(Literal::Null), span);
                     node = std::mem::replace(&mut operands[0], empty);
                     spine.push((op, span, operands));
                 }
                 kind => {
-                    node = FilterExpr::new(kind, span);
+                    node = Expr::new(kind, span);
                     break;
                 }
             }
@@ -1128,7 +1128,7 @@ impl<'s> Checker<'s> {
                 self.check_binary(op, &acc, acc_typed, right, right_typed, span)
             };
             operands[0] = acc;
-            acc = FilterExpr::new(ExprKind::Binary { op, operands }, span);
+            acc = Expr::new(ExprKind::Binary { op, operands }, span);
         }
         *expr = acc;
         acc_typed
@@ -1137,9 +1137,9 @@ impl<'s> Checker<'s> {
     fn check_binary(
         &mut self,
         op: BinaryOp,
-        left: &FilterExpr,
+        left: &Expr,
         lt: Typed,
-        right: &FilterExpr,
+        right: &Expr,
         rt: Typed,
         span: Span,
     ) -> Typed {
@@ -1222,13 +1222,7 @@ impl<'s> Checker<'s> {
         Typed::edm(EdmType::Boolean)
     }
 
-    fn check_in(
-        &mut self,
-        left: &FilterExpr,
-        lt: Typed,
-        right: &mut FilterExpr,
-        span: Span,
-    ) -> Typed {
+    fn check_in(&mut self, left: &Expr, lt: Typed, right: &mut Expr, span: Span) -> Typed {
         if let ExprKind::List(items) = &mut right.kind {
             for item in items.iter_mut() {
                 let it = self.check_expr(item);
@@ -1263,8 +1257,8 @@ impl<'s> Checker<'s> {
         &mut self,
         keyword: &str,
         outer: Span,
-        (left, lt): (&FilterExpr, Ty),
-        (right, rt): (&FilterExpr, Ty),
+        (left, lt): (&Expr, Ty),
+        (right, rt): (&Expr, Ty),
     ) {
         let message = format!(
             "cannot compare {} ({}) with {} ({}) using '{keyword}'",
@@ -1290,7 +1284,7 @@ impl<'s> Checker<'s> {
 
     /// The help for a literal written in the wrong form for `expected`:
     /// quotes around a date-time or number, or none around a string.
-    fn literal_fix(&self, outer: Span, expected: Ty, node: &FilterExpr) -> Option<String> {
+    fn literal_fix(&self, outer: Span, expected: Ty, node: &Expr) -> Option<String> {
         let Ty::Edm(expected) = expected else {
             return None;
         };
@@ -1337,7 +1331,7 @@ impl<'s> Checker<'s> {
         }
     }
 
-    fn compare_with_hint(&self, node: &FilterExpr, ty: Ty) -> Option<String> {
+    fn compare_with_hint(&self, node: &Expr, ty: Ty) -> Option<String> {
         match ty {
             Ty::Edm(t) => {
                 let example = example_value(t)?;
@@ -1357,7 +1351,7 @@ impl<'s> Checker<'s> {
 
     /// Warns when a string literal compared with an enumeration-like
     /// property is not one of its documented values.
-    fn enum_warning(&mut self, property: Option<&'static PropertyDef>, node: &FilterExpr) {
+    fn enum_warning(&mut self, property: Option<&'static PropertyDef>, node: &Expr) {
         let Some(property) = property else {
             return;
         };
@@ -1386,7 +1380,7 @@ impl<'s> Checker<'s> {
         self.warnings.push(d);
     }
 
-    fn check_call(&mut self, function: Function, args: &mut [FilterExpr], span: Span) -> Typed {
+    fn check_call(&mut self, function: Function, args: &mut [Expr], span: Span) -> Typed {
         let typed: Vec<Typed> = args.iter_mut().map(|a| self.check_expr(a)).collect();
         let name = function.name();
         let (min, max) = function.arity();
@@ -1687,7 +1681,7 @@ mod tests {
         d.help.as_deref().unwrap_or("")
     }
 
-    fn parsed(expr: &str) -> FilterExpr {
+    fn parsed(expr: &str) -> Expr {
         parse_filter(expr, &ParseOptions::default()).expect("test filter parses")
     }
 
@@ -2052,7 +2046,7 @@ mod tests {
     #[test]
     fn hand_built_trees_without_source_text_still_get_help() {
         use crate::syntax::ast::Segment;
-        let path = FilterExpr::new(
+        let path = Expr::new(
             ExprKind::Path(MemberPath {
                 segments: vec![Segment {
                     kind: SegmentKind::Property("ID".into()),
@@ -2062,9 +2056,9 @@ mod tests {
             Span::default(),
         );
         let guid = Uuid::parse_str("69dc3630-1ccc-4342-acf3-35286eec741d").unwrap();
-        let literal = FilterExpr::new(ExprKind::Literal(Literal::Guid(guid)), Span::default());
+        let literal = Expr::new(ExprKind::Literal(Literal::Guid(guid)), Span::default());
         let query = Query {
-            filter: Some(FilterExpr::binary(BinaryOp::Eq, path, literal)),
+            filter: Some(Expr::binary(BinaryOp::Eq, path, literal)),
             ..Query::default()
         };
         let e = validate(&query, &MACHINE_ACTIONS).unwrap_err();
@@ -2083,7 +2077,7 @@ mod tests {
             } else {
                 BinaryOp::Add
             };
-            chain = FilterExpr::new(
+            chain = Expr::new(
                 ExprKind::Binary {
                     op,
                     operands: Box::new([chain, leaf()]),

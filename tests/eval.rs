@@ -11,7 +11,7 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, Timelike};
 use defender_odata::eval::{read_entities, CompiledFilter, CompiledQuery, DataFormat, Response};
 use defender_odata::model::{MachineAction, Timestamp};
 use defender_odata::syntax::ast::{
-    BinaryOp, ExprKind, FilterExpr, Function, Literal, SegmentKind, UnaryOp,
+    BinaryOp, Expr, ExprKind, Function, Literal, SegmentKind, UnaryOp,
 };
 use defender_odata::validate::{check, check_filter, ValidatedQuery};
 use defender_odata::{machine_actions, sample, Code, ParseOptions};
@@ -592,7 +592,7 @@ fn upper(s: &str) -> String {
     s.chars().flat_map(char::to_uppercase).collect()
 }
 
-fn interpret(e: &FilterExpr, a: &MachineAction) -> V {
+fn interpret(e: &Expr, a: &MachineAction) -> V {
     match &e.kind {
         ExprKind::Literal(l) => match l {
             Literal::Null => V::Null,

@@ -3,12 +3,12 @@
 //! the rendering with the expected canonical form, and parses that again to
 //! prove the round trip (equal trees, identical second rendering).
 
-use defender_odata::{parse_filter, parse_filter_with, Code, FilterExpr, ParseOptions};
+use defender_odata::{parse_filter, parse_filter_with, Code, Expr, ParseOptions};
 
 /// Parses `input`, checks it renders as `canonical`, and that `canonical`
 /// parses back to the same tree and renders identically.
 #[track_caller]
-fn verified(input: &str, canonical: &str) -> FilterExpr {
+fn verified(input: &str, canonical: &str) -> Expr {
     let expr = parse_filter(input).unwrap_or_else(|e| panic!("{input:?} was rejected:\n{e}"));
     let rendered = expr.to_string();
     assert_eq!(rendered, canonical, "canonical form of {input:?}");
@@ -21,7 +21,7 @@ fn verified(input: &str, canonical: &str) -> FilterExpr {
 
 /// A case whose canonical form is its input.
 #[track_caller]
-fn verified_same(input: &str) -> FilterExpr {
+fn verified_same(input: &str) -> Expr {
     verified(input, input)
 }
 

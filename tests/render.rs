@@ -8,19 +8,19 @@ use defender_odata::syntax::ast::*;
 use defender_odata::Query;
 use uuid::Uuid;
 
-fn node(kind: ExprKind) -> FilterExpr {
-    FilterExpr::new(kind, Span::default())
+fn node(kind: ExprKind) -> Expr {
+    Expr::new(kind, Span::default())
 }
 
-fn lit(literal: Literal) -> FilterExpr {
+fn lit(literal: Literal) -> Expr {
     node(ExprKind::Literal(literal))
 }
 
-fn int(n: i64) -> FilterExpr {
+fn int(n: i64) -> Expr {
     lit(Literal::Int(n))
 }
 
-fn string(s: &str) -> FilterExpr {
+fn string(s: &str) -> Expr {
     lit(Literal::String(s.into()))
 }
 
@@ -35,41 +35,41 @@ fn prop(name: &str) -> SegmentKind {
     SegmentKind::Property(name.into())
 }
 
-fn path(segments: Vec<SegmentKind>) -> FilterExpr {
+fn path(segments: Vec<SegmentKind>) -> Expr {
     node(ExprKind::Path(MemberPath {
         segments: segments.into_iter().map(seg).collect(),
     }))
 }
 
-fn p(name: &str) -> FilterExpr {
+fn p(name: &str) -> Expr {
     path(vec![prop(name)])
 }
 
-fn bin(op: BinaryOp, left: FilterExpr, right: FilterExpr) -> FilterExpr {
-    FilterExpr::binary(op, left, right)
+fn bin(op: BinaryOp, left: Expr, right: Expr) -> Expr {
+    Expr::binary(op, left, right)
 }
 
-/// A binary node exactly as given, bypassing `FilterExpr::binary`'s
+/// A binary node exactly as given, bypassing `Expr::binary`'s
 /// re-nesting of `and`/`or` chains.
-fn raw_bin(op: BinaryOp, left: FilterExpr, right: FilterExpr) -> FilterExpr {
+fn raw_bin(op: BinaryOp, left: Expr, right: Expr) -> Expr {
     node(ExprKind::Binary {
         op,
         operands: Box::new([left, right]),
     })
 }
 
-fn unary(op: UnaryOp, operand: FilterExpr) -> FilterExpr {
+fn unary(op: UnaryOp, operand: Expr) -> Expr {
     node(ExprKind::Unary {
         op,
         operand: Box::new(operand),
     })
 }
 
-fn call(function: Function, args: Vec<FilterExpr>) -> FilterExpr {
+fn call(function: Function, args: Vec<Expr>) -> Expr {
     node(ExprKind::Call { function, args })
 }
 
-fn list(items: Vec<FilterExpr>) -> FilterExpr {
+fn list(items: Vec<Expr>) -> Expr {
     node(ExprKind::List(items))
 }
 
@@ -79,7 +79,7 @@ fn dto(text: &str) -> Literal {
     ))
 }
 
-fn render(e: &FilterExpr) -> String {
+fn render(e: &Expr) -> String {
     e.to_string()
 }
 
@@ -115,7 +115,7 @@ fn and_chains_are_flat() {
     assert_eq!(render(&e), "a and b and c");
     let e = bin(Or, bin(Or, p("a"), p("b")), p("c"));
     assert_eq!(render(&e), "a or b or c");
-    // Even a right-nested chain built without `FilterExpr::binary`.
+    // Even a right-nested chain built without `Expr::binary`.
     let e = raw_bin(Or, p("a"), raw_bin(Or, p("b"), p("c")));
     assert_eq!(render(&e), "a or b or c");
     // Only the same operator chains: `or` under `and` still needs them.

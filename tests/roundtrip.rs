@@ -109,7 +109,7 @@ impl XorShift {
 /// `f` with every operand of a binary or unary operator in parentheses
 /// (except the right operand of `in`: parenthesized, it is a list), and
 /// each `and`/`or` chain split into parenthesized halves at random points.
-fn regrouped(f: &FilterExpr, rng: &mut XorShift) -> String {
+fn regrouped(f: &Expr, rng: &mut XorShift) -> String {
     match &f.kind {
         ExprKind::Binary { op, .. } if matches!(op, BinaryOp::And | BinaryOp::Or) => {
             // The chain's operands, in order, down its left spine.
@@ -149,7 +149,7 @@ fn regrouped(f: &FilterExpr, rng: &mut XorShift) -> String {
     }
 }
 
-fn group(operands: &[&FilterExpr], keyword: &str, rng: &mut XorShift) -> String {
+fn group(operands: &[&Expr], keyword: &str, rng: &mut XorShift) -> String {
     if let [one] = operands {
         return format!("({})", regrouped(one, rng));
     }
@@ -264,7 +264,7 @@ fn corpus_examples_render_canonically() {
 }
 
 /// The kinds of node a generated tree contains, by name.
-fn kinds(expr: &FilterExpr, seen: &mut BTreeSet<String>) {
+fn kinds(expr: &Expr, seen: &mut BTreeSet<String>) {
     support::visit(expr, &mut |e| {
         let name = match &e.kind {
             ExprKind::Literal(l) => {

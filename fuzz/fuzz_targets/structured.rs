@@ -7,7 +7,7 @@
 //!
 //! The generator mirrors the rules of `tests/support/mod.rs` (the proptest
 //! generators), not the parser's code: binary nodes only through
-//! `FilterExpr::binary`; lists only as the right operand of `in`;
+//! `Expr::binary`; lists only as the right operand of `in`;
 //! identifiers never reserved words or GUID-like; a path starts with a
 //! property, `$it`, `$this`, a qualified call, or a cast followed by more;
 //! a lambda only last. Unlike proptest, libFuzzer steers the choices by
@@ -303,8 +303,8 @@ fn literal(u: &mut Unstructured) -> Result<Literal> {
     )
 }
 
-fn node(kind: ExprKind) -> FilterExpr {
-    FilterExpr::new(kind, Span::default())
+fn node(kind: ExprKind) -> Expr {
+    Expr::new(kind, Span::default())
 }
 
 fn segment(kind: SegmentKind) -> Segment {
@@ -314,12 +314,12 @@ fn segment(kind: SegmentKind) -> Segment {
     }
 }
 
-fn literal_expr(u: &mut Unstructured) -> Result<FilterExpr> {
+fn literal_expr(u: &mut Unstructured) -> Result<Expr> {
     Ok(node(ExprKind::Literal(literal(u)?)))
 }
 
 /// Arguments of a path function call: none at the leaves.
-fn call_args(u: &mut Unstructured, depth: Option<u32>) -> Result<Vec<FilterExpr>> {
+fn call_args(u: &mut Unstructured, depth: Option<u32>) -> Result<Vec<Expr>> {
     match depth {
         None => Ok(Vec::new()),
         Some(d) => {
@@ -351,7 +351,7 @@ fn lambda(u: &mut Unstructured, depth: Option<u32>) -> Result<SegmentKind> {
 
 /// A member path; `depth` (when given) is the depth of call arguments and
 /// lambda bodies.
-fn path(u: &mut Unstructured, depth: Option<u32>) -> Result<FilterExpr> {
+fn path(u: &mut Unstructured, depth: Option<u32>) -> Result<Expr> {
     let (first, needs_more) = match pick(u, &[5, 1, 1, 1, 1])? {
         0 => (SegmentKind::Property(identifier(u)?.into()), false),
         1 => (SegmentKind::It, false),
@@ -396,7 +396,7 @@ fn path(u: &mut Unstructured, depth: Option<u32>) -> Result<FilterExpr> {
 
 /// The right operand of `in`: a literal list of 0 or ≥2 elements, a
 /// one-element list of any expression, or a primary that is no list.
-fn in_list(u: &mut Unstructured, depth: u32) -> Result<FilterExpr> {
+fn in_list(u: &mut Unstructured, depth: u32) -> Result<Expr> {
     Ok(match pick(u, &[1, 3, 2, 1])? {
         0 => node(ExprKind::List(Vec::new())),
         1 => {
@@ -421,7 +421,7 @@ fn in_list(u: &mut Unstructured, depth: u32) -> Result<FilterExpr> {
 }
 
 /// Expressions nested at most `depth` operators/calls deep.
-fn expr(u: &mut Unstructured, depth: u32) -> Result<FilterExpr> {
+fn expr(u: &mut Unstructured, depth: u32) -> Result<Expr> {
     if depth == 0 {
         return if pick(u, &[3, 2])? == 0 {
             literal_expr(u)
@@ -440,14 +440,14 @@ fn expr(u: &mut Unstructured, depth: u32) -> Result<FilterExpr> {
                     .filter(|op| *op != BinaryOp::In)
                     .collect();
                 let op = one_of(u, &ops)?;
-                FilterExpr::binary(op, expr(u, sub)?, expr(u, sub)?)
+                Expr::binary(op, expr(u, sub)?, expr(u, sub)?)
             }
             // and/or chains are the common case; give them extra weight.
             1 => {
                 let op = one_of(u, &[BinaryOp::And, BinaryOp::Or])?;
-                FilterExpr::binary(op, expr(u, sub)?, expr(u, sub)?)
+                Expr::binary(op, expr(u, sub)?, expr(u, sub)?)
             }
-            _ => FilterExpr::binary(BinaryOp::In, expr(u, sub)?, in_list(u, sub)?),
+            _ => Expr::binary(BinaryOp::In, expr(u, sub)?, in_list(u, sub)?),
         },
         3 => node(ExprKind::Unary {
             op: one_of(u, &[UnaryOp::Not, UnaryOp::Negate])?,
@@ -485,7 +485,7 @@ fn expr(u: &mut Unstructured, depth: u32) -> Result<FilterExpr> {
 
 /// Nodes as the parser counts them against `Limits::max_nodes`: every
 /// expression node, and every path segment too.
-fn node_count(expr: &FilterExpr) -> usize {
+fn node_count(expr: &Expr) -> usize {
     let children: usize = match &expr.kind {
         ExprKind::Literal(_) => 0,
         ExprKind::Path(path) => {
@@ -520,7 +520,7 @@ fn count_like(u: &mut Unstructured) -> Result<i64> {
     })
 }
 
-fn query(u: &mut Unstructured, filter: Option<FilterExpr>) -> Result<Query> {
+fn query(u: &mut Unstructured, filter: Option<Expr>) -> Result<Query> {
     let orderby = if u.arbitrary()? {
         let n = u.int_in_range(1..=3)?;
         let items: Result<Vec<OrderByItem>> = (0..n)

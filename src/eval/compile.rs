@@ -53,8 +53,7 @@ use crate::error::{Code, Diagnostic, Error};
 use crate::model::{Entity, PropertyValue};
 use crate::schema::{EdmType, EntitySchema};
 use crate::syntax::ast::{
-    BinaryOp, ExprKind, FilterExpr, Function, Literal, SegmentKind, SpecialFloat, TypeFunction,
-    UnaryOp,
+    BinaryOp, Expr, ExprKind, Function, Literal, SegmentKind, SpecialFloat, TypeFunction, UnaryOp,
 };
 use crate::syntax::query::SystemOption;
 use crate::validate::ValidatedQuery;
@@ -264,7 +263,7 @@ impl<E: Entity> CompiledExpr<E> {
     /// Compiles one `$orderby` key of a validated query.
     pub(crate) fn orderby_key(
         query: &ValidatedQuery<'_>,
-        expr: &FilterExpr,
+        expr: &Expr,
     ) -> Result<CompiledExpr<E>, Error> {
         let compiler = Compiler {
             schema: query.schema(),
@@ -287,7 +286,7 @@ struct Compiler<'q> {
 }
 
 impl Compiler<'_> {
-    fn unsupported(&self, expr: &FilterExpr, what: &str) -> Error {
+    fn unsupported(&self, expr: &Expr, what: &str) -> Error {
         let mut d = Diagnostic::new(
             Code::TypeMismatch,
             format!("{what} cannot be evaluated by this crate"),
@@ -302,11 +301,7 @@ impl Compiler<'_> {
     /// `matchesPattern(x,'re')`: the pattern is compiled once, here, so it
     /// must be a literal. The `regex` crate matches in time linear in the
     /// subject, and the size limit bounds what a pattern may cost to build.
-    fn matches_pattern<E: Entity>(
-        &self,
-        expr: &FilterExpr,
-        args: &[FilterExpr],
-    ) -> Result<Node<E>, Error> {
+    fn matches_pattern<E: Entity>(&self, expr: &Expr, args: &[Expr]) -> Result<Node<E>, Error> {
         let [subject, pattern] = args else {
             return Err(self.unsupported(expr, "matchesPattern without two arguments"));
         };
@@ -337,11 +332,11 @@ impl Compiler<'_> {
         })
     }
 
-    fn compile<E: Entity>(&self, expr: &FilterExpr) -> Result<Node<E>, Error> {
+    fn compile<E: Entity>(&self, expr: &Expr) -> Result<Node<E>, Error> {
         self.compile_generic::<E>(expr).map(specialize)
     }
 
-    fn compile_generic<E: Entity>(&self, expr: &FilterExpr) -> Result<Node<E>, Error> {
+    fn compile_generic<E: Entity>(&self, expr: &Expr) -> Result<Node<E>, Error> {
         match &expr.kind {
             ExprKind::Literal(literal) => Ok(Node::Lit(self.literal(expr, literal)?)),
             ExprKind::Path(path) => self.path::<E>(expr, &path.segments),
@@ -405,7 +400,7 @@ impl Compiler<'_> {
 
     /// A left-nested `and`/`or` chain as one node, without recursing per
     /// operand.
-    fn chain<E: Entity>(&self, expr: &FilterExpr, op: BinaryOp) -> Result<Node<E>, Error> {
+    fn chain<E: Entity>(&self, expr: &Expr, op: BinaryOp) -> Result<Node<E>, Error> {
         let mut rights = Vec::new();
         let mut node = expr;
         while let ExprKind::Binary { op: o, operands } = &node.kind {
@@ -427,12 +422,7 @@ impl Compiler<'_> {
         })
     }
 
-    fn binary<E: Entity>(
-        &self,
-        op: BinaryOp,
-        left: &FilterExpr,
-        right: &FilterExpr,
-    ) -> Result<Node<E>, Error> {
+    fn binary<E: Entity>(&self, op: BinaryOp, left: &Expr, right: &Expr) -> Result<Node<E>, Error> {
         if op == BinaryOp::In {
             return self.in_list::<E>(left, right);
         }
@@ -477,7 +467,7 @@ impl Compiler<'_> {
         })
     }
 
-    fn in_list<E: Entity>(&self, left: &FilterExpr, right: &FilterExpr) -> Result<Node<E>, Error> {
+    fn in_list<E: Entity>(&self, left: &Expr, right: &Expr) -> Result<Node<E>, Error> {
         let item = Box::new(self.compile::<E>(left)?);
         let ExprKind::List(items) = &right.kind else {
             return Err(self.unsupported(right, "'in' over a collection"));
@@ -514,7 +504,7 @@ impl Compiler<'_> {
 
     fn path<E: Entity>(
         &self,
-        expr: &FilterExpr,
+        expr: &Expr,
         segments: &[crate::syntax::ast::Segment],
     ) -> Result<Node<E>, Error> {
         let mut node: Option<Node<E>> = None;
@@ -563,7 +553,7 @@ impl Compiler<'_> {
         Ok(node.unwrap_or(Node::Entity))
     }
 
-    fn literal(&self, expr: &FilterExpr, literal: &Literal) -> Result<Lit, Error> {
+    fn literal(&self, expr: &Expr, literal: &Literal) -> Result<Lit, Error> {
         let bad = || self.unsupported(expr, "this literal");
         Ok(match literal {
             Literal::Null => Lit::Null,

@@ -57,17 +57,17 @@ impl Span {
 
 /// One `$filter` (or `$orderby` item) expression node.
 #[derive(Clone, Debug, PartialEq)]
-pub struct FilterExpr {
+pub struct Expr {
     /// What the node is.
     pub kind: ExprKind,
     /// Where it is in the decoded option value.
     pub span: Span,
 }
 
-impl FilterExpr {
+impl Expr {
     /// A node of `kind` at `span`.
-    pub fn new(kind: ExprKind, span: Span) -> FilterExpr {
-        FilterExpr { kind, span }
+    pub fn new(kind: ExprKind, span: Span) -> Expr {
+        Expr { kind, span }
     }
 
     /// `left op right`, the one way every producer (parser, builder, test
@@ -80,12 +80,12 @@ impl FilterExpr {
     /// `left` is hung at that chain's leftmost operand instead. That walks
     /// the chain's left spine once, reusing its nodes' boxes, and allocates
     /// only the new node, without recursion.
-    pub fn binary(op: BinaryOp, left: FilterExpr, right: FilterExpr) -> FilterExpr {
+    pub fn binary(op: BinaryOp, left: Expr, right: Expr) -> Expr {
         let same_chain = matches!(op, BinaryOp::And | BinaryOp::Or)
             && matches!(&right.kind, ExprKind::Binary { op: r, .. } if *r == op);
         if !same_chain {
             let span = left.span.to(right.span);
-            return FilterExpr::new(
+            return Expr::new(
                 ExprKind::Binary {
                     op,
                     operands: Box::new([left, right]),
@@ -95,7 +95,7 @@ impl FilterExpr {
         }
         // Unzip the right chain's left spine down to its leftmost operand,
         // keeping each spine node's box (its left slot emptied) to refill below.
-        let mut spine: Vec<Box<[FilterExpr; 2]>> = Vec::new();
+        let mut spine: Vec<Box<[Expr; 2]>> = Vec::new();
         let mut rest = right;
         let leftmost = loop {
             match rest.kind {
@@ -103,16 +103,16 @@ impl FilterExpr {
                     op: r,
                     mut operands,
                 } if r == op => {
-                    rest = std::mem::replace(&mut operands[0], FilterExpr::placeholder());
+                    rest = std::mem::replace(&mut operands[0], Expr::placeholder());
                     spine.push(operands);
                 }
-                kind => break FilterExpr::new(kind, rest.span),
+                kind => break Expr::new(kind, rest.span),
             }
         };
         // `left op leftmost` takes the leftmost operand's place; then each
         // spine node is rebuilt around it, in its own box.
         let span = left.span.to(leftmost.span);
-        let mut acc = FilterExpr::new(
+        let mut acc = Expr::new(
             ExprKind::Binary {
                 op,
                 operands: Box::new([left, leftmost]),
@@ -122,14 +122,14 @@ impl FilterExpr {
         while let Some(mut operands) = spine.pop() {
             let span = acc.span.to(operands[1].span);
             operands[0] = acc;
-            acc = FilterExpr::new(ExprKind::Binary { op, operands }, span);
+            acc = Expr::new(ExprKind::Binary { op, operands }, span);
         }
         acc
     }
 
     /// A node that owns nothing, to stand in a box while its contents move.
-    fn placeholder() -> FilterExpr {
-        FilterExpr::new(ExprKind::Literal(Literal::Null), Span::default())
+    fn placeholder() -> Expr {
+        Expr::new(ExprKind::Literal(Literal::Null), Span::default())
     }
 }
 
@@ -146,7 +146,7 @@ pub enum ExprKind {
         /// The operator.
         op: UnaryOp,
         /// Its operand.
-        operand: Box<FilterExpr>,
+        operand: Box<Expr>,
     },
     /// `left op right`, for every binary operator including `has` and `in`.
     Binary {
@@ -155,17 +155,17 @@ pub enum ExprKind {
         /// `[left, right]`, in one allocation (a node per term is the
         /// parser's main cost). For `in`, the right operand is usually an
         /// [`ExprKind::List`].
-        operands: Box<[FilterExpr; 2]>,
+        operands: Box<[Expr; 2]>,
     },
     /// A parenthesized list `('a','b')`, only valid as the right operand of `in`.
-    List(Vec<FilterExpr>),
+    List(Vec<Expr>),
     /// A call of a built-in function: `startswith(computerDnsName,'desktop-')`.
     Call {
         /// Which built-in.
         function: Function,
         /// Its arguments; the count is checked against the function's arity
         /// while parsing.
-        args: Vec<FilterExpr>,
+        args: Vec<Expr>,
     },
     /// `cast(x,Edm.String)`, `isof(Model.Customer)`: the type-name argument is
     /// a name, not an expression.
@@ -173,7 +173,7 @@ pub enum ExprKind {
         /// `cast` or `isof`.
         function: TypeFunction,
         /// The optional expression operand (absent: the current instance).
-        operand: Option<Box<FilterExpr>>,
+        operand: Option<Box<Expr>>,
         /// The target type, qualified or not (`Edm.String`, `Customer`).
         type_name: CompactString,
     },
@@ -214,7 +214,7 @@ pub enum Literal {
     /// (one member name, a number, or a comma-separated list of flags).
     ///
     /// Boxed, as the rarest literal and the only one with two strings: that
-    /// keeps [`FilterExpr`] at 56 bytes, and a binary node's two operands
+    /// keeps [`Expr`] at 56 bytes, and a binary node's two operands
     /// (one allocation) at 112, inside glibc malloc's fastbin sizes. With
     /// 128-byte pairs, parsing the corpus took no less time than with two
     /// 64-byte boxes despite fewer instructions, and raising glibc's
@@ -290,7 +290,7 @@ pub enum SegmentKind {
         /// The function's name as given, qualified or not.
         name: CompactString,
         /// Its arguments.
-        args: Vec<FilterExpr>,
+        args: Vec<Expr>,
     },
     /// `any(x:…)` or `any()`, `all(x:…)`: always the last segment.
     Lambda(Lambda),
@@ -311,7 +311,7 @@ pub struct LambdaPredicate {
     /// The range variable's name.
     pub variable: CompactString,
     /// The Boolean body.
-    pub body: Box<FilterExpr>,
+    pub body: Box<Expr>,
 }
 
 /// `any` or `all`.
@@ -521,7 +521,7 @@ impl Function {
 #[derive(Clone, Debug, PartialEq)]
 pub struct OrderByItem {
     /// The sort key (usually a property path).
-    pub expr: FilterExpr,
+    pub expr: Expr,
     /// `desc` (the default, `asc`, is `false`).
     pub descending: bool,
 }

@@ -21,8 +21,8 @@
 //! tighter than `not`/`-`, which bind tighter than every other binary operator.
 
 use super::ast::{
-    BinaryOp, FilterExpr, Function, LambdaKind, Literal, MemberPath, OrderByItem, Segment,
-    SegmentKind, Select, SelectItem, Span, SpecialFloat, TypeFunction, UnaryOp,
+    BinaryOp, Expr, Function, LambdaKind, Literal, MemberPath, OrderByItem, Segment, SegmentKind,
+    Select, SelectItem, Span, SpecialFloat, TypeFunction, UnaryOp,
 };
 use super::lexer::{self, is_ident_byte, LiteralError};
 use super::options::{Dialect, Limits, ParseOptions};
@@ -30,7 +30,7 @@ use super::tree::{Node, NodeId, NodeKind, Run, Text, Tree, NO_NODE};
 use crate::error::{Code, Diagnostic, MAX_SUGGESTED_NAME_LEN};
 
 /// Parses one decoded `$filter` value.
-pub fn parse_filter(text: &str, options: &ParseOptions) -> Result<FilterExpr, Diagnostic> {
+pub fn parse_filter(text: &str, options: &ParseOptions) -> Result<Expr, Diagnostic> {
     match filter(text, options) {
         Ok((tree, root)) => Ok(tree.to_expr(root)),
         Err(boxed) => Err(*boxed),
@@ -193,7 +193,7 @@ struct OperatorAhead {
 /// An operand as the expression loop holds it: a finished node, or an
 /// `and`/`or` chain kept flat until something else needs it as a node.
 ///
-/// Chains are stored left-nested (as [`FilterExpr::binary`] builds them), so a
+/// Chains are stored left-nested (as [`Expr::binary`] builds them), so a
 /// parenthesized chain on the right of the same operator
 /// (`a and (b and (c and …))`) must be re-hung under the outer one. On
 /// finished trees that walks the inner chain at every level, quadratic in
@@ -215,7 +215,7 @@ enum Operand {
 }
 
 impl Operand {
-    /// The node: chains folded left-nested, as [`FilterExpr::binary`] would,
+    /// The node: chains folded left-nested, as [`Expr::binary`] would,
     /// their operands taken off the stack.
     fn fold(self, stack: &mut Vec<NodeId>, tree: &mut Tree) -> NodeId {
         match self {
@@ -529,7 +529,7 @@ impl<'a> Parser<'a> {
             // The left operand goes on the stack before the right one is
             // parsed, so that whatever the right one leaves there follows it.
             // A chain of this operator continues, parenthesized or not: as
-            // in `FilterExpr::binary`, a chain is one left-nested spine down
+            // in `Expr::binary`, a chain is one left-nested spine down
             // to its first operand that is not the same chain.
             let start = match left {
                 Operand::Chain {
@@ -1451,7 +1451,7 @@ mod tests {
 
     /// A compact S-expression of the tree, so shape tests read at a glance
     /// (independent of the canonical renderer, which has its own tests).
-    fn sexp(e: &FilterExpr) -> String {
+    fn sexp(e: &Expr) -> String {
         match &e.kind {
             ExprKind::Literal(L::String(s)) => format!("'{s}'"),
             ExprKind::Literal(l) => format!("{l:?}"),

@@ -10,7 +10,7 @@ pub mod filter;
 pub mod lexer;
 pub mod options;
 pub mod query;
-mod tree;
+pub mod tree;
 
 pub use ast::*;
 pub use options::{Dialect, Limits, ParseOptions};

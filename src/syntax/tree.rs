@@ -10,7 +10,7 @@
 //! Must not know about: grammar (the parser in `filter` decides what to
 //! push), schemas, rendering or evaluation. Readers go through borrowed views
 //! ([`Expr`] and [`ExprView`]) that have the shapes of [`ExprKind`];
-//! [`Filter::to_expr`] converts to the owned, editable [`FilterExpr`].
+//! [`Filter::to_expr`] converts to the owned, editable [`Expr`].
 //!
 //! Layout invariant: a node's children are pushed before the node, so every
 //! child index is smaller than its parent's. Lists, call arguments and path
@@ -21,7 +21,7 @@ use chrono::{NaiveDate, NaiveTime};
 use uuid::Uuid;
 
 use super::ast::{
-    BinaryOp, DateTimeOffset, EnumLiteral, ExprKind, FilterExpr, Function, Lambda, LambdaKind,
+    BinaryOp, DateTimeOffset, EnumLiteral, Expr, ExprKind, Function, Lambda, LambdaKind,
     LambdaPredicate, Literal, MemberPath, Segment, SegmentKind, Span, SpecialFloat, TypeFunction,
     UnaryOp,
 };
@@ -186,7 +186,7 @@ impl Tree {
         node.end = span.end as u32;
     }
 
-    fn items(&self, run: Run) -> impl Iterator<Item = NodeId> + '_ {
+    fn items(&self, run: Run) -> impl ExactSizeIterator<Item = NodeId> + DoubleEndedIterator + '_ {
         let nodes = &self.nodes[run.first as usize..(run.first + run.len) as usize];
         nodes.iter().map(|node| match node.kind {
             NodeKind::Item(id) => id,
@@ -198,7 +198,7 @@ impl Tree {
     /// which puts every child before its parent, so no recursion is needed
     /// however deep the tree: each node takes its children's finished trees
     /// out of their slots.
-    pub(crate) fn to_expr(&self, root: NodeId) -> FilterExpr {
+    pub(crate) fn to_expr(&self, root: NodeId) -> Expr {
         let end = root as usize + 1;
         let mut slots: Vec<Built> = Vec::with_capacity(end);
         for index in 0..end {
@@ -214,7 +214,7 @@ impl Tree {
     fn build(&self, id: NodeId, slots: &mut [Built]) -> Built {
         let node = self.nodes[id as usize];
         let span = self.span(id);
-        let expr = |kind: ExprKind| Built::Expr(FilterExpr::new(kind, span));
+        let expr = |kind: ExprKind| Built::Expr(Expr::new(kind, span));
         let literal = |literal: Literal| expr(ExprKind::Literal(literal));
         let text = |t: Text| self.str(t).into();
         match node.kind {
@@ -292,7 +292,7 @@ impl Tree {
 }
 
 /// The finished tree of expression node `id`, moved out of its slot.
-fn take(slots: &mut [Built], id: NodeId) -> FilterExpr {
+fn take(slots: &mut [Built], id: NodeId) -> Expr {
     match std::mem::replace(&mut slots[id as usize], Built::Taken) {
         Built::Expr(expr) => expr,
         other => unreachable!("node {id} is {other:?}, not an expression"),
@@ -306,8 +306,600 @@ fn segment(kind: SegmentKind, span: Span) -> Built {
 /// A node's owned form while [`Tree::to_expr`] assembles the tree.
 #[derive(Debug)]
 enum Built {
-    Expr(FilterExpr),
+    Expr(Expr),
     Segment(Segment),
     /// Moved into its parent (or an item, which stands for another node).
     Taken,
+}
+
+/// A parsed `$filter` (or `$orderby` key) expression in its flat form: what
+/// the parser returns and validation, rendering and evaluation read.
+///
+/// Read it through [`FilterExpr::root`], a borrowed view whose
+/// [`ExprRef::kind`] has the shapes of [`ExprKind`]. [`FilterExpr::to_expr`]
+/// gives the owned, editable [`Expr`], and [`FilterExpr::from_expr`]
+/// goes back. Equality compares what the trees say, not their spans.
+#[derive(Clone, Debug)]
+pub struct FilterExpr {
+    tree: Tree,
+    root: NodeId,
+}
+
+impl FilterExpr {
+    pub(crate) fn new(tree: Tree, root: NodeId) -> FilterExpr {
+        FilterExpr { tree, root }
+    }
+
+    /// The root expression.
+    pub fn root(&self) -> ExprRef<'_> {
+        ExprRef {
+            tree: &self.tree,
+            id: self.root,
+        }
+    }
+
+    /// The owned tree (see [`Tree::to_expr`] for why this needs no recursion).
+    pub fn to_expr(&self) -> Expr {
+        self.tree.to_expr(self.root)
+    }
+
+    /// The flat form of `expr`.
+    pub fn from_expr(expr: &Expr) -> FilterExpr {
+        let mut tree = Tree::default();
+        let root = tree.push_expr(expr);
+        FilterExpr { tree, root }
+    }
+
+    /// Respells the name of the property segment `segment` (validation gives
+    /// names the schema's spelling).
+    pub fn rename(&mut self, segment: SegmentRef<'_>, name: &str) {
+        let id = segment.id;
+        let text = self.tree.append_text(name);
+        match &mut self.tree.nodes[id as usize].kind {
+            NodeKind::Property(old) | NodeKind::TypeCast(old) => *old = text,
+            other => unreachable!("segment {id} is {other:?}, which has no name to respell"),
+        }
+    }
+}
+
+impl PartialEq for FilterExpr {
+    fn eq(&self, other: &FilterExpr) -> bool {
+        self.to_expr() == other.to_expr()
+    }
+}
+
+impl From<&Expr> for FilterExpr {
+    fn from(expr: &Expr) -> FilterExpr {
+        FilterExpr::from_expr(expr)
+    }
+}
+
+impl Tree {
+    /// Pushes `expr`'s nodes, children first, without recursing along the
+    /// left spine of operator chains (the parser's trees nest only there
+    /// beyond `Limits::max_depth`). Returns the root's index.
+    fn push_expr(&mut self, expr: &Expr) -> NodeId {
+        let mut spine = Vec::new();
+        let mut node = expr;
+        while let ExprKind::Binary { op, operands } = &node.kind {
+            spine.push((*op, node.span, &operands[1]));
+            node = &operands[0];
+        }
+        let mut acc = self.push_leaf(node);
+        while let Some((op, span, right)) = spine.pop() {
+            let right = self.push_expr(right);
+            acc = self.push(NodeKind::BinaryOp(op, acc, right), span.start, span.end);
+        }
+        acc
+    }
+
+    /// Pushes a node that is not a binary operator, and its children.
+    fn push_leaf(&mut self, expr: &Expr) -> NodeId {
+        let span = expr.span;
+        let kind = match &expr.kind {
+            ExprKind::Literal(literal) => self.literal_kind(literal),
+            ExprKind::Path(path) => {
+                let segments: Vec<Node> = path
+                    .segments
+                    .iter()
+                    .map(|segment| {
+                        let kind = match &segment.kind {
+                            SegmentKind::Property(name) => {
+                                NodeKind::Property(self.append_text(name))
+                            }
+                            SegmentKind::TypeCast(name) => {
+                                NodeKind::TypeCast(self.append_text(name))
+                            }
+                            SegmentKind::It => NodeKind::It,
+                            SegmentKind::This => NodeKind::This,
+                            SegmentKind::FunctionCall { name, args } => {
+                                let name = self.append_text(name);
+                                NodeKind::FunctionCall(name, self.push_items(args))
+                            }
+                            SegmentKind::Lambda(lambda) => match &lambda.predicate {
+                                None => {
+                                    NodeKind::Lambda(lambda.kind, Tree::source_text(0, 0), NO_NODE)
+                                }
+                                Some(predicate) => {
+                                    let variable = self.append_text(&predicate.variable);
+                                    let body = self.push_expr(&predicate.body);
+                                    NodeKind::Lambda(lambda.kind, variable, body)
+                                }
+                            },
+                        };
+                        Node {
+                            kind,
+                            start: segment.span.start as u32,
+                            end: segment.span.end as u32,
+                        }
+                    })
+                    .collect();
+                let first = self.nodes.len() as NodeId;
+                let len = segments.len() as u32;
+                self.nodes.extend(segments);
+                NodeKind::Path(Run { first, len })
+            }
+            ExprKind::Unary { op, operand } => NodeKind::Unary(*op, self.push_expr(operand)),
+            ExprKind::Binary { op, operands } => {
+                let left = self.push_expr(&operands[0]);
+                let right = self.push_expr(&operands[1]);
+                NodeKind::BinaryOp(*op, left, right)
+            }
+            ExprKind::List(items) => NodeKind::List(self.push_items(items)),
+            ExprKind::Call { function, args } => NodeKind::Call(*function, self.push_items(args)),
+            ExprKind::TypeFunction {
+                function,
+                operand,
+                type_name,
+            } => {
+                let operand = operand.as_deref().map_or(NO_NODE, |o| self.push_expr(o));
+                NodeKind::TypeFunction(*function, operand, self.append_text(type_name))
+            }
+        };
+        self.push(kind, span.start, span.end)
+    }
+
+    fn push_items(&mut self, items: &[Expr]) -> Run {
+        let ids: Vec<NodeId> = items.iter().map(|item| self.push_expr(item)).collect();
+        let first = self.nodes.len() as NodeId;
+        for id in &ids {
+            let span = self.span(*id);
+            self.push(NodeKind::Item(*id), span.start, span.end);
+        }
+        Run {
+            first,
+            len: ids.len() as u32,
+        }
+    }
+
+    fn literal_kind(&mut self, literal: &Literal) -> NodeKind {
+        match literal {
+            Literal::Null => NodeKind::Null,
+            Literal::Boolean(b) => NodeKind::Boolean(*b),
+            Literal::Int(i) => NodeKind::Int(*i),
+            Literal::Decimal(t) => NodeKind::Decimal(self.append_text(t)),
+            Literal::Double(t) => NodeKind::Double(self.append_text(t)),
+            Literal::Special(s) => NodeKind::Special(*s),
+            Literal::String(t) => NodeKind::String(self.append_text(t)),
+            Literal::Guid(g) => NodeKind::Guid(*g),
+            Literal::DateTimeOffset(d) => NodeKind::DateTimeOffset(*d),
+            Literal::Date(d) => NodeKind::Date(*d),
+            Literal::TimeOfDay(t) => NodeKind::TimeOfDay(*t),
+            Literal::Duration(t) => NodeKind::Duration(self.append_text(t)),
+            Literal::Binary(t) => NodeKind::Binary(self.append_text(t)),
+            Literal::Enum(e) => NodeKind::Enum {
+                type_name: self.append_text(&e.type_name),
+                value: self.append_text(&e.value),
+            },
+        }
+    }
+}
+
+/// A borrowed view of one expression node of a [`FilterExpr`]: cheap to copy,
+/// read with [`ExprRef::kind`].
+#[derive(Clone, Copy)]
+pub struct ExprRef<'a> {
+    tree: &'a Tree,
+    id: NodeId,
+}
+
+impl std::fmt::Debug for ExprRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExprRef")
+            .field("kind", &self.kind())
+            .field("span", &self.span())
+            .finish()
+    }
+}
+
+impl<'a> ExprRef<'a> {
+    /// Where the node is in the decoded option value.
+    pub fn span(self) -> Span {
+        self.tree.span(self.id)
+    }
+
+    /// What the node is, with views of its children.
+    pub fn kind(self) -> ExprRefKind<'a> {
+        let tree = self.tree;
+        let expr = |id| ExprRef { tree, id };
+        let literal = ExprRefKind::Literal;
+        match self.tree.nodes[self.id as usize].kind {
+            NodeKind::Null => literal(LiteralRef::Null),
+            NodeKind::Boolean(b) => literal(LiteralRef::Boolean(b)),
+            NodeKind::Int(i) => literal(LiteralRef::Int(i)),
+            NodeKind::Decimal(t) => literal(LiteralRef::Decimal(tree.str(t))),
+            NodeKind::Double(t) => literal(LiteralRef::Double(tree.str(t))),
+            NodeKind::Special(s) => literal(LiteralRef::Special(s)),
+            NodeKind::String(t) => literal(LiteralRef::String(tree.str(t))),
+            NodeKind::Guid(g) => literal(LiteralRef::Guid(g)),
+            NodeKind::DateTimeOffset(d) => literal(LiteralRef::DateTimeOffset(d)),
+            NodeKind::Date(d) => literal(LiteralRef::Date(d)),
+            NodeKind::TimeOfDay(t) => literal(LiteralRef::TimeOfDay(t)),
+            NodeKind::Duration(t) => literal(LiteralRef::Duration(tree.str(t))),
+            NodeKind::Binary(t) => literal(LiteralRef::Binary(tree.str(t))),
+            NodeKind::Enum { type_name, value } => literal(LiteralRef::Enum {
+                type_name: tree.str(type_name),
+                value: tree.str(value),
+            }),
+            NodeKind::Path(run) => ExprRefKind::Path(PathRef { tree, run }),
+            NodeKind::Unary(op, operand) => ExprRefKind::Unary {
+                op,
+                operand: expr(operand),
+            },
+            NodeKind::BinaryOp(op, left, right) => ExprRefKind::Binary {
+                op,
+                operands: [expr(left), expr(right)],
+            },
+            NodeKind::List(run) => ExprRefKind::List(ExprRefs { tree, run }),
+            NodeKind::Call(function, run) => ExprRefKind::Call {
+                function,
+                args: ExprRefs { tree, run },
+            },
+            NodeKind::TypeFunction(function, operand, type_name) => ExprRefKind::TypeFunction {
+                function,
+                operand: (operand != NO_NODE).then(|| expr(operand)),
+                type_name: tree.str(type_name),
+            },
+            other => unreachable!("node {} is {other:?}, not an expression", self.id),
+        }
+    }
+
+    /// The literal, when the node is one.
+    pub fn literal(self) -> Option<LiteralRef<'a>> {
+        match self.kind() {
+            ExprRefKind::Literal(literal) => Some(literal),
+            _ => None,
+        }
+    }
+
+    /// The owned copy of this subtree.
+    pub fn to_expr(self) -> Expr {
+        self.tree.to_expr(self.id)
+    }
+}
+
+/// The kinds of expression nodes, as views: the shapes of [`ExprKind`].
+#[derive(Clone, Copy, Debug)]
+pub enum ExprRefKind<'a> {
+    /// A literal value.
+    Literal(LiteralRef<'a>),
+    /// A member path.
+    Path(PathRef<'a>),
+    /// `not x` or `-x`.
+    Unary {
+        /// The operator.
+        op: UnaryOp,
+        /// Its operand.
+        operand: ExprRef<'a>,
+    },
+    /// `left op right`; `and`/`or` chains are left-nested.
+    Binary {
+        /// The operator.
+        op: BinaryOp,
+        /// `[left, right]`.
+        operands: [ExprRef<'a>; 2],
+    },
+    /// A parenthesized list, the right operand of `in`.
+    List(ExprRefs<'a>),
+    /// A call of a built-in function.
+    Call {
+        /// Which built-in.
+        function: Function,
+        /// Its arguments.
+        args: ExprRefs<'a>,
+    },
+    /// `cast(x,T)`, `isof(T)`.
+    TypeFunction {
+        /// `cast` or `isof`.
+        function: TypeFunction,
+        /// The optional expression operand.
+        operand: Option<ExprRef<'a>>,
+        /// The target type.
+        type_name: &'a str,
+    },
+}
+
+/// A literal as a view: [`Literal`] with borrowed text.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum LiteralRef<'a> {
+    /// `null`.
+    Null,
+    /// `true` / `false`.
+    Boolean(bool),
+    /// An integer that fits an `i64`.
+    Int(i64),
+    /// A decimal number, as written but for a leading `+`.
+    Decimal(&'a str),
+    /// A number with an exponent.
+    Double(&'a str),
+    /// `INF`, `-INF` or `NaN`.
+    Special(SpecialFloat),
+    /// A string, unescaped.
+    String(&'a str),
+    /// A GUID.
+    Guid(Uuid),
+    /// A date-time with its offset.
+    DateTimeOffset(DateTimeOffset),
+    /// A date.
+    Date(NaiveDate),
+    /// A time of day.
+    TimeOfDay(NaiveTime),
+    /// The ISO 8601 text of `duration'…'`.
+    Duration(&'a str),
+    /// The base64url text of `binary'…'`.
+    Binary(&'a str),
+    /// `Ns.Type'Value'`.
+    Enum {
+        /// The qualified type name.
+        type_name: &'a str,
+        /// The value inside the quotes.
+        value: &'a str,
+    },
+}
+
+impl LiteralRef<'_> {
+    /// The owned literal.
+    pub fn to_owned(self) -> Literal {
+        match self {
+            LiteralRef::Null => Literal::Null,
+            LiteralRef::Boolean(b) => Literal::Boolean(b),
+            LiteralRef::Int(i) => Literal::Int(i),
+            LiteralRef::Decimal(t) => Literal::Decimal(t.into()),
+            LiteralRef::Double(t) => Literal::Double(t.into()),
+            LiteralRef::Special(s) => Literal::Special(s),
+            LiteralRef::String(t) => Literal::String(t.into()),
+            LiteralRef::Guid(g) => Literal::Guid(g),
+            LiteralRef::DateTimeOffset(d) => Literal::DateTimeOffset(d),
+            LiteralRef::Date(d) => Literal::Date(d),
+            LiteralRef::TimeOfDay(t) => Literal::TimeOfDay(t),
+            LiteralRef::Duration(t) => Literal::Duration(t.into()),
+            LiteralRef::Binary(t) => Literal::Binary(t.into()),
+            LiteralRef::Enum { type_name, value } => Literal::Enum(Box::new(EnumLiteral {
+                type_name: type_name.into(),
+                value: value.into(),
+            })),
+        }
+    }
+}
+
+impl Literal {
+    /// The literal as a view.
+    pub fn as_ref(&self) -> LiteralRef<'_> {
+        match self {
+            Literal::Null => LiteralRef::Null,
+            Literal::Boolean(b) => LiteralRef::Boolean(*b),
+            Literal::Int(i) => LiteralRef::Int(*i),
+            Literal::Decimal(t) => LiteralRef::Decimal(t),
+            Literal::Double(t) => LiteralRef::Double(t),
+            Literal::Special(s) => LiteralRef::Special(*s),
+            Literal::String(t) => LiteralRef::String(t),
+            Literal::Guid(g) => LiteralRef::Guid(*g),
+            Literal::DateTimeOffset(d) => LiteralRef::DateTimeOffset(*d),
+            Literal::Date(d) => LiteralRef::Date(*d),
+            Literal::TimeOfDay(t) => LiteralRef::TimeOfDay(*t),
+            Literal::Duration(t) => LiteralRef::Duration(t),
+            Literal::Binary(t) => LiteralRef::Binary(t),
+            Literal::Enum(e) => LiteralRef::Enum {
+                type_name: &e.type_name,
+                value: &e.value,
+            },
+        }
+    }
+}
+
+/// The elements of a list or the arguments of a call, as views.
+#[derive(Clone, Copy)]
+pub struct ExprRefs<'a> {
+    tree: &'a Tree,
+    run: Run,
+}
+
+impl std::fmt::Debug for ExprRefs<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<'a> ExprRefs<'a> {
+    /// How many.
+    pub fn len(self) -> usize {
+        self.run.len as usize
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(self) -> bool {
+        self.run.len == 0
+    }
+
+    /// The `index`th, if there is one.
+    pub fn get(self, index: usize) -> Option<ExprRef<'a>> {
+        (index < self.len()).then(|| {
+            let tree = self.tree;
+            match tree.nodes[self.run.first as usize + index].kind {
+                NodeKind::Item(id) => ExprRef { tree, id },
+                other => unreachable!("a run of items holds {other:?}"),
+            }
+        })
+    }
+
+    /// In order.
+    pub fn iter(self) -> impl ExactSizeIterator<Item = ExprRef<'a>> + DoubleEndedIterator + 'a {
+        let tree = self.tree;
+        tree.items(self.run).map(move |id| ExprRef { tree, id })
+    }
+}
+
+/// A member path, as a view.
+#[derive(Clone, Copy)]
+pub struct PathRef<'a> {
+    tree: &'a Tree,
+    run: Run,
+}
+
+impl std::fmt::Debug for PathRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.segments()).finish()
+    }
+}
+
+impl<'a> PathRef<'a> {
+    /// How many segments (never zero).
+    pub fn len(self) -> usize {
+        self.run.len as usize
+    }
+
+    /// Always `false`: a path has at least one segment.
+    pub fn is_empty(self) -> bool {
+        self.run.len == 0
+    }
+
+    /// The `index`th segment, if there is one.
+    pub fn get(self, index: usize) -> Option<SegmentRef<'a>> {
+        (index < self.len()).then(|| SegmentRef {
+            tree: self.tree,
+            id: self.run.first + index as u32,
+        })
+    }
+
+    /// The segments, in order.
+    pub fn segments(
+        self,
+    ) -> impl ExactSizeIterator<Item = SegmentRef<'a>> + DoubleEndedIterator + 'a {
+        let tree = self.tree;
+        (self.run.first..self.run.first + self.run.len).map(move |id| SegmentRef { tree, id })
+    }
+
+    /// The owned path.
+    pub fn to_path(self) -> MemberPath {
+        MemberPath {
+            segments: self.segments().map(SegmentRef::to_segment).collect(),
+        }
+    }
+}
+
+/// One segment of a path, as a view.
+#[derive(Clone, Copy)]
+pub struct SegmentRef<'a> {
+    tree: &'a Tree,
+    id: NodeId,
+}
+
+impl std::fmt::Debug for SegmentRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SegmentRef")
+            .field("kind", &self.kind())
+            .field("span", &self.span())
+            .finish()
+    }
+}
+
+impl<'a> SegmentRef<'a> {
+    /// Where the segment is.
+    pub fn span(self) -> Span {
+        self.tree.span(self.id)
+    }
+
+    /// What the segment is.
+    pub fn kind(self) -> SegmentRefKind<'a> {
+        let tree = self.tree;
+        match tree.nodes[self.id as usize].kind {
+            NodeKind::Property(t) => SegmentRefKind::Property(tree.str(t)),
+            NodeKind::TypeCast(t) => SegmentRefKind::TypeCast(tree.str(t)),
+            NodeKind::It => SegmentRefKind::It,
+            NodeKind::This => SegmentRefKind::This,
+            NodeKind::FunctionCall(name, run) => SegmentRefKind::FunctionCall {
+                name: tree.str(name),
+                args: ExprRefs { tree, run },
+            },
+            NodeKind::Lambda(kind, variable, body) => SegmentRefKind::Lambda {
+                kind,
+                predicate: (body != NO_NODE).then(|| LambdaRef {
+                    variable: tree.str(variable),
+                    body: ExprRef { tree, id: body },
+                }),
+            },
+            other => unreachable!("node {} is {other:?}, not a segment", self.id),
+        }
+    }
+
+    /// The owned segment.
+    pub fn to_segment(self) -> Segment {
+        let kind = match self.kind() {
+            SegmentRefKind::Property(name) => SegmentKind::Property(name.into()),
+            SegmentRefKind::TypeCast(name) => SegmentKind::TypeCast(name.into()),
+            SegmentRefKind::It => SegmentKind::It,
+            SegmentRefKind::This => SegmentKind::This,
+            SegmentRefKind::FunctionCall { name, args } => SegmentKind::FunctionCall {
+                name: name.into(),
+                args: args.iter().map(ExprRef::to_expr).collect(),
+            },
+            SegmentRefKind::Lambda { kind, predicate } => SegmentKind::Lambda(Lambda {
+                kind,
+                predicate: predicate.map(|p| LambdaPredicate {
+                    variable: p.variable.into(),
+                    body: Box::new(p.body.to_expr()),
+                }),
+            }),
+        };
+        Segment {
+            kind,
+            span: self.span(),
+        }
+    }
+}
+
+/// The kinds of path segments, as views: the shapes of [`SegmentKind`].
+#[derive(Clone, Copy, Debug)]
+pub enum SegmentRefKind<'a> {
+    /// A property or lambda-variable name, spelled as given.
+    Property(&'a str),
+    /// A type cast to a qualified type.
+    TypeCast(&'a str),
+    /// `$it`.
+    It,
+    /// `$this`.
+    This,
+    /// A bound or qualified function call.
+    FunctionCall {
+        /// The function's name as given.
+        name: &'a str,
+        /// Its arguments.
+        args: ExprRefs<'a>,
+    },
+    /// `any(…)` / `all(…)`.
+    Lambda {
+        /// `any` or `all`.
+        kind: LambdaKind,
+        /// The variable and body; `None` only for `any()`.
+        predicate: Option<LambdaRef<'a>>,
+    },
+}
+
+/// `x: body` of a lambda, as a view.
+#[derive(Clone, Copy, Debug)]
+pub struct LambdaRef<'a> {
+    /// The range variable's name.
+    pub variable: &'a str,
+    /// The Boolean body.
+    pub body: ExprRef<'a>,
 }

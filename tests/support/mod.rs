@@ -5,7 +5,7 @@
 //! renderer work; the generators follow the grammar, not the code.
 //!
 //! "Can produce" shapes the generators:
-//! - binary nodes come only from `FilterExpr::binary` (and/or chains are
+//! - binary nodes come only from `Expr::binary` (and/or chains are
 //!   left-nested, as the parser builds them);
 //! - a list appears only as the right operand of `in`: with 0 or ≥2
 //!   elements it is a literal list; with one element it is `in (expr)`,
@@ -48,8 +48,8 @@ fn is_reserved(word: &str) -> bool {
         || Function::lookup(word).is_some()
 }
 
-fn node(kind: ExprKind) -> FilterExpr {
-    FilterExpr::new(kind, Span::default())
+fn node(kind: ExprKind) -> Expr {
+    Expr::new(kind, Span::default())
 }
 
 fn segment(kind: SegmentKind) -> Segment {
@@ -207,19 +207,19 @@ pub fn literal() -> BoxedStrategy<Literal> {
     .boxed()
 }
 
-fn literal_expr() -> BoxedStrategy<FilterExpr> {
+fn literal_expr() -> BoxedStrategy<Expr> {
     literal().prop_map(|l| node(ExprKind::Literal(l))).boxed()
 }
 
 /// Arguments of a path function call: none without a sub-strategy.
-fn call_args(sub: &Option<BoxedStrategy<FilterExpr>>) -> BoxedStrategy<Vec<FilterExpr>> {
+fn call_args(sub: &Option<BoxedStrategy<Expr>>) -> BoxedStrategy<Vec<Expr>> {
     match sub {
         Some(sub) => vec(sub.clone(), 0..=2).boxed(),
         None => Just(Vec::new()).boxed(),
     }
 }
 
-fn lambda(sub: &Option<BoxedStrategy<FilterExpr>>) -> BoxedStrategy<SegmentKind> {
+fn lambda(sub: &Option<BoxedStrategy<Expr>>) -> BoxedStrategy<SegmentKind> {
     let any_empty = Just(SegmentKind::Lambda(Lambda {
         kind: LambdaKind::Any,
         predicate: None,
@@ -249,7 +249,7 @@ fn lambda(sub: &Option<BoxedStrategy<FilterExpr>>) -> BoxedStrategy<SegmentKind>
 
 /// A member path; `sub` (when given) generates function-call arguments and
 /// lambda bodies.
-fn path(sub: Option<BoxedStrategy<FilterExpr>>) -> BoxedStrategy<FilterExpr> {
+fn path(sub: Option<BoxedStrategy<Expr>>) -> BoxedStrategy<Expr> {
     // (segment, whether more segments must follow)
     let first = prop_oneof![
         5 => identifier().prop_map(|n| (SegmentKind::Property(n.into()), false)),
@@ -285,7 +285,7 @@ fn path(sub: Option<BoxedStrategy<FilterExpr>>) -> BoxedStrategy<FilterExpr> {
 /// one-element list of any expression, or a primary that is no list (a
 /// collection-valued path, a call, a literal): `in` binds tighter than any
 /// unary or binary operator, so `in (expr)` is always a list.
-fn in_list(sub: BoxedStrategy<FilterExpr>) -> BoxedStrategy<FilterExpr> {
+fn in_list(sub: BoxedStrategy<Expr>) -> BoxedStrategy<Expr> {
     let primary = sub
         .clone()
         .prop_filter("a list or a parenthesized operand", |e| {
@@ -303,24 +303,24 @@ fn in_list(sub: BoxedStrategy<FilterExpr>) -> BoxedStrategy<FilterExpr> {
     .boxed()
 }
 
-fn binary(sub: BoxedStrategy<FilterExpr>) -> BoxedStrategy<FilterExpr> {
+fn binary(sub: BoxedStrategy<Expr>) -> BoxedStrategy<Expr> {
     let ops: Vec<BinaryOp> = BinaryOp::ALL
         .into_iter()
         .filter(|op| *op != BinaryOp::In)
         .collect();
     prop_oneof![
         8 => (select(ops), sub.clone(), sub.clone())
-            .prop_map(|(op, left, right)| FilterExpr::binary(op, left, right)),
+            .prop_map(|(op, left, right)| Expr::binary(op, left, right)),
         // and/or chains are the common case; give them extra weight.
         4 => (select(vec![BinaryOp::And, BinaryOp::Or]), sub.clone(), sub.clone())
-            .prop_map(|(op, left, right)| FilterExpr::binary(op, left, right)),
+            .prop_map(|(op, left, right)| Expr::binary(op, left, right)),
         1 => (sub.clone(), in_list(sub))
-            .prop_map(|(left, list)| FilterExpr::binary(BinaryOp::In, left, list)),
+            .prop_map(|(left, list)| Expr::binary(BinaryOp::In, left, list)),
     ]
     .boxed()
 }
 
-fn unary(sub: BoxedStrategy<FilterExpr>) -> BoxedStrategy<FilterExpr> {
+fn unary(sub: BoxedStrategy<Expr>) -> BoxedStrategy<Expr> {
     (select(vec![UnaryOp::Not, UnaryOp::Negate]), sub)
         .prop_map(|(op, operand)| {
             node(ExprKind::Unary {
@@ -331,7 +331,7 @@ fn unary(sub: BoxedStrategy<FilterExpr>) -> BoxedStrategy<FilterExpr> {
         .boxed()
 }
 
-fn call(sub: BoxedStrategy<FilterExpr>) -> BoxedStrategy<FilterExpr> {
+fn call(sub: BoxedStrategy<Expr>) -> BoxedStrategy<Expr> {
     select(Function::ALL.to_vec())
         .prop_flat_map(move |function| {
             let (min, max) = function.arity();
@@ -341,7 +341,7 @@ fn call(sub: BoxedStrategy<FilterExpr>) -> BoxedStrategy<FilterExpr> {
         .boxed()
 }
 
-fn type_function(sub: BoxedStrategy<FilterExpr>) -> BoxedStrategy<FilterExpr> {
+fn type_function(sub: BoxedStrategy<Expr>) -> BoxedStrategy<Expr> {
     let type_name = prop_oneof![
         3 => qualified_name(),
         1 => select(vec!["Edm.String", "Edm.Int32", "Edm.DateTimeOffset"]).prop_map(String::from),
@@ -363,7 +363,7 @@ fn type_function(sub: BoxedStrategy<FilterExpr>) -> BoxedStrategy<FilterExpr> {
 }
 
 /// Expressions nested at most `depth` operators/calls deep.
-pub fn expr(depth: u32) -> BoxedStrategy<FilterExpr> {
+pub fn expr(depth: u32) -> BoxedStrategy<Expr> {
     let leaf = prop_oneof![3 => literal_expr(), 2 => path(None)];
     if depth == 0 {
         return leaf.boxed();
@@ -383,13 +383,13 @@ pub fn expr(depth: u32) -> BoxedStrategy<FilterExpr> {
 
 /// `$filter` trees the parser can produce, covering every node and literal
 /// kind.
-pub fn filter_expr() -> BoxedStrategy<FilterExpr> {
+pub fn filter_expr() -> BoxedStrategy<Expr> {
     expr(MAX_DEPTH)
 }
 
 /// Nodes as the parser counts them against `Limits::max_nodes`: expression
 /// nodes (path arguments and lambda bodies included) and path segments.
-pub fn node_count(expr: &FilterExpr) -> usize {
+pub fn node_count(expr: &Expr) -> usize {
     let mut count = 0;
     visit(expr, &mut |e| {
         count += 1;
@@ -401,7 +401,7 @@ pub fn node_count(expr: &FilterExpr) -> usize {
 }
 
 /// Calls `f` on every expression node of `expr`, parents first.
-pub fn visit(expr: &FilterExpr, f: &mut dyn FnMut(&FilterExpr)) {
+pub fn visit(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
     f(expr);
     match &expr.kind {
         ExprKind::Literal(_) => {}
