@@ -69,6 +69,7 @@ use crate::syntax::ast::{
     SegmentKind, Select, SelectItem, Span, UnaryOp,
 };
 use crate::syntax::query::Query;
+use crate::syntax::tree::FilterExpr;
 
 /// The largest `$top` MachineActions accepts (SPEC §3).
 pub const MAX_TOP: u32 = 10_000;
@@ -445,7 +446,7 @@ impl OrderBy {
 
     fn item(self) -> OrderByItem {
         OrderByItem {
-            expr: node(ExprKind::Path(path(self.name))),
+            expr: FilterExpr::from_expr(&node(ExprKind::Path(path(self.name)))),
             descending: self.descending,
         }
     }
@@ -574,7 +575,10 @@ impl MachineActionsQuery {
     /// [`build`](MachineActionsQuery::build).
     pub fn to_query_unchecked(&self) -> Query {
         Query {
-            filter: self.filter.clone().map(Filter::into_expr),
+            filter: self
+                .filter
+                .as_ref()
+                .map(|f| FilterExpr::from_expr(f.as_expr())),
             count: self.count,
             orderby: (!self.orderby.is_empty())
                 .then(|| self.orderby.iter().map(|key| key.item()).collect()),

@@ -9,16 +9,16 @@ use std::fmt::Write;
 
 use chrono::SecondsFormat;
 
-use crate::syntax::ast::{
-    Expr, ExprKind, Lambda, LambdaKind, Literal, MemberPath, Segment, SegmentKind, Select, Span,
-    SpecialFloat, UnaryOp,
-};
+use crate::syntax::ast::{Expr, ExprKind, LambdaKind, Select, Span, SpecialFloat, UnaryOp};
 use crate::syntax::query::Query;
+use crate::syntax::tree::{
+    ExprRef, ExprRefKind, FilterExpr, LiteralRef, PathRef, SegmentRef, SegmentRefKind,
+};
 
 /// The tree of one `$filter` expression, one node a line, ending in a newline.
-pub fn explain_filter(expr: &Expr) -> String {
+pub fn explain_filter(expr: &FilterExpr) -> String {
     let mut out = String::new();
-    write_expr(&mut out, expr, 0);
+    write_expr(&mut out, expr.root(), 0);
     out
 }
 
@@ -28,7 +28,7 @@ pub fn explain_query(query: &Query) -> String {
     let mut out = String::new();
     if let Some(filter) = &query.filter {
         out.push_str("$filter\n");
-        write_expr(&mut out, filter, 1);
+        write_expr(&mut out, filter.root(), 1);
     }
     if let Some(count) = query.count {
         let _ = writeln!(out, "$count {count}");
@@ -37,8 +37,9 @@ pub fn explain_query(query: &Query) -> String {
         out.push_str("$orderby\n");
         for item in items {
             let direction = if item.descending { "desc" } else { "asc" };
-            line(&mut out, 1, direction, item.expr.span);
-            write_expr(&mut out, &item.expr, 2);
+            let expr = item.expr.root();
+            line(&mut out, 1, direction, expr.span());
+            write_expr(&mut out, expr, 2);
         }
     }
     if let Some(skip) = query.skip {
@@ -52,7 +53,10 @@ pub fn explain_query(query: &Query) -> String {
         Some(Select::Paths(items)) => {
             out.push_str("$select\n");
             for item in items {
-                write_path(&mut out, &item.path, item.span, 1);
+                // A `$select` path is owned, not a view; as a one-node
+                // filter tree it is laid out exactly as a filter's paths are.
+                let path = Expr::new(ExprKind::Path(item.path.clone()), item.span);
+                write_expr(&mut out, FilterExpr::from_expr(&path).root(), 1);
             }
         }
         None => {}
@@ -82,37 +86,61 @@ fn indent(out: &mut String, depth: usize) {
     }
 }
 
-fn write_expr(out: &mut String, expr: &Expr, depth: usize) {
-    match &expr.kind {
-        ExprKind::Literal(literal) => line(out, depth, &describe_literal(literal), expr.span),
-        ExprKind::Path(path) => write_path(out, path, expr.span, depth),
-        ExprKind::Unary { op, operand } => {
+/// A node still to be written, at its depth.
+enum Pending<'a> {
+    Expr(ExprRef<'a>, usize),
+    Segment(SegmentRef<'a>, usize),
+}
+
+/// Writes `expr` and everything under it, depth first. A stack of pending
+/// nodes stands in for recursion: an `and`/`or` chain is left-nested, as
+/// deep as it is long, and must not overflow the call stack.
+fn write_expr(out: &mut String, expr: ExprRef<'_>, depth: usize) {
+    let mut pending = vec![Pending::Expr(expr, depth)];
+    while let Some(next) = pending.pop() {
+        match next {
+            Pending::Expr(expr, depth) => write_node(out, expr, depth, &mut pending),
+            Pending::Segment(segment, depth) => write_segment(out, segment, depth, &mut pending),
+        }
+    }
+}
+
+/// Writes one node's line and pushes its children.
+fn write_node<'a>(
+    out: &mut String,
+    expr: ExprRef<'a>,
+    depth: usize,
+    pending: &mut Vec<Pending<'a>>,
+) {
+    match expr.kind() {
+        ExprRefKind::Literal(literal) => line(out, depth, &describe_literal(literal), expr.span()),
+        ExprRefKind::Path(path) => write_path(out, path, expr.span(), depth, pending),
+        ExprRefKind::Unary { op, operand } => {
             let label = match op {
                 UnaryOp::Not => "not",
                 UnaryOp::Negate => "negate",
             };
-            line(out, depth, label, expr.span);
-            write_expr(out, operand, depth + 1);
+            line(out, depth, label, expr.span());
+            pending.push(Pending::Expr(operand, depth + 1));
         }
-        ExprKind::Binary { op, operands } => {
-            line(out, depth, op.keyword(), expr.span);
-            for operand in operands.iter() {
-                write_expr(out, operand, depth + 1);
-            }
+        ExprRefKind::Binary { op, operands } => {
+            line(out, depth, op.keyword(), expr.span());
+            push_children(pending, operands.into_iter(), depth + 1);
         }
-        ExprKind::List(items) => {
-            line(out, depth, &format!("list ({})", items.len()), expr.span);
-            for item in items {
-                write_expr(out, item, depth + 1);
-            }
+        ExprRefKind::List(items) => {
+            line(out, depth, &format!("list ({})", items.len()), expr.span());
+            push_children(pending, items.iter(), depth + 1);
         }
-        ExprKind::Call { function, args } => {
-            line(out, depth, &format!("call {}", function.name()), expr.span);
-            for arg in args {
-                write_expr(out, arg, depth + 1);
-            }
+        ExprRefKind::Call { function, args } => {
+            line(
+                out,
+                depth,
+                &format!("call {}", function.name()),
+                expr.span(),
+            );
+            push_children(pending, args.iter(), depth + 1);
         }
-        ExprKind::TypeFunction {
+        ExprRefKind::TypeFunction {
             function,
             operand,
             type_name,
@@ -121,99 +149,121 @@ fn write_expr(out: &mut String, expr: &Expr, depth: usize) {
                 out,
                 depth,
                 &format!("{} {type_name}", function.name()),
-                expr.span,
+                expr.span(),
             );
             if let Some(operand) = operand {
-                write_expr(out, operand, depth + 1);
+                pending.push(Pending::Expr(operand, depth + 1));
             }
         }
     }
 }
 
+/// Pushes `children`, last first, so that they are written in order.
+fn push_children<'a>(
+    pending: &mut Vec<Pending<'a>>,
+    children: impl DoubleEndedIterator<Item = ExprRef<'a>>,
+    depth: usize,
+) {
+    pending.extend(children.rev().map(|child| Pending::Expr(child, depth)));
+}
+
 /// A path of plain segments is one line (`path Address/City`); one with a
 /// call or lambda also lists its segments, since those hold expressions.
-fn write_path(out: &mut String, path: &MemberPath, span: Span, depth: usize) {
-    let text: Vec<String> = path.segments.iter().map(segment_text).collect();
+fn write_path<'a>(
+    out: &mut String,
+    path: PathRef<'a>,
+    span: Span,
+    depth: usize,
+    pending: &mut Vec<Pending<'a>>,
+) {
+    let text: Vec<String> = path.segments().map(segment_text).collect();
     line(out, depth, &format!("path {}", text.join("/")), span);
-    let plain = path.segments.iter().all(|s| {
+    let plain = path.segments().all(|s| {
         !matches!(
-            s.kind,
-            SegmentKind::FunctionCall { .. } | SegmentKind::Lambda(_)
+            s.kind(),
+            SegmentRefKind::FunctionCall { .. } | SegmentRefKind::Lambda { .. }
         )
     });
     if !plain {
-        for segment in &path.segments {
-            write_segment(out, segment, depth + 1);
-        }
+        pending.extend(
+            path.segments()
+                .rev()
+                .map(|segment| Pending::Segment(segment, depth + 1)),
+        );
     }
 }
 
-fn segment_text(segment: &Segment) -> String {
-    match &segment.kind {
-        SegmentKind::Property(name) | SegmentKind::TypeCast(name) => name.to_string(),
-        SegmentKind::It => "$it".into(),
-        SegmentKind::This => "$this".into(),
-        SegmentKind::FunctionCall { name, .. } => format!("{name}(…)"),
-        SegmentKind::Lambda(lambda) => match &lambda.predicate {
-            Some(p) => format!("{}({}:…)", lambda_name(lambda), p.variable),
-            None => format!("{}()", lambda_name(lambda)),
+fn segment_text(segment: SegmentRef<'_>) -> String {
+    match segment.kind() {
+        SegmentRefKind::Property(name) | SegmentRefKind::TypeCast(name) => name.to_string(),
+        SegmentRefKind::It => "$it".into(),
+        SegmentRefKind::This => "$this".into(),
+        SegmentRefKind::FunctionCall { name, .. } => format!("{name}(…)"),
+        SegmentRefKind::Lambda { kind, predicate } => match predicate {
+            Some(p) => format!("{}({}:…)", lambda_name(kind), p.variable),
+            None => format!("{}()", lambda_name(kind)),
         },
     }
 }
 
-fn lambda_name(lambda: &Lambda) -> &'static str {
-    match lambda.kind {
+fn lambda_name(kind: LambdaKind) -> &'static str {
+    match kind {
         LambdaKind::Any => "any",
         LambdaKind::All => "all",
     }
 }
 
-fn write_segment(out: &mut String, segment: &Segment, depth: usize) {
-    match &segment.kind {
-        SegmentKind::Property(name) => line(out, depth, &format!("property {name}"), segment.span),
-        SegmentKind::TypeCast(name) => line(out, depth, &format!("typecast {name}"), segment.span),
-        SegmentKind::It => line(out, depth, "$it", segment.span),
-        SegmentKind::This => line(out, depth, "$this", segment.span),
-        SegmentKind::FunctionCall { name, args } => {
-            line(out, depth, &format!("function {name}"), segment.span);
-            for arg in args {
-                write_expr(out, arg, depth + 1);
-            }
+/// Writes one segment's line and pushes the expressions it holds.
+fn write_segment<'a>(
+    out: &mut String,
+    segment: SegmentRef<'a>,
+    depth: usize,
+    pending: &mut Vec<Pending<'a>>,
+) {
+    let span = segment.span();
+    match segment.kind() {
+        SegmentRefKind::Property(name) => line(out, depth, &format!("property {name}"), span),
+        SegmentRefKind::TypeCast(name) => line(out, depth, &format!("typecast {name}"), span),
+        SegmentRefKind::It => line(out, depth, "$it", span),
+        SegmentRefKind::This => line(out, depth, "$this", span),
+        SegmentRefKind::FunctionCall { name, args } => {
+            line(out, depth, &format!("function {name}"), span);
+            push_children(pending, args.iter(), depth + 1);
         }
-        SegmentKind::Lambda(lambda) => match &lambda.predicate {
+        SegmentRefKind::Lambda { kind, predicate } => match predicate {
             Some(predicate) => {
-                let label = format!("{} {}", lambda_name(lambda), predicate.variable);
-                line(out, depth, &label, segment.span);
-                write_expr(out, &predicate.body, depth + 1);
+                let label = format!("{} {}", lambda_name(kind), predicate.variable);
+                line(out, depth, &label, span);
+                pending.push(Pending::Expr(predicate.body, depth + 1));
             }
-            None => line(out, depth, lambda_name(lambda), segment.span),
+            None => line(out, depth, lambda_name(kind), span),
         },
     }
 }
 
-fn describe_literal(literal: &Literal) -> String {
+fn describe_literal(literal: LiteralRef<'_>) -> String {
     match literal {
-        Literal::Null => "null".into(),
-        Literal::Boolean(b) => format!("boolean {b}"),
-        Literal::Int(n) => format!("int {n}"),
-        Literal::Decimal(text) => format!("decimal {text}"),
-        Literal::Double(text) => format!("double {text}"),
-        Literal::Special(special) => match special {
+        LiteralRef::Null => "null".into(),
+        LiteralRef::Boolean(b) => format!("boolean {b}"),
+        LiteralRef::Int(n) => format!("int {n}"),
+        LiteralRef::Decimal(text) => format!("decimal {text}"),
+        LiteralRef::Double(text) => format!("double {text}"),
+        LiteralRef::Special(special) => match special {
             SpecialFloat::Infinity => "special INF".into(),
             SpecialFloat::NegativeInfinity => "special -INF".into(),
             SpecialFloat::NaN => "special NaN".into(),
         },
-        Literal::String(text) => format!("string {}", quoted(text)),
-        Literal::Guid(guid) => format!("guid {guid}"),
-        Literal::DateTimeOffset(dto) => format!(
+        LiteralRef::String(text) => format!("string {}", quoted(text)),
+        LiteralRef::Guid(guid) => format!("guid {guid}"),
+        LiteralRef::DateTimeOffset(dto) => format!(
             "datetimeoffset {}",
             dto.0.to_rfc3339_opts(SecondsFormat::AutoSi, true)
         ),
-        Literal::Date(date) => format!("date {date}"),
-        Literal::TimeOfDay(time) => format!("timeofday {time}"),
-        Literal::Duration(text) => format!("duration {}", quoted(text)),
-        Literal::Binary(text) => format!("binary {}", quoted(text)),
-        Literal::Enum(e) => format!("enum {}{}", e.type_name, quoted(&e.value)),
+        LiteralRef::Date(date) => format!("date {date}"),
+        LiteralRef::TimeOfDay(time) => format!("timeofday {time}"),
+        LiteralRef::Duration(text) => format!("duration {}", quoted(text)),
+        LiteralRef::Binary(text) => format!("binary {}", quoted(text)),
+        LiteralRef::Enum { type_name, value } => format!("enum {type_name}{}", quoted(value)),
     }
 }
 
@@ -237,8 +287,8 @@ fn quoted(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::syntax::ast::{
-        BinaryOp, CustomOption, DateTimeOffset, EnumLiteral, Function, LambdaPredicate,
-        OrderByItem, Select, SelectItem, TypeFunction,
+        BinaryOp, CustomOption, DateTimeOffset, EnumLiteral, Function, Lambda, LambdaPredicate,
+        Literal, MemberPath, OrderByItem, Segment, SegmentKind, Select, SelectItem, TypeFunction,
     };
     use chrono::{NaiveDate, NaiveTime};
 
@@ -269,6 +319,11 @@ mod tests {
         Expr::binary(op, left, right)
     }
 
+    /// [`explain_filter`] of the flat form of `expr`.
+    fn explain(expr: &Expr) -> String {
+        explain_filter(&FilterExpr::from_expr(expr))
+    }
+
     #[test]
     fn a_comparison_chain_is_an_indented_tree() {
         // status eq 'Pending' and machineId eq 'F46B'
@@ -286,7 +341,7 @@ mod tests {
             ),
         );
         assert_eq!(
-            explain_filter(&expr),
+            explain(&expr),
             "and [0..43]\n\
              \x20 eq [0..19]\n\
              \x20   path status [0..6]\n\
@@ -344,10 +399,7 @@ mod tests {
             ),
         ];
         for (literal, label) in cases {
-            assert_eq!(
-                explain_filter(&lit(literal, 3, 7)),
-                format!("{label} [3..7]\n")
-            );
+            assert_eq!(explain(&lit(literal, 3, 7)), format!("{label} [3..7]\n"));
         }
     }
 
@@ -406,21 +458,18 @@ mod tests {
             0,
             20,
         );
-        assert_eq!(explain_filter(&negate), "negate [0..2]\n  int 1 [1..2]\n");
-        assert_eq!(explain_filter(&not), "not [0..8]\n  path flag [4..8]\n");
+        assert_eq!(explain(&negate), "negate [0..2]\n  int 1 [1..2]\n");
+        assert_eq!(explain(&not), "not [0..8]\n  path flag [4..8]\n");
         assert_eq!(
-            explain_filter(&list),
+            explain(&list),
             "list (2) [0..9]\n  string 'a' [1..4]\n  string 'b' [5..8]\n"
         );
         assert_eq!(
-            explain_filter(&call),
+            explain(&call),
             "call startswith [0..20]\n  path name [11..15]\n  string 'd' [16..19]\n"
         );
-        assert_eq!(
-            explain_filter(&cast),
-            "cast Edm.String [0..18]\n  path x [5..6]\n"
-        );
-        assert_eq!(explain_filter(&isof), "isof Model.Customer [0..20]\n");
+        assert_eq!(explain(&cast), "cast Edm.String [0..18]\n  path x [5..6]\n");
+        assert_eq!(explain(&isof), "isof Model.Customer [0..20]\n");
     }
 
     #[test]
@@ -436,10 +485,7 @@ mod tests {
             0,
             22,
         );
-        assert_eq!(
-            explain_filter(&plain),
-            "path $it/Sales.Manager/Name [0..22]\n"
-        );
+        assert_eq!(explain(&plain), "path $it/Sales.Manager/Name [0..22]\n");
 
         // Items/any(x:x/Price gt 5)/… and $this/F(1)/all()-like shapes.
         let body = binary(
@@ -468,7 +514,7 @@ mod tests {
             25,
         );
         assert_eq!(
-            explain_filter(&lambda),
+            explain(&lambda),
             "path Items/any(x:…) [0..25]\n\
              \x20 property Items [0..5]\n\
              \x20 any x [6..25]\n\
@@ -503,7 +549,7 @@ mod tests {
             22,
         );
         assert_eq!(
-            explain_filter(&calls),
+            explain(&calls),
             "path $this/Model.F(…)/all() [0..22]\n\
              \x20 $this [0..5]\n\
              \x20 function Model.F [6..16]\n\
@@ -513,21 +559,47 @@ mod tests {
     }
 
     #[test]
+    fn a_long_chain_is_written_without_recursion() {
+        // 2,000 operands nest 1,999 deep: a walk recursing once per level
+        // would need far more stack than this thread's 256 KiB.
+        let operands = 2_000;
+        let text = vec!["x"; operands].join(" or ");
+        let mut options = crate::ParseOptions::default();
+        options.limits.max_nodes = 10 * operands;
+        let expr = crate::parse_filter_with(&text, &options).expect("a valid chain");
+        let explained = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || explain_filter(&expr))
+            .expect("a thread")
+            .join()
+            .expect("no overflow");
+        let lines: Vec<&str> = explained.lines().collect();
+        assert_eq!(lines.len(), 2 * operands - 1);
+        assert_eq!(lines[0], format!("or [0..{}]", text.len()));
+        let deepest = "  ".repeat(operands - 1);
+        assert_eq!(lines[operands - 1], format!("{deepest}path x [0..1]"));
+        assert_eq!(
+            lines[lines.len() - 1],
+            format!("  path x [{}..{}]", text.len() - 1, text.len())
+        );
+    }
+
+    #[test]
     fn a_query_lists_its_options_in_canonical_order() {
         let query = Query {
-            filter: Some(binary(
+            filter: Some(FilterExpr::from_expr(&binary(
                 BinaryOp::Eq,
                 path(&["status"], 0, 6),
                 lit(Literal::String("Pending".into()), 10, 19),
-            )),
+            ))),
             count: Some(true),
             orderby: Some(vec![
                 OrderByItem {
-                    expr: path(&["creationDateTimeUtc"], 0, 19),
+                    expr: FilterExpr::from_expr(&path(&["creationDateTimeUtc"], 0, 19)),
                     descending: true,
                 },
                 OrderByItem {
-                    expr: path(&["id"], 25, 27),
+                    expr: FilterExpr::from_expr(&path(&["id"], 25, 27)),
                     descending: false,
                 },
             ]),

@@ -14,6 +14,14 @@
 //! and every node of the tree carries the byte [`Span`] it came from.
 //! Parsing knows no schema: names keep the spelling they were given.
 //!
+//! An expression is a [`FilterExpr`]: a flat tree, its nodes in one vector
+//! and its names and strings ranges of one text, read through borrowed
+//! views ([`FilterExpr::root`], then [`ExprRef::kind`](syntax::tree::ExprRef::kind)).
+//! That makes a parse two allocations whatever its size, and lets the tree be
+//! cloned and dropped without walking it. [`FilterExpr::to_expr`] gives the
+//! owned, editable [`Expr`] (the shape the builder and tests construct), and
+//! [`FilterExpr::from_expr`] turns one back.
+//!
 //! ```
 //! use defender_odata::{parse, Code};
 //!
@@ -73,7 +81,7 @@
 //!
 //! # 3. Render: one canonical string
 //!
-//! `Display` on a [`Query`], [`ValidatedQuery`] or [`Expr`] gives the
+//! `Display` on a [`Query`], [`ValidatedQuery`], [`FilterExpr`] or [`Expr`] gives the
 //! canonical human form; `to_query_string()` the percent-encoded form, ready
 //! to send. Options come in a fixed order, keywords lower-case, parentheses
 //! only where precedence needs them. Reading the canonical form back gives
@@ -211,12 +219,12 @@ pub fn parse_with(query: &str, options: &ParseOptions) -> Result<Query, Error> {
 /// with no schema.
 ///
 /// One of the stable entry points of SPEC §10.
-pub fn parse_filter(expr: &str) -> Result<Expr, Error> {
+pub fn parse_filter(expr: &str) -> Result<FilterExpr, Error> {
     parse_filter_with(expr, &ParseOptions::default())
 }
 
 /// Parses one already-decoded `$filter` expression with explicit options.
-pub fn parse_filter_with(expr: &str, options: &ParseOptions) -> Result<Expr, Error> {
+pub fn parse_filter_with(expr: &str, options: &ParseOptions) -> Result<FilterExpr, Error> {
     syntax::filter::parse_filter(expr, options)
         .map_err(|d| Error::new(d.in_option(SystemOption::Filter.name())))
 }

@@ -19,7 +19,7 @@ use defender_odata::schema::{machine_actions, EntitySchema};
 use defender_odata::syntax::query::decode_component;
 use defender_odata::validate::{check, check_filter};
 use defender_odata::{
-    parse_filter_with, parse_with, Diagnostic, Error, Expr, ParseOptions, Query, SystemOption,
+    parse_filter_with, parse_with, Diagnostic, Error, FilterExpr, ParseOptions, Query, SystemOption,
 };
 use serde_json::json;
 
@@ -90,7 +90,7 @@ struct Input {
 /// What [`Input::parse`] read: a whole query, or with `--expr` one filter.
 enum Parsed {
     Query(Box<Query>),
-    Expr(Expr),
+    Expr(FilterExpr),
 }
 
 impl Input {

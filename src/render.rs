@@ -6,8 +6,10 @@
 //!
 //! Must not know about: parsing, schemas or evaluation. It renders what the
 //! tree says; the round-trip laws hold for every tree the parser can produce
-//! (`Expr::binary` keeps `and`/`or` chains left-nested, so the flat
-//! text of a chain reads back as the same tree).
+//! (`Expr::binary` and the parser keep `and`/`or` chains left-nested, so the
+//! flat text of a chain reads back as the same tree). It reads the flat
+//! [`FilterExpr`] through its views; the owned [`Expr`] and [`MemberPath`]
+//! render by converting to it, so there is one renderer.
 //!
 //! Parentheses are written only where precedence needs them (see
 //! [`BinaryOp::precedence`] and [`UNARY_PRECEDENCE`]):
@@ -34,11 +36,13 @@ use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::syntax::ast::{
-    BinaryOp, CustomOption, DateTimeOffset, Expr, ExprKind, Lambda, LambdaKind, Literal,
-    MemberPath, OrderByItem, Segment, SegmentKind, Select, SelectItem, SpecialFloat, UnaryOp,
-    UNARY_PRECEDENCE,
+    BinaryOp, CustomOption, DateTimeOffset, Expr, ExprKind, LambdaKind, Literal, MemberPath,
+    OrderByItem, Select, SelectItem, Span, SpecialFloat, UnaryOp, UNARY_PRECEDENCE,
 };
 use crate::syntax::query::{Query, SystemOption};
+use crate::syntax::tree::{
+    ExprRef, ExprRefKind, ExprRefs, FilterExpr, LiteralRef, PathRef, SegmentRef, SegmentRefKind,
+};
 
 /// The bytes [`encode_component`] leaves as they are: the unreserved
 /// characters and the sub-delimiters OData text uses that carry no meaning
@@ -82,47 +86,67 @@ impl<W: Write> Write for Encoding<'_, W> {
     }
 }
 
-impl fmt::Display for Expr {
+impl fmt::Display for FilterExpr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_expr(f, self)
+        write_expr(f, self.root())
     }
 }
 
-impl Expr {
+impl fmt::Display for ExprRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_expr(f, *self)
+    }
+}
+
+impl FilterExpr {
     /// The canonical expression, percent-encoded as one query option value
     /// (as [`encode_component`] does).
     pub fn to_query_string(&self) -> String {
         let mut out = String::new();
         // Writing into a String cannot fail.
-        let _ = write_expr(&mut Encoding(&mut out), self);
+        let _ = write_expr(&mut Encoding(&mut out), self.root());
         out
+    }
+}
+
+/// The owned tree renders through its flat form, so there is one renderer.
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        FilterExpr::from_expr(self).fmt(f)
+    }
+}
+
+impl Expr {
+    /// The canonical expression, percent-encoded as one query option value.
+    pub fn to_query_string(&self) -> String {
+        FilterExpr::from_expr(self).to_query_string()
     }
 }
 
 /// How tightly a node binds as an operand; primaries bind tighter than any
 /// operator.
-fn binding(expr: &Expr) -> u8 {
-    match &expr.kind {
-        ExprKind::Binary { op, .. } => op.precedence(),
-        ExprKind::Unary { .. } => UNARY_PRECEDENCE,
+fn binding(expr: ExprRef<'_>) -> u8 {
+    match expr.kind() {
+        ExprRefKind::Binary { op, .. } => op.precedence(),
+        ExprRefKind::Unary { .. } => UNARY_PRECEDENCE,
         _ => u8::MAX,
     }
 }
 
 /// Whether the text of `expr` begins with a literal (its leftmost operand).
-fn starts_with_literal(expr: &Expr) -> bool {
+fn starts_with_literal(expr: ExprRef<'_>) -> bool {
     let mut leftmost = expr;
-    while let ExprKind::Binary { operands, .. } = &leftmost.kind {
-        leftmost = &operands[0];
+    while let ExprRefKind::Binary { operands, .. } = leftmost.kind() {
+        leftmost = operands[0];
     }
-    matches!(leftmost.kind, ExprKind::Literal(_))
+    matches!(leftmost.kind(), ExprRefKind::Literal(_))
 }
 
-fn write_expr<W: Write>(w: &mut W, expr: &Expr) -> fmt::Result {
-    match &expr.kind {
-        ExprKind::Literal(literal) => write_literal(w, literal),
-        ExprKind::Path(path) => write_path(w, path),
-        ExprKind::Unary { op, operand } => {
+fn write_expr<W: Write>(w: &mut W, expr: ExprRef<'_>) -> fmt::Result {
+    match expr.kind() {
+        ExprRefKind::Literal(literal) => write_literal(w, literal),
+        ExprRefKind::Path(path) => write_path(w, path),
+        ExprRefKind::Unary { op, operand } => {
             w.write_str(match op {
                 UnaryOp::Not => "not ",
                 // `-5` would read back as the literal -5, not as negation.
@@ -131,19 +155,19 @@ fn write_expr<W: Write>(w: &mut W, expr: &Expr) -> fmt::Result {
             })?;
             write_operand(w, operand, binding(operand) < UNARY_PRECEDENCE)
         }
-        ExprKind::Binary { op, operands } => write_binary(w, *op, &operands[0], &operands[1]),
-        ExprKind::List(items) => {
+        ExprRefKind::Binary { op, operands } => write_binary(w, op, operands[0], operands[1]),
+        ExprRefKind::List(items) => {
             w.write_char('(')?;
             write_list(w, items)?;
             w.write_char(')')
         }
-        ExprKind::Call { function, args } => {
+        ExprRefKind::Call { function, args } => {
             w.write_str(function.name())?;
             w.write_char('(')?;
             write_list(w, args)?;
             w.write_char(')')
         }
-        ExprKind::TypeFunction {
+        ExprRefKind::TypeFunction {
             function,
             operand,
             type_name,
@@ -165,18 +189,23 @@ fn write_expr<W: Write>(w: &mut W, expr: &Expr) -> fmt::Result {
 /// ids), so the left spine of operators that need no parentheses is walked
 /// in a loop rather than by recursion, which would grow the stack with the
 /// chain's length.
-fn write_binary<W: Write>(w: &mut W, op: BinaryOp, left: &Expr, right: &Expr) -> fmt::Result {
+fn write_binary<W: Write>(
+    w: &mut W,
+    op: BinaryOp,
+    left: ExprRef<'_>,
+    right: ExprRef<'_>,
+) -> fmt::Result {
     // The operators and right operands below the top one, outermost first;
     // empty (no allocation) unless the left operand is itself an operator.
-    let mut inner: Vec<(BinaryOp, &Expr)> = Vec::new();
+    let mut inner: Vec<(BinaryOp, ExprRef<'_>)> = Vec::new();
     let mut leftmost = left;
     let mut leftmost_parent = op;
     while binding(leftmost) >= leftmost_parent.precedence() {
-        match &leftmost.kind {
-            ExprKind::Binary { op, operands } => {
-                inner.push((*op, &operands[1]));
-                leftmost_parent = *op;
-                leftmost = &operands[0];
+        match leftmost.kind() {
+            ExprRefKind::Binary { op, operands } => {
+                inner.push((op, operands[1]));
+                leftmost_parent = op;
+                leftmost = operands[0];
             }
             _ => break,
         }
@@ -195,16 +224,16 @@ fn write_binary<W: Write>(w: &mut W, op: BinaryOp, left: &Expr, right: &Expr) ->
 /// Writes ` op right`, parenthesizing `right` when it binds as loosely as
 /// `op` or more (binary operators are left-associative), except for the
 /// same `and`/`or`, which is associative.
-fn write_right<W: Write>(w: &mut W, op: BinaryOp, right: &Expr) -> fmt::Result {
+fn write_right<W: Write>(w: &mut W, op: BinaryOp, right: ExprRef<'_>) -> fmt::Result {
     w.write_char(' ')?;
     w.write_str(op.keyword())?;
     w.write_char(' ')?;
     let same_chain = matches!(op, BinaryOp::And | BinaryOp::Or)
-        && matches!(&right.kind, ExprKind::Binary { op: r, .. } if *r == op);
+        && matches!(right.kind(), ExprRefKind::Binary { op: r, .. } if r == op);
     write_operand(w, right, !same_chain && binding(right) <= op.precedence())
 }
 
-fn write_operand<W: Write>(w: &mut W, expr: &Expr, parenthesized: bool) -> fmt::Result {
+fn write_operand<W: Write>(w: &mut W, expr: ExprRef<'_>, parenthesized: bool) -> fmt::Result {
     if parenthesized {
         w.write_char('(')?;
         write_expr(w, expr)?;
@@ -214,7 +243,7 @@ fn write_operand<W: Write>(w: &mut W, expr: &Expr, parenthesized: bool) -> fmt::
     }
 }
 
-fn write_list<W: Write>(w: &mut W, items: &[Expr]) -> fmt::Result {
+fn write_list<W: Write>(w: &mut W, items: ExprRefs<'_>) -> fmt::Result {
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
             w.write_char(',')?;
@@ -224,14 +253,16 @@ fn write_list<W: Write>(w: &mut W, items: &[Expr]) -> fmt::Result {
     Ok(())
 }
 
+/// An owned path renders through the flat form, as [`Expr`] does.
 impl fmt::Display for MemberPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_path(f, self)
+        let expr = Expr::new(ExprKind::Path(self.clone()), Span::default());
+        FilterExpr::from_expr(&expr).fmt(f)
     }
 }
 
-fn write_path<W: Write>(w: &mut W, path: &MemberPath) -> fmt::Result {
-    for (i, segment) in path.segments.iter().enumerate() {
+fn write_path<W: Write>(w: &mut W, path: PathRef<'_>) -> fmt::Result {
+    for (i, segment) in path.segments().enumerate() {
         if i > 0 {
             w.write_char('/')?;
         }
@@ -240,66 +271,70 @@ fn write_path<W: Write>(w: &mut W, path: &MemberPath) -> fmt::Result {
     Ok(())
 }
 
-fn write_segment<W: Write>(w: &mut W, segment: &Segment) -> fmt::Result {
-    match &segment.kind {
-        SegmentKind::Property(name) | SegmentKind::TypeCast(name) => w.write_str(name),
-        SegmentKind::It => w.write_str("$it"),
-        SegmentKind::This => w.write_str("$this"),
-        SegmentKind::FunctionCall { name, args } => {
+fn write_segment<W: Write>(w: &mut W, segment: SegmentRef<'_>) -> fmt::Result {
+    match segment.kind() {
+        SegmentRefKind::Property(name) | SegmentRefKind::TypeCast(name) => w.write_str(name),
+        SegmentRefKind::It => w.write_str("$it"),
+        SegmentRefKind::This => w.write_str("$this"),
+        SegmentRefKind::FunctionCall { name, args } => {
             w.write_str(name)?;
             w.write_char('(')?;
             write_list(w, args)?;
             w.write_char(')')
         }
-        SegmentKind::Lambda(lambda) => write_lambda(w, lambda),
+        SegmentRefKind::Lambda { kind, predicate } => {
+            w.write_str(match kind {
+                LambdaKind::Any => "any(",
+                LambdaKind::All => "all(",
+            })?;
+            if let Some(predicate) = predicate {
+                w.write_str(predicate.variable)?;
+                w.write_char(':')?;
+                write_expr(w, predicate.body)?;
+            }
+            w.write_char(')')
+        }
     }
-}
-
-fn write_lambda<W: Write>(w: &mut W, lambda: &Lambda) -> fmt::Result {
-    w.write_str(match lambda.kind {
-        LambdaKind::Any => "any(",
-        LambdaKind::All => "all(",
-    })?;
-    if let Some(predicate) = &lambda.predicate {
-        w.write_str(&predicate.variable)?;
-        w.write_char(':')?;
-        write_expr(w, &predicate.body)?;
-    }
-    w.write_char(')')
 }
 
 impl fmt::Display for Literal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_literal(f, self)
+        write_literal(f, self.as_ref())
     }
 }
 
-fn write_literal<W: Write>(w: &mut W, literal: &Literal) -> fmt::Result {
+impl fmt::Display for LiteralRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_literal(f, *self)
+    }
+}
+
+fn write_literal<W: Write>(w: &mut W, literal: LiteralRef<'_>) -> fmt::Result {
     match literal {
-        Literal::Null => w.write_str("null"),
-        Literal::Boolean(true) => w.write_str("true"),
-        Literal::Boolean(false) => w.write_str("false"),
-        Literal::Int(n) => write!(w, "{n}"),
-        Literal::Decimal(text) | Literal::Double(text) => w.write_str(text),
-        Literal::Special(SpecialFloat::Infinity) => w.write_str("INF"),
-        Literal::Special(SpecialFloat::NegativeInfinity) => w.write_str("-INF"),
-        Literal::Special(SpecialFloat::NaN) => w.write_str("NaN"),
-        Literal::String(value) => write_quoted(w, value),
-        Literal::Guid(guid) => write!(w, "{}", guid.hyphenated()),
-        Literal::DateTimeOffset(value) => write_date_time_offset(w, value),
-        Literal::Date(date) => write_date(w, date),
-        Literal::TimeOfDay(time) => write_time(w, time),
-        Literal::Duration(text) => {
+        LiteralRef::Null => w.write_str("null"),
+        LiteralRef::Boolean(true) => w.write_str("true"),
+        LiteralRef::Boolean(false) => w.write_str("false"),
+        LiteralRef::Int(n) => write!(w, "{n}"),
+        LiteralRef::Decimal(text) | LiteralRef::Double(text) => w.write_str(text),
+        LiteralRef::Special(SpecialFloat::Infinity) => w.write_str("INF"),
+        LiteralRef::Special(SpecialFloat::NegativeInfinity) => w.write_str("-INF"),
+        LiteralRef::Special(SpecialFloat::NaN) => w.write_str("NaN"),
+        LiteralRef::String(value) => write_quoted(w, value),
+        LiteralRef::Guid(guid) => write!(w, "{}", guid.hyphenated()),
+        LiteralRef::DateTimeOffset(value) => write_date_time_offset(w, &value),
+        LiteralRef::Date(date) => write_date(w, &date),
+        LiteralRef::TimeOfDay(time) => write_time(w, &time),
+        LiteralRef::Duration(text) => {
             w.write_str("duration")?;
             write_quoted(w, text)
         }
-        Literal::Binary(text) => {
+        LiteralRef::Binary(text) => {
             w.write_str("binary")?;
             write_quoted(w, text)
         }
-        Literal::Enum(e) => {
-            w.write_str(&e.type_name)?;
-            write_quoted(w, &e.value)
+        LiteralRef::Enum { type_name, value } => {
+            w.write_str(type_name)?;
+            write_quoted(w, value)
         }
     }
 }
@@ -376,7 +411,7 @@ impl fmt::Display for OrderByItem {
 }
 
 fn write_order_by_item<W: Write>(w: &mut W, item: &OrderByItem) -> fmt::Result {
-    write_expr(w, &item.expr)?;
+    write_expr(w, item.expr.root())?;
     if item.descending {
         w.write_str(" desc")?;
     }
@@ -385,7 +420,7 @@ fn write_order_by_item<W: Write>(w: &mut W, item: &OrderByItem) -> fmt::Result {
 
 impl fmt::Display for SelectItem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_path(f, &self.path)
+        self.path.fmt(f)
     }
 }
 
@@ -403,7 +438,7 @@ fn write_select<W: Write>(w: &mut W, select: &Select) -> fmt::Result {
                 if i > 0 {
                     w.write_char(',')?;
                 }
-                write_path(w, &item.path)?;
+                write!(w, "{}", item.path)?;
             }
             Ok(())
         }
@@ -479,7 +514,10 @@ fn has_option(query: &Query, option: SystemOption) -> bool {
 
 fn write_option_value<W: Write>(w: &mut W, query: &Query, option: SystemOption) -> fmt::Result {
     match option {
-        SystemOption::Filter => query.filter.as_ref().map_or(Ok(()), |e| write_expr(w, e)),
+        SystemOption::Filter => query
+            .filter
+            .as_ref()
+            .map_or(Ok(()), |e| write_expr(w, e.root())),
         SystemOption::Count => match query.count {
             Some(true) => w.write_str("true"),
             Some(false) => w.write_str("false"),

@@ -40,11 +40,14 @@ use uuid::Uuid;
 use crate::error::{Code, Diagnostic, Error, MAX_SUGGESTED_NAME_LEN};
 use crate::schema::{EdmType, EntitySchema, PropertyDef};
 use crate::syntax::ast::{
-    BinaryOp, CompactString, Expr, ExprKind, Function, Lambda, LambdaPredicate, Literal,
-    MemberPath, OrderByItem, Segment, SegmentKind, Select, Span, TypeFunction, UnaryOp,
+    BinaryOp, CompactString, Function, MemberPath, SegmentKind, Select, Span, TypeFunction, UnaryOp,
 };
 use crate::syntax::options::ParseOptions;
 use crate::syntax::query::{Query, SystemOption, MAX_DIAGNOSTICS};
+use crate::syntax::tree::{
+    ExprRef, ExprRefKind, ExprRefs, FilterExpr, LiteralRef, PathRef, SegmentId, SegmentRef,
+    SegmentRefKind,
+};
 
 /// A query that passed validation against a schema: property names in the
 /// schema's spelling, plus the warnings found on the way.
@@ -101,7 +104,7 @@ impl fmt::Display for ValidatedQuery<'_> {
 /// On success the query comes back canonicalized, with any warnings; on
 /// failure the [`Error`] holds every error, then the warnings.
 pub fn validate<'s>(query: &Query, schema: &'s EntitySchema) -> Result<ValidatedQuery<'s>, Error> {
-    let mut query = clone_query(query);
+    let mut query = query.clone();
     let mut checker = Checker::new(schema);
     checker.check_query(&mut query);
     let Checker {
@@ -116,138 +119,11 @@ pub fn validate<'s>(query: &Query, schema: &'s EntitySchema) -> Result<Validated
             schema,
         });
     }
-    dismantle_query(query);
     errors.extend(warnings);
     Err(Error::from_diagnostics(errors).unwrap_or_else(|| {
         // Unreachable: `errors` is not empty. Kept total so no input panics.
         Error::new(Diagnostic::new(Code::Syntax, "validation failed"))
     }))
-}
-
-/// Clones a query without recursing along chains of binary operators (the
-/// derived `Clone` recurses once per operand of `a and b and …`); only
-/// nesting, which the parser caps, recurses.
-fn clone_query(query: &Query) -> Query {
-    Query {
-        filter: query.filter.as_ref().map(clone_expr),
-        count: query.count,
-        orderby: query.orderby.as_ref().map(|items| {
-            items
-                .iter()
-                .map(|item| OrderByItem {
-                    expr: clone_expr(&item.expr),
-                    descending: item.descending,
-                })
-                .collect()
-        }),
-        skip: query.skip,
-        top: query.top,
-        select: query.select.clone(),
-        custom: query.custom.clone(),
-        sources: query.sources.clone(),
-    }
-}
-
-fn clone_expr(expr: &Expr) -> Expr {
-    let mut spine = Vec::new();
-    let mut node = expr;
-    while let ExprKind::Binary { op, operands } = &node.kind {
-        spine.push((*op, node.span, clone_expr(&operands[1])));
-        node = &operands[0];
-    }
-    let kind = match &node.kind {
-        ExprKind::Literal(literal) => ExprKind::Literal(literal.clone()),
-        ExprKind::Path(path) => ExprKind::Path(MemberPath {
-            segments: path
-                .segments
-                .iter()
-                .map(|segment| Segment {
-                    kind: match &segment.kind {
-                        SegmentKind::FunctionCall { name, args } => SegmentKind::FunctionCall {
-                            name: name.clone(),
-                            args: args.iter().map(clone_expr).collect(),
-                        },
-                        SegmentKind::Lambda(lambda) => SegmentKind::Lambda(Lambda {
-                            kind: lambda.kind,
-                            predicate: lambda.predicate.as_ref().map(|p| LambdaPredicate {
-                                variable: p.variable.clone(),
-                                body: Box::new(clone_expr(&p.body)),
-                            }),
-                        }),
-                        other => other.clone(),
-                    },
-                    span: segment.span,
-                })
-                .collect(),
-        }),
-        ExprKind::Unary { op, operand } => ExprKind::Unary {
-            op: *op,
-            operand: Box::new(clone_expr(operand)),
-        },
-        ExprKind::List(items) => ExprKind::List(items.iter().map(clone_expr).collect()),
-        ExprKind::Call { function, args } => ExprKind::Call {
-            function: *function,
-            args: args.iter().map(clone_expr).collect(),
-        },
-        ExprKind::TypeFunction {
-            function,
-            operand,
-            type_name,
-        } => ExprKind::TypeFunction {
-            function: *function,
-            operand: operand.as_deref().map(|o| Box::new(clone_expr(o))),
-            type_name: type_name.clone(),
-        },
-        // The loop above leaves no binary node here.
-        binary @ ExprKind::Binary { .. } => binary.clone(),
-    };
-    let mut acc = Expr::new(kind, node.span);
-    while let Some((op, span, right)) = spine.pop() {
-        acc = Expr::new(
-            ExprKind::Binary {
-                op,
-                operands: Box::new([acc, right]),
-            },
-            span,
-        );
-    }
-    acc
-}
-
-/// Drops a rejected query's trees without recursion (the derived drop
-/// recurses once per operand of a chain).
-fn dismantle_query(query: Query) {
-    let mut stack: Vec<Expr> = Vec::new();
-    stack.extend(query.filter);
-    stack.extend(query.orderby.into_iter().flatten().map(|item| item.expr));
-    dismantle(stack);
-}
-
-fn dismantle(mut stack: Vec<Expr>) {
-    while let Some(expr) = stack.pop() {
-        match expr.kind {
-            ExprKind::Binary { operands, .. } => stack.extend(*operands),
-            ExprKind::Unary { operand, .. } => stack.push(*operand),
-            ExprKind::List(items) | ExprKind::Call { args: items, .. } => stack.extend(items),
-            ExprKind::TypeFunction {
-                operand: Some(operand),
-                ..
-            } => stack.push(*operand),
-            ExprKind::Path(path) => {
-                for segment in path.segments {
-                    match segment.kind {
-                        SegmentKind::FunctionCall { args, .. } => stack.extend(args),
-                        SegmentKind::Lambda(Lambda {
-                            predicate: Some(predicate),
-                            ..
-                        }) => stack.push(*predicate.body),
-                        _ => {}
-                    }
-                }
-            }
-            ExprKind::Literal(_) | ExprKind::TypeFunction { operand: None, .. } => {}
-        }
-    }
 }
 
 /// Parses `query_text` (any SPEC §2 form) and validates it: what the CLI's
@@ -624,22 +500,22 @@ fn arithmetic(op: BinaryOp, a: Ty, b: Ty) -> Option<Ty> {
     Some(Ty::Edm(result))
 }
 
-fn literal_type(literal: &Literal) -> Ty {
+fn literal_type(literal: LiteralRef<'_>) -> Ty {
     let t = match literal {
-        Literal::Null => return Ty::Null,
-        Literal::Enum(_) => return Ty::EnumLiteral,
-        Literal::Boolean(_) => EdmType::Boolean,
-        Literal::Int(i) if i32::try_from(*i).is_ok() => EdmType::Int32,
-        Literal::Int(_) => EdmType::Int64,
-        Literal::Decimal(_) => EdmType::Decimal,
-        Literal::Double(_) | Literal::Special(_) => EdmType::Double,
-        Literal::String(_) => EdmType::String,
-        Literal::Guid(_) => EdmType::Guid,
-        Literal::DateTimeOffset(_) => EdmType::DateTimeOffset,
-        Literal::Date(_) => EdmType::Date,
-        Literal::TimeOfDay(_) => EdmType::TimeOfDay,
-        Literal::Duration(_) => EdmType::Duration,
-        Literal::Binary(_) => EdmType::Binary,
+        LiteralRef::Null => return Ty::Null,
+        LiteralRef::Enum { .. } => return Ty::EnumLiteral,
+        LiteralRef::Boolean(_) => EdmType::Boolean,
+        LiteralRef::Int(i) if i32::try_from(i).is_ok() => EdmType::Int32,
+        LiteralRef::Int(_) => EdmType::Int64,
+        LiteralRef::Decimal(_) => EdmType::Decimal,
+        LiteralRef::Double(_) | LiteralRef::Special(_) => EdmType::Double,
+        LiteralRef::String(_) => EdmType::String,
+        LiteralRef::Guid(_) => EdmType::Guid,
+        LiteralRef::DateTimeOffset(_) => EdmType::DateTimeOffset,
+        LiteralRef::Date(_) => EdmType::Date,
+        LiteralRef::TimeOfDay(_) => EdmType::TimeOfDay,
+        LiteralRef::Duration(_) => EdmType::Duration,
+        LiteralRef::Binary(_) => EdmType::Binary,
     };
     Ty::Edm(t)
 }
@@ -715,6 +591,10 @@ struct Checker<'s> {
     usage: Usage,
     /// Lambda range variables in scope, innermost last.
     variables: Vec<(CompactString, Ty)>,
+    /// Property segments of the expression being checked whose spelling
+    /// differs from the schema's. The views borrow the tree, so the names
+    /// are respelled once its walk is done (see [`Checker::respell_all`]).
+    renames: Vec<(SegmentId, &'static str)>,
     errors: Vec<Diagnostic>,
     warnings: Vec<Diagnostic>,
 }
@@ -727,6 +607,7 @@ impl<'s> Checker<'s> {
             text: String::new(),
             usage: Usage::Filter,
             variables: Vec::new(),
+            renames: Vec::new(),
             errors: Vec::new(),
             warnings: Vec::new(),
         }
@@ -774,26 +655,31 @@ impl<'s> Checker<'s> {
     }
 
     /// How to name `node` in a message: its text, or a description.
-    fn describe(&self, node: &Expr) -> String {
-        if let Some(s) = self.source(node.span) {
+    fn describe(&self, node: ExprRef<'_>) -> String {
+        if let Some(s) = self.source(node.span()) {
             return format!("`{s}`");
         }
-        match &node.kind {
-            ExprKind::Path(path) => {
+        match node.kind() {
+            ExprRefKind::Path(path) => {
                 let names: Vec<&str> = path
-                    .segments
-                    .iter()
-                    .map(|s| match &s.kind {
-                        SegmentKind::Property(n) | SegmentKind::TypeCast(n) => n.as_str(),
-                        SegmentKind::It => "$it",
-                        SegmentKind::This => "$this",
-                        SegmentKind::FunctionCall { name, .. } => name.as_str(),
-                        SegmentKind::Lambda(_) => "any/all",
+                    .segments()
+                    .map(|s| match s.kind() {
+                        // Renames are applied after the walk; the message
+                        // already uses the schema's spelling.
+                        SegmentRefKind::Property(n) | SegmentRefKind::TypeCast(n) => self
+                            .renames
+                            .iter()
+                            .find(|(id, _)| *id == s.id())
+                            .map_or(n, |(_, canonical)| canonical),
+                        SegmentRefKind::It => "$it",
+                        SegmentRefKind::This => "$this",
+                        SegmentRefKind::FunctionCall { name, .. } => name,
+                        SegmentRefKind::Lambda { .. } => "any/all",
                     })
                     .collect();
                 format!("`{}`", names.join("/"))
             }
-            ExprKind::Literal(_) => "the literal".to_string(),
+            ExprRefKind::Literal(_) => "the literal".to_string(),
             _ => "the expression".to_string(),
         }
     }
@@ -823,14 +709,16 @@ impl<'s> Checker<'s> {
         if let Some(mut filter) = query.filter.take() {
             self.enter(query, SystemOption::Filter);
             self.usage = Usage::Filter;
-            self.check_filter_root(&mut filter);
+            self.check_filter_root(filter.root());
+            self.respell_all(&mut filter);
             query.filter = Some(filter);
         }
         if let Some(mut items) = query.orderby.take() {
             self.enter(query, SystemOption::OrderBy);
             self.usage = Usage::OrderBy;
             for item in &mut items {
-                self.check_orderby_item(&mut item.expr);
+                self.check_orderby_item(item.expr.root());
+                self.respell_all(&mut item.expr);
             }
             query.orderby = Some(items);
         }
@@ -859,6 +747,20 @@ impl<'s> Checker<'s> {
         }
     }
 
+    /// Gives `expr` the spellings collected while it was checked.
+    fn respell_all(&mut self, expr: &mut FilterExpr) {
+        for (segment, name) in self.renames.drain(..) {
+            expr.rename(segment, name);
+        }
+    }
+
+    /// Notes that `segment`, spelled `written`, is the schema's `canonical`.
+    fn respell(&mut self, segment: SegmentRef<'_>, written: &str, canonical: &'static str) {
+        if written != canonical {
+            self.renames.push((segment.id(), canonical));
+        }
+    }
+
     fn check_cap(&mut self, value: i64, max: i64, too_large: Code, invalid: Code) {
         let name = self.option.name();
         let span = Span::new(0, self.text.len());
@@ -879,7 +781,7 @@ impl<'s> Checker<'s> {
         }
     }
 
-    fn check_filter_root(&mut self, filter: &mut Expr) {
+    fn check_filter_root(&mut self, filter: ExprRef<'_>) {
         let typed = self.check_expr(filter);
         if typed.ty.is_boolean_like() {
             return;
@@ -905,14 +807,14 @@ impl<'s> Checker<'s> {
         self.error(
             Code::TypeMismatch,
             format!("the filter must be a true/false condition, but {what} is {ty}"),
-            filter.span,
+            filter.span(),
             Some(format!(
                 "a filter must be a true/false condition, such as {example}"
             )),
         );
     }
 
-    fn check_orderby_item(&mut self, expr: &mut Expr) {
+    fn check_orderby_item(&mut self, expr: ExprRef<'_>) {
         let typed = self.check_expr(expr);
         let sortable = match typed.ty {
             Ty::Edm(t) => t.is_primitive(),
@@ -925,7 +827,7 @@ impl<'s> Checker<'s> {
                 "cannot sort by {what}, which is {}: sort keys are single values",
                 typed.ty.name(self.schema)
             );
-            self.error(Code::TypeMismatch, message, expr.span, None);
+            self.error(Code::TypeMismatch, message, expr.span(), None);
         }
     }
 
@@ -999,21 +901,20 @@ impl<'s> Checker<'s> {
         }
     }
 
-    /// Infers the type of `expr`, reporting every problem in it and
-    /// rewriting property names to the schema's spelling.
-    fn check_expr(&mut self, expr: &mut Expr) -> Typed {
-        let span = expr.span;
-        match &mut expr.kind {
-            ExprKind::Literal(literal) => Typed::of(literal_type(literal)),
-            ExprKind::Path(path) => self.check_path(path),
-            ExprKind::Unary { op, operand } => {
-                let op = *op;
+    /// Infers the type of `expr`, reporting every problem in it and noting
+    /// the property names to respell in the schema's spelling.
+    fn check_expr(&mut self, expr: ExprRef<'_>) -> Typed {
+        let span = expr.span();
+        match expr.kind() {
+            ExprRefKind::Literal(literal) => Typed::of(literal_type(literal)),
+            ExprRefKind::Path(path) => self.check_path(path),
+            ExprRefKind::Unary { op, operand } => {
                 let typed = self.check_expr(operand);
                 self.check_unary(op, operand, typed.ty, span)
             }
-            ExprKind::Binary { .. } => self.check_binary_chain(expr),
-            ExprKind::List(items) => {
-                for item in items.iter_mut() {
+            ExprRefKind::Binary { .. } => self.check_binary_chain(expr),
+            ExprRefKind::List(items) => {
+                for item in items.iter() {
                     self.check_expr(item);
                 }
                 let message = "a parenthesized list is only allowed after 'in'";
@@ -1025,16 +926,12 @@ impl<'s> Checker<'s> {
                 );
                 Typed::of(Ty::Unknown)
             }
-            ExprKind::Call { function, args } => {
-                let function = *function;
-                self.check_call(function, args, span)
-            }
-            ExprKind::TypeFunction {
+            ExprRefKind::Call { function, args } => self.check_call(function, args, span),
+            ExprRefKind::TypeFunction {
                 function,
                 operand,
                 type_name,
             } => {
-                let function = *function;
                 if let Some(operand) = operand {
                     self.check_expr(operand);
                 }
@@ -1067,7 +964,7 @@ impl<'s> Checker<'s> {
         self.error(Code::TypeMismatch, message, span, None);
     }
 
-    fn check_unary(&mut self, op: UnaryOp, operand: &Expr, ty: Ty, span: Span) -> Typed {
+    fn check_unary(&mut self, op: UnaryOp, operand: ExprRef<'_>, ty: Ty, span: Span) -> Typed {
         match op {
             UnaryOp::Not => {
                 if !ty.is_boolean_like() {
@@ -1098,48 +995,38 @@ impl<'s> Checker<'s> {
 
     /// Checks a left-nested chain of binary operators (`a and b and c`,
     /// `1 add 2 add 3`) iteratively, so a long chain cannot exhaust the stack.
-    fn check_binary_chain(&mut self, expr: &mut Expr) -> Typed {
-        let placeholder = Expr::new(ExprKind::Literal(Literal::Null), expr.span);
-        let mut node = std::mem::replace(expr, placeholder);
+    fn check_binary_chain(&mut self, expr: ExprRef<'_>) -> Typed {
         let mut spine = Vec::new();
-        loop {
-            let span = node.span;
-            match node.kind {
-                ExprKind::Binary { op, mut operands } => {
-                    // The operands' box is refilled on the way back up.
-                    let empty = Expr::new(ExprKind::Literal(Literal::Null), span);
-                    node = std::mem::replace(&mut operands[0], empty);
-                    spine.push((op, span, operands));
-                }
-                kind => {
-                    node = Expr::new(kind, span);
-                    break;
-                }
-            }
+        let mut node = expr;
+        while let ExprRefKind::Binary {
+            op,
+            operands: [left, right],
+        } = node.kind()
+        {
+            spine.push((node, op, right));
+            node = left;
         }
-        let mut acc = node;
-        let mut acc_typed = self.check_expr(&mut acc);
-        while let Some((op, span, mut operands)) = spine.pop() {
-            let right = &mut operands[1];
-            acc_typed = if op == BinaryOp::In {
-                self.check_in(&acc, acc_typed, right, span)
+        let mut left = node;
+        let mut left_typed = self.check_expr(node);
+        while let Some((binary, op, right)) = spine.pop() {
+            let span = binary.span();
+            left_typed = if op == BinaryOp::In {
+                self.check_in(left, left_typed, right, span)
             } else {
                 let right_typed = self.check_expr(right);
-                self.check_binary(op, &acc, acc_typed, right, right_typed, span)
+                self.check_binary(op, left, left_typed, right, right_typed, span)
             };
-            operands[0] = acc;
-            acc = Expr::new(ExprKind::Binary { op, operands }, span);
+            left = binary;
         }
-        *expr = acc;
-        acc_typed
+        left_typed
     }
 
     fn check_binary(
         &mut self,
         op: BinaryOp,
-        left: &Expr,
+        left: ExprRef<'_>,
         lt: Typed,
-        right: &Expr,
+        right: ExprRef<'_>,
         rt: Typed,
         span: Span,
     ) -> Typed {
@@ -1154,7 +1041,7 @@ impl<'s> Checker<'s> {
                             typed.ty.name(self.schema)
                         );
                         let help = "compare it with a value, such as status eq 'Pending'";
-                        self.error(Code::TypeMismatch, message, side.span, Some(help.into()));
+                        self.error(Code::TypeMismatch, message, side.span(), Some(help.into()));
                     }
                 }
             }
@@ -1222,9 +1109,9 @@ impl<'s> Checker<'s> {
         Typed::edm(EdmType::Boolean)
     }
 
-    fn check_in(&mut self, left: &Expr, lt: Typed, right: &mut Expr, span: Span) -> Typed {
-        if let ExprKind::List(items) = &mut right.kind {
-            for item in items.iter_mut() {
+    fn check_in(&mut self, left: ExprRef<'_>, lt: Typed, right: ExprRef<'_>, span: Span) -> Typed {
+        if let ExprRefKind::List(items) = right.kind() {
+            for item in items.iter() {
                 let it = self.check_expr(item);
                 if comparable(lt.ty, it.ty) {
                     self.enum_warning(lt.property, item);
@@ -1245,7 +1132,7 @@ impl<'s> Checker<'s> {
                     self.describe(right),
                     rt.ty.name(self.schema)
                 );
-                self.error(Code::TypeMismatch, message, right.span, None);
+                self.error(Code::TypeMismatch, message, right.span(), None);
             }
         }
         Typed::edm(EdmType::Boolean)
@@ -1257,8 +1144,8 @@ impl<'s> Checker<'s> {
         &mut self,
         keyword: &str,
         outer: Span,
-        (left, lt): (&Expr, Ty),
-        (right, rt): (&Expr, Ty),
+        (left, lt): (ExprRef<'_>, Ty),
+        (right, rt): (ExprRef<'_>, Ty),
     ) {
         let message = format!(
             "cannot compare {} ({}) with {} ({}) using '{keyword}'",
@@ -1272,10 +1159,10 @@ impl<'s> Checker<'s> {
             .or_else(|| self.literal_fix(outer, rt, left))
             .or_else(|| self.compare_with_hint(left, lt))
             .or_else(|| self.compare_with_hint(right, rt));
-        let span = if matches!(right.kind, ExprKind::Literal(_)) {
-            right.span
-        } else if matches!(left.kind, ExprKind::Literal(_)) {
-            left.span
+        let span = if right.literal().is_some() {
+            right.span()
+        } else if left.literal().is_some() {
+            left.span()
         } else {
             outer
         };
@@ -1284,19 +1171,17 @@ impl<'s> Checker<'s> {
 
     /// The help for a literal written in the wrong form for `expected`:
     /// quotes around a date-time or number, or none around a string.
-    fn literal_fix(&self, outer: Span, expected: Ty, node: &Expr) -> Option<String> {
+    fn literal_fix(&self, outer: Span, expected: Ty, node: ExprRef<'_>) -> Option<String> {
         let Ty::Edm(expected) = expected else {
             return None;
         };
-        let ExprKind::Literal(literal) = &node.kind else {
-            return None;
-        };
+        let literal = node.literal()?;
         match literal {
-            Literal::Null => None,
-            Literal::String(s) if expected != EdmType::String => {
+            LiteralRef::Null => None,
+            LiteralRef::String(s) if expected != EdmType::String => {
                 if unquoted_parses_as(expected, s) {
                     let fixed = self
-                        .splice(outer, node.span, s)
+                        .splice(outer, node.span(), s)
                         .unwrap_or_else(|| s.to_string());
                     let encode = if s.contains('+') {
                         " (and send the '+' as %2B, or it arrives as a space)"
@@ -1314,24 +1199,24 @@ impl<'s> Checker<'s> {
                 }
             }
             _ if expected == EdmType::String => {
-                let text = match self.source(node.span) {
+                let text = match self.source(node.span()) {
                     Some(text) => text.to_string(),
                     None => match literal {
-                        Literal::Guid(g) => g.to_string(),
-                        Literal::Int(i) => i.to_string(),
-                        Literal::Boolean(b) => b.to_string(),
+                        LiteralRef::Guid(g) => g.to_string(),
+                        LiteralRef::Int(i) => i.to_string(),
+                        LiteralRef::Boolean(b) => b.to_string(),
                         _ => return Some("strings are quoted: quote the value".to_string()),
                     },
                 };
                 let quoted = format!("'{}'", text.replace('\'', "''"));
-                let fixed = self.splice(outer, node.span, &quoted).unwrap_or(quoted);
+                let fixed = self.splice(outer, node.span(), &quoted).unwrap_or(quoted);
                 Some(format!("strings are quoted in OData; quote it: {fixed}"))
             }
             _ => None,
         }
     }
 
-    fn compare_with_hint(&self, node: &Expr, ty: Ty) -> Option<String> {
+    fn compare_with_hint(&self, node: ExprRef<'_>, ty: Ty) -> Option<String> {
         match ty {
             Ty::Edm(t) => {
                 let example = example_value(t)?;
@@ -1351,16 +1236,16 @@ impl<'s> Checker<'s> {
 
     /// Warns when a string literal compared with an enumeration-like
     /// property is not one of its documented values.
-    fn enum_warning(&mut self, property: Option<&'static PropertyDef>, node: &Expr) {
+    fn enum_warning(&mut self, property: Option<&'static PropertyDef>, node: ExprRef<'_>) {
         let Some(property) = property else {
             return;
         };
-        let ExprKind::Literal(Literal::String(value)) = &node.kind else {
+        let Some(LiteralRef::String(value)) = node.literal() else {
             return;
         };
         let known = property.known_values;
         let capped = self.warnings.len() >= MAX_DIAGNOSTICS;
-        if capped || known.is_empty() || known.contains(&value.as_str()) {
+        if capped || known.is_empty() || known.contains(&value) {
             return;
         }
         let help = if let Some(same) = known.iter().find(|k| k.eq_ignore_ascii_case(value)) {
@@ -1375,13 +1260,13 @@ impl<'s> Checker<'s> {
             property.name
         );
         let d = self
-            .diagnostic(Code::UnknownEnumValue, message, node.span)
+            .diagnostic(Code::UnknownEnumValue, message, node.span())
             .with_help(help);
         self.warnings.push(d);
     }
 
-    fn check_call(&mut self, function: Function, args: &mut [Expr], span: Span) -> Typed {
-        let typed: Vec<Typed> = args.iter_mut().map(|a| self.check_expr(a)).collect();
+    fn check_call(&mut self, function: Function, args: ExprRefs<'_>, span: Span) -> Typed {
+        let typed: Vec<Typed> = args.iter().map(|a| self.check_expr(a)).collect();
         let name = function.name();
         let (min, max) = function.arity();
         let (params, result) = signature(function);
@@ -1411,7 +1296,7 @@ impl<'s> Checker<'s> {
             let help = param
                 .expected_type()
                 .and_then(|e| self.literal_fix(span, Ty::Edm(e), arg));
-            self.error(Code::InvalidArguments, message, arg.span, help);
+            self.error(Code::InvalidArguments, message, arg.span(), help);
         }
         let ty = match (function, result) {
             (_, Some(t)) => Ty::Edm(t),
@@ -1428,34 +1313,34 @@ impl<'s> Checker<'s> {
         Typed::of(ty)
     }
 
-    fn check_path(&mut self, path: &mut MemberPath) -> Typed {
+    fn check_path(&mut self, path: PathRef<'_>) -> Typed {
         let mut current = Typed::of(Ty::Unknown);
         let mut at_start = true;
         // Once a segment is reported, the rest of the path is not: its
         // meaning depends on the bad segment.
-        for segment in path.segments.iter_mut() {
-            let span = segment.span;
+        for segment in path.segments() {
+            let span = segment.span();
             let first = std::mem::replace(&mut at_start, false);
-            current = match &mut segment.kind {
-                SegmentKind::Property(name) if first => {
+            current = match segment.kind() {
+                SegmentRefKind::Property(name) if first => {
                     if let Some(ty) = self.variable(name) {
                         Typed::of(ty)
                     } else {
-                        match self.entity_property(name, span) {
+                        match self.entity_property(segment, name) {
                             Some(typed) => typed,
                             None => return Typed::of(Ty::Unknown),
                         }
                     }
                 }
-                SegmentKind::It | SegmentKind::This if first => Typed::of(Ty::Entity),
-                SegmentKind::Property(name) => match current.ty {
-                    Ty::Entity => match self.entity_property(name, span) {
+                SegmentRefKind::It | SegmentRefKind::This if first => Typed::of(Ty::Entity),
+                SegmentRefKind::Property(name) => match current.ty {
+                    Ty::Entity => match self.entity_property(segment, name) {
                         Some(typed) => typed,
                         None => return Typed::of(Ty::Unknown),
                     },
                     Ty::Edm(EdmType::Complex(complex)) => match complex.property(name) {
                         Some(p) => {
-                            *name = p.name.into();
+                            self.respell(segment, name, p.name);
                             Typed {
                                 ty: Ty::Edm(p.edm_type),
                                 property: Some(p),
@@ -1484,12 +1369,12 @@ impl<'s> Checker<'s> {
                         return Typed::of(Ty::Unknown);
                     }
                 },
-                SegmentKind::It | SegmentKind::This => {
+                SegmentRefKind::It | SegmentRefKind::This => {
                     let message = "$it and $this can only begin a path";
                     self.error(Code::TypeMismatch, message, span, None);
                     return Typed::of(Ty::Unknown);
                 }
-                SegmentKind::TypeCast(name) => {
+                SegmentRefKind::TypeCast(name) => {
                     let fits = match current.ty {
                         Ty::Entity | Ty::Unknown if first => {
                             name.eq_ignore_ascii_case(self.schema.type_name)
@@ -1509,18 +1394,18 @@ impl<'s> Checker<'s> {
                         current
                     }
                 }
-                SegmentKind::FunctionCall { name, args } => {
-                    for arg in args.iter_mut() {
+                SegmentRefKind::FunctionCall { name, args } => {
+                    for arg in args.iter() {
                         self.check_expr(arg);
                     }
-                    let short = name.rsplit('.').next().unwrap_or(name.as_str());
+                    let short = name.rsplit('.').next().unwrap_or(name);
                     let message = format!("{} has no function '{name}'", self.schema.entity_set);
                     let help = nearest(short, Function::ALL.iter().map(|f| f.name()))
                         .map(|f| format!("did you mean the built-in {f}(…)?"));
                     self.error(Code::UnknownFunction, message, span, help);
                     return Typed::of(Ty::Unknown);
                 }
-                SegmentKind::Lambda(lambda) => {
+                SegmentRefKind::Lambda { predicate, .. } => {
                     let element = match current.ty {
                         Ty::Edm(EdmType::Collection(element)) => Ty::Edm(*element),
                         Ty::Unknown => Ty::Unknown,
@@ -1533,16 +1418,16 @@ impl<'s> Checker<'s> {
                             return Typed::of(Ty::Unknown);
                         }
                     };
-                    if let Some(predicate) = &mut lambda.predicate {
-                        self.variables.push((predicate.variable.clone(), element));
-                        let body = self.check_expr(&mut predicate.body);
+                    if let Some(predicate) = predicate {
+                        self.variables.push((predicate.variable.into(), element));
+                        let body = self.check_expr(predicate.body);
                         self.variables.pop();
                         if !body.ty.is_boolean_like() {
                             let message = format!(
                                 "the body of any/all must be a true/false condition, but it is {}",
                                 body.ty.name(self.schema)
                             );
-                            self.error(Code::TypeMismatch, message, predicate.body.span, None);
+                            self.error(Code::TypeMismatch, message, predicate.body.span(), None);
                         }
                     }
                     Typed::edm(EdmType::Boolean)
@@ -1560,10 +1445,11 @@ impl<'s> Checker<'s> {
             .map(|(_, ty)| *ty)
     }
 
-    /// Resolves a property of the entity where the current option uses it,
-    /// reporting unknown names and properties without the needed flag, and
-    /// rewrites `name` to the schema's spelling.
-    fn entity_property(&mut self, name: &mut CompactString, span: Span) -> Option<Typed> {
+    /// Resolves `segment`, the property `name` of the entity, where the
+    /// current option uses it, reporting unknown names and properties without
+    /// the needed flag, and notes the schema's spelling for it.
+    fn entity_property(&mut self, segment: SegmentRef<'_>, name: &str) -> Option<Typed> {
+        let span = segment.span();
         let Some(p) = self.schema.property(name) else {
             self.unknown_entity_property(name, span, Some(self.usage));
             return None;
@@ -1595,7 +1481,7 @@ impl<'s> Checker<'s> {
             self.error(code, message, span, Some(help));
             return None;
         }
-        *name = p.name.into();
+        self.respell(segment, name, p.name);
         Some(Typed {
             ty: Ty::Edm(p.edm_type),
             property: Some(p),
@@ -1664,6 +1550,7 @@ impl<'s> Checker<'s> {
 mod tests {
     use super::*;
     use crate::schema::MACHINE_ACTIONS;
+    use crate::syntax::ast::{Expr, ExprKind, Literal};
     use crate::syntax::filter::{parse_filter, parse_orderby, parse_select};
 
     fn filter(expr: &str) -> Result<ValidatedQuery<'static>, Error> {
@@ -1681,7 +1568,7 @@ mod tests {
         d.help.as_deref().unwrap_or("")
     }
 
-    fn parsed(expr: &str) -> Expr {
+    fn parsed(expr: &str) -> FilterExpr {
         parse_filter(expr, &ParseOptions::default()).expect("test filter parses")
     }
 
@@ -2058,7 +1945,11 @@ mod tests {
         let guid = Uuid::parse_str("69dc3630-1ccc-4342-acf3-35286eec741d").unwrap();
         let literal = Expr::new(ExprKind::Literal(Literal::Guid(guid)), Span::default());
         let query = Query {
-            filter: Some(Expr::binary(BinaryOp::Eq, path, literal)),
+            filter: Some(FilterExpr::from_expr(&Expr::binary(
+                BinaryOp::Eq,
+                path,
+                literal,
+            ))),
             ..Query::default()
         };
         let e = validate(&query, &MACHINE_ACTIONS).unwrap_err();
@@ -2069,7 +1960,7 @@ mod tests {
 
     #[test]
     fn a_very_long_chain_does_not_recurse_per_operand() {
-        let leaf = || parsed("status eq 'Pending'");
+        let leaf = || parsed("status eq 'Pending'").to_expr();
         let mut chain = leaf();
         for i in 0..20_000 {
             let op = if i % 2 == 0 {
@@ -2086,7 +1977,7 @@ mod tests {
             );
         }
         let query = Query {
-            filter: Some(chain),
+            filter: Some(FilterExpr::from_expr(&chain)),
             ..Query::default()
         };
         // `add` of Booleans is a mismatch, 10,000 times (the first
@@ -2094,7 +1985,12 @@ mod tests {
         let e = validate(&query, &MACHINE_ACTIONS).unwrap_err();
         assert_eq!(e.diagnostics().len(), MAX_DIAGNOSTICS);
         assert!(e.diagnostics().iter().all(|d| d.code == Code::TypeMismatch));
-        // The derived drop would recurse 20,000 levels deep.
-        dismantle_query(query);
+        // The owned chain's derived drop would recurse 20,000 levels deep:
+        // take it apart along its left spine.
+        let mut node = chain;
+        while let ExprKind::Binary { operands, .. } = node.kind {
+            let [left, _right] = *operands;
+            node = left;
+        }
     }
 }

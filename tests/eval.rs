@@ -865,7 +865,7 @@ proptest! {
     ) {
         let query = check_filter(&filter, machine_actions(), &ParseOptions::default())
             .map_err(|e| TestCaseError::fail(format!("{filter}: {e}")))?;
-        let expr = query.query().filter.clone().expect("a filter");
+        let expr = query.query().filter.as_ref().expect("a filter").to_expr();
         let over_model = CompiledFilter::<MachineAction>::compile(&query)
             .map_err(|e| TestCaseError::fail(format!("{filter}: {e}")))?;
         let over_json = CompiledFilter::<Value>::compile(&query)

@@ -16,7 +16,7 @@ fn verified(input: &str, canonical: &str) -> Expr {
         .unwrap_or_else(|e| panic!("canonical {rendered:?} was rejected:\n{e}"));
     assert_eq!(again, expr, "round trip of {input:?}");
     assert_eq!(again.to_string(), rendered, "idempotence of {input:?}");
-    expr
+    expr.to_expr()
 }
 
 /// A case whose canonical form is its input.
@@ -361,7 +361,9 @@ fn benchmark_corpora() {
 
 #[test]
 fn spans_index_the_decoded_value() {
-    let e = parse_filter("status eq 'Pending' and type eq 'Isolate'").unwrap();
+    let e = parse_filter("status eq 'Pending' and type eq 'Isolate'")
+        .unwrap()
+        .to_expr();
     assert_eq!((e.span.start, e.span.end), (0, 41));
     let defender_odata::ExprKind::Binary { operands, .. } = &e.kind else {
         panic!("not a binary node")

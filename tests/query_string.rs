@@ -1,8 +1,9 @@
 //! The query-string layer of SPEC §2 through the public API: input forms,
 //! decoding, option names, and the values of `$top`, `$skip` and `$count`.
 
-use defender_odata::syntax::ast::{CustomOption, ExprKind, SegmentKind, Select};
+use defender_odata::syntax::ast::{CustomOption, Select};
 use defender_odata::syntax::query::decode_component;
+use defender_odata::syntax::tree::{ExprRefKind, SegmentRefKind};
 use defender_odata::{parse, parse_with, Code, Dialect, Error, ParseOptions, Query, SystemOption};
 use proptest::prelude::*;
 
@@ -402,11 +403,12 @@ fn filter_values_are_decoded_then_parsed() {
         q.sources.get(SystemOption::Filter),
         Some("status eq 'Pending'")
     );
-    match &q.filter.as_ref().unwrap().kind {
-        ExprKind::Binary { operands, .. } => match &operands[0].kind {
-            ExprKind::Path(p) => {
-                assert_eq!(p.segments[0].kind, SegmentKind::Property("status".into()))
-            }
+    match q.filter.as_ref().unwrap().root().kind() {
+        ExprRefKind::Binary { operands, .. } => match operands[0].kind() {
+            ExprRefKind::Path(p) => assert!(matches!(
+                p.get(0).map(|s| s.kind()),
+                Some(SegmentRefKind::Property("status"))
+            )),
             other => panic!("{other:?}"),
         },
         other => panic!("{other:?}"),

@@ -5,8 +5,12 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone};
 use defender_odata::render::encode_component;
 use defender_odata::syntax::ast::*;
-use defender_odata::Query;
+use defender_odata::{FilterExpr, Query};
 use uuid::Uuid;
+
+fn flat(expr: Expr) -> FilterExpr {
+    FilterExpr::from_expr(&expr)
+}
 
 fn node(kind: ExprKind) -> Expr {
     Expr::new(kind, Span::default())
@@ -516,11 +520,11 @@ fn dates_and_times() {
 #[test]
 fn order_by_items_and_select() {
     let asc = OrderByItem {
-        expr: p("status"),
+        expr: flat(p("status")),
         descending: false,
     };
     let desc = OrderByItem {
-        expr: call(Function::ToLower, vec![p("requestor")]),
+        expr: flat(call(Function::ToLower, vec![p("requestor")])),
         descending: true,
     };
     assert_eq!(asc.to_string(), "status");
@@ -567,16 +571,16 @@ fn full_query() -> Query {
         skip: Some(10),
         orderby: Some(vec![
             OrderByItem {
-                expr: p("creationDateTimeUtc"),
+                expr: flat(p("creationDateTimeUtc")),
                 descending: true,
             },
             OrderByItem {
-                expr: p("id"),
+                expr: flat(p("id")),
                 descending: false,
             },
         ]),
         count: Some(true),
-        filter: Some(bin(
+        filter: Some(flat(bin(
             And,
             bin(Eq, p("machineId"), string("F46B")),
             bin(
@@ -584,7 +588,7 @@ fn full_query() -> Query {
                 p("creationDateTimeUtc"),
                 lit(dto("2018-12-04T12:43:57+01:00")),
             ),
-        )),
+        ))),
         custom: vec![
             CustomOption {
                 name: "zeta".into(),

@@ -1,6 +1,7 @@
 //! Generated trees, not bytes: an `arbitrary`-driven generator builds
 //! `$filter` trees and whole queries the parser can produce, and the
 //! round-trip laws of SPEC §7 must hold for each:
+//! - the flat form holds the same tree: `FilterExpr::from_expr(f).to_expr() == f`;
 //! - `parse_filter(f.to_string()) == f` (law 1), rendering idempotent;
 //! - `parse("$filter=" + f.to_query_string())` holds `f`;
 //! - `parse(q.to_query_string()) == q` (law 2).
@@ -17,7 +18,7 @@
 use arbitrary::{Result, Unstructured};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone};
 use defender_odata::syntax::ast::*;
-use defender_odata::{parse, parse_filter, Query};
+use defender_odata::{parse, parse_filter, FilterExpr, Query};
 use libfuzzer_sys::fuzz_target;
 use uuid::Uuid;
 
@@ -526,7 +527,7 @@ fn query(u: &mut Unstructured, filter: Option<Expr>) -> Result<Query> {
         let items: Result<Vec<OrderByItem>> = (0..n)
             .map(|_| {
                 Ok(OrderByItem {
-                    expr: expr(u, 2)?,
+                    expr: FilterExpr::from_expr(&expr(u, 2)?),
                     descending: u.arbitrary()?,
                 })
             })
@@ -584,7 +585,7 @@ fn query(u: &mut Unstructured, filter: Option<Expr>) -> Result<Query> {
         }
     }
     Ok(Query {
-        filter,
+        filter: filter.as_ref().map(FilterExpr::from_expr),
         count: if u.arbitrary()? {
             Some(u.arbitrary()?)
         } else {
@@ -616,11 +617,15 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
 
+    // The flat form holds the same tree.
+    let flat = FilterExpr::from_expr(&filter);
+    assert_eq!(flat.to_expr(), filter, "flat form");
+
     // Law 1: the human form parses back; rendering is idempotent.
-    let human = filter.to_string();
+    let human = flat.to_string();
     match parse_filter(&human) {
         Ok(back) => {
-            assert_eq!(back, filter, "human form: {human:?}");
+            assert_eq!(back.to_expr(), filter, "human form: {human:?}");
             assert_eq!(back.to_string(), human);
         }
         Err(e) => panic!("human form rejected: {human:?}\ntree: {filter:?}\nerror: {e:?}"),
@@ -629,7 +634,11 @@ fuzz_target!(|data: &[u8]| {
     // The encoded expression is a `$filter` value.
     let encoded = format!("$filter={}", filter.to_query_string());
     match parse(&encoded) {
-        Ok(q) => assert_eq!(q.filter.as_ref(), Some(&filter), "encoded: {encoded:?}"),
+        Ok(q) => assert_eq!(
+            q.filter.as_ref().map(FilterExpr::to_expr),
+            Some(filter.clone()),
+            "encoded: {encoded:?}"
+        ),
         Err(e) => panic!("encoded form rejected: {encoded:?}\nerror: {e:?}"),
     }
 
@@ -640,7 +649,7 @@ fuzz_target!(|data: &[u8]| {
     if q.orderby
         .iter()
         .flatten()
-        .map(|o| node_count(&o.expr))
+        .map(|o| node_count(&o.expr.to_expr()))
         .sum::<usize>()
         > MAX_NODES
     {

@@ -52,10 +52,9 @@ use super::value::{
 use crate::error::{Code, Diagnostic, Error};
 use crate::model::{Entity, PropertyValue};
 use crate::schema::{EdmType, EntitySchema};
-use crate::syntax::ast::{
-    BinaryOp, Expr, ExprKind, Function, Literal, SegmentKind, SpecialFloat, TypeFunction, UnaryOp,
-};
+use crate::syntax::ast::{BinaryOp, Function, SpecialFloat, TypeFunction, UnaryOp};
 use crate::syntax::query::SystemOption;
+use crate::syntax::tree::{ExprRef, ExprRefKind, ExprRefs, LiteralRef, PathRef, SegmentRefKind};
 use crate::validate::ValidatedQuery;
 
 /// A literal, converted once.
@@ -202,7 +201,7 @@ impl<E: Entity> CompiledFilter<E> {
             now: Utc::now().fixed_offset(),
         };
         let root = match &query.query().filter {
-            Some(expr) => Some(compiler.compile::<E>(expr)?),
+            Some(expr) => Some(compiler.compile::<E>(expr.root())?),
             None => None,
         };
         Ok(CompiledFilter {
@@ -263,7 +262,7 @@ impl<E: Entity> CompiledExpr<E> {
     /// Compiles one `$orderby` key of a validated query.
     pub(crate) fn orderby_key(
         query: &ValidatedQuery<'_>,
-        expr: &Expr,
+        expr: ExprRef<'_>,
     ) -> Result<CompiledExpr<E>, Error> {
         let compiler = Compiler {
             schema: query.schema(),
@@ -286,14 +285,14 @@ struct Compiler<'q> {
 }
 
 impl Compiler<'_> {
-    fn unsupported(&self, expr: &Expr, what: &str) -> Error {
+    fn unsupported(&self, expr: ExprRef<'_>, what: &str) -> Error {
         let mut d = Diagnostic::new(
             Code::TypeMismatch,
             format!("{what} cannot be evaluated by this crate"),
         )
         .in_option(self.option.name());
         if let Some(text) = self.text {
-            d = d.at(expr.span, text);
+            d = d.at(expr.span(), text);
         }
         Error::new(d)
     }
@@ -301,11 +300,15 @@ impl Compiler<'_> {
     /// `matchesPattern(x,'re')`: the pattern is compiled once, here, so it
     /// must be a literal. The `regex` crate matches in time linear in the
     /// subject, and the size limit bounds what a pattern may cost to build.
-    fn matches_pattern<E: Entity>(&self, expr: &Expr, args: &[Expr]) -> Result<Node<E>, Error> {
-        let [subject, pattern] = args else {
+    fn matches_pattern<E: Entity>(
+        &self,
+        expr: ExprRef<'_>,
+        args: ExprRefs<'_>,
+    ) -> Result<Node<E>, Error> {
+        let (2, Some(subject), Some(pattern)) = (args.len(), args.get(0), args.get(1)) else {
             return Err(self.unsupported(expr, "matchesPattern without two arguments"));
         };
-        let ExprKind::Literal(Literal::String(pattern_text)) = &pattern.kind else {
+        let Some(LiteralRef::String(pattern_text)) = pattern.literal() else {
             return Err(self.unsupported(
                 pattern,
                 "matchesPattern with a pattern that is not a string literal",
@@ -322,7 +325,7 @@ impl Compiler<'_> {
                 .in_option(self.option.name())
                 .with_help(e.to_string());
                 if let Some(text) = self.text {
-                    d = d.at(pattern.span, text);
+                    d = d.at(pattern.span(), text);
                 }
                 Error::new(d)
             })?;
@@ -332,28 +335,31 @@ impl Compiler<'_> {
         })
     }
 
-    fn compile<E: Entity>(&self, expr: &Expr) -> Result<Node<E>, Error> {
+    fn compile<E: Entity>(&self, expr: ExprRef<'_>) -> Result<Node<E>, Error> {
         self.compile_generic::<E>(expr).map(specialize)
     }
 
-    fn compile_generic<E: Entity>(&self, expr: &Expr) -> Result<Node<E>, Error> {
-        match &expr.kind {
-            ExprKind::Literal(literal) => Ok(Node::Lit(self.literal(expr, literal)?)),
-            ExprKind::Path(path) => self.path::<E>(expr, &path.segments),
-            ExprKind::Unary { op, operand } => {
+    fn compile_generic<E: Entity>(&self, expr: ExprRef<'_>) -> Result<Node<E>, Error> {
+        match expr.kind() {
+            ExprRefKind::Literal(literal) => Ok(Node::Lit(self.literal(expr, literal)?)),
+            ExprRefKind::Path(path) => self.path::<E>(expr, path),
+            ExprRefKind::Unary { op, operand } => {
                 let inner = Box::new(self.compile::<E>(operand)?);
                 Ok(match op {
                     UnaryOp::Not => Node::Not(inner),
                     UnaryOp::Negate => Node::Negate(inner),
                 })
             }
-            ExprKind::Binary { op, .. } if matches!(op, BinaryOp::And | BinaryOp::Or) => {
-                self.chain::<E>(expr, *op)
+            ExprRefKind::Binary { op, .. } if matches!(op, BinaryOp::And | BinaryOp::Or) => {
+                self.chain::<E>(expr, op)
             }
-            ExprKind::Binary { op, operands } => self.binary::<E>(*op, &operands[0], &operands[1]),
-            ExprKind::List(_) => Err(self.unsupported(expr, "a list outside 'in'")),
-            ExprKind::Call { function, args } => {
-                if *function == Function::MatchesPattern {
+            ExprRefKind::Binary {
+                op,
+                operands: [left, right],
+            } => self.binary::<E>(op, left, right),
+            ExprRefKind::List(_) => Err(self.unsupported(expr, "a list outside 'in'")),
+            ExprRefKind::Call { function, args } => {
+                if function == Function::MatchesPattern {
                     return self.matches_pattern::<E>(expr, args);
                 }
                 let args = args
@@ -368,13 +374,10 @@ impl Compiler<'_> {
                     Function::MaxDateTime => {
                         Node::Lit(Lit::DateTimeOffset(DateTime::<Utc>::MAX_UTC.fixed_offset()))
                     }
-                    _ => Node::Call {
-                        function: *function,
-                        args,
-                    },
+                    _ => Node::Call { function, args },
                 })
             }
-            ExprKind::TypeFunction {
+            ExprRefKind::TypeFunction {
                 function,
                 operand,
                 type_name,
@@ -400,15 +403,19 @@ impl Compiler<'_> {
 
     /// A left-nested `and`/`or` chain as one node, without recursing per
     /// operand.
-    fn chain<E: Entity>(&self, expr: &Expr, op: BinaryOp) -> Result<Node<E>, Error> {
+    fn chain<E: Entity>(&self, expr: ExprRef<'_>, op: BinaryOp) -> Result<Node<E>, Error> {
         let mut rights = Vec::new();
         let mut node = expr;
-        while let ExprKind::Binary { op: o, operands } = &node.kind {
-            if *o != op {
+        while let ExprRefKind::Binary {
+            op: o,
+            operands: [left, right],
+        } = node.kind()
+        {
+            if o != op {
                 break;
             }
-            rights.push(&operands[1]);
-            node = &operands[0];
+            rights.push(right);
+            node = left;
         }
         let mut operands = Vec::with_capacity(rights.len() + 1);
         operands.push(self.compile::<E>(node)?);
@@ -422,7 +429,12 @@ impl Compiler<'_> {
         })
     }
 
-    fn binary<E: Entity>(&self, op: BinaryOp, left: &Expr, right: &Expr) -> Result<Node<E>, Error> {
+    fn binary<E: Entity>(
+        &self,
+        op: BinaryOp,
+        left: ExprRef<'_>,
+        right: ExprRef<'_>,
+    ) -> Result<Node<E>, Error> {
         if op == BinaryOp::In {
             return self.in_list::<E>(left, right);
         }
@@ -467,9 +479,9 @@ impl Compiler<'_> {
         })
     }
 
-    fn in_list<E: Entity>(&self, left: &Expr, right: &Expr) -> Result<Node<E>, Error> {
+    fn in_list<E: Entity>(&self, left: ExprRef<'_>, right: ExprRef<'_>) -> Result<Node<E>, Error> {
         let item = Box::new(self.compile::<E>(left)?);
-        let ExprKind::List(items) = &right.kind else {
+        let ExprRefKind::List(items) = right.kind() else {
             return Err(self.unsupported(right, "'in' over a collection"));
         };
         let mut list = items
@@ -502,20 +514,16 @@ impl Compiler<'_> {
         Ok(Node::In { item, list })
     }
 
-    fn path<E: Entity>(
-        &self,
-        expr: &Expr,
-        segments: &[crate::syntax::ast::Segment],
-    ) -> Result<Node<E>, Error> {
+    fn path<E: Entity>(&self, expr: ExprRef<'_>, path: PathRef<'_>) -> Result<Node<E>, Error> {
         let mut node: Option<Node<E>> = None;
         let mut complex: Option<&'static [crate::schema::PropertyDef]> = None;
-        for segment in segments {
-            match (&segment.kind, &node) {
-                (SegmentKind::It | SegmentKind::This, None) => node = Some(Node::Entity),
-                (SegmentKind::TypeCast(_), _) => {}
-                (SegmentKind::Property(name), None | Some(Node::Entity)) => {
+        for segment in path.segments() {
+            match (segment.kind(), &node) {
+                (SegmentRefKind::It | SegmentRefKind::This, None) => node = Some(Node::Entity),
+                (SegmentRefKind::TypeCast(_), _) => {}
+                (SegmentRefKind::Property(name), None | Some(Node::Entity)) => {
                     let def = self.schema.property(name);
-                    let canonical = def.map_or(name.as_str(), |p| p.name);
+                    let canonical = def.map_or(name, |p| p.name);
                     let accessor = E::accessor(canonical).ok_or_else(|| {
                         self.unsupported(expr, &format!("the property '{canonical}'"))
                     })?;
@@ -526,7 +534,7 @@ impl Compiler<'_> {
                     };
                     node = Some(Node::Property { accessor, edm });
                 }
-                (SegmentKind::Property(name), Some(_)) => {
+                (SegmentRefKind::Property(name), Some(_)) => {
                     let def = complex
                         .and_then(|props| props.iter().find(|p| p.name.eq_ignore_ascii_case(name)));
                     let edm = def.map(|p| p.edm_type);
@@ -537,15 +545,15 @@ impl Compiler<'_> {
                     let base = Box::new(node.take().unwrap_or(Node::Lit(Lit::Null)));
                     node = Some(Node::Member {
                         base,
-                        name: def.map_or(name.as_str(), |p| p.name).into(),
+                        name: def.map_or(name, |p| p.name).into(),
                         edm,
                     });
                 }
-                (SegmentKind::Lambda(_), _) => return Err(self.unsupported(expr, "any/all")),
-                (SegmentKind::FunctionCall { name, .. }, _) => {
+                (SegmentRefKind::Lambda { .. }, _) => return Err(self.unsupported(expr, "any/all")),
+                (SegmentRefKind::FunctionCall { name, .. }, _) => {
                     return Err(self.unsupported(expr, &format!("the function '{name}'")))
                 }
-                (SegmentKind::It | SegmentKind::This, Some(_)) => {
+                (SegmentRefKind::It | SegmentRefKind::This, Some(_)) => {
                     return Err(self.unsupported(expr, "$it inside a path"))
                 }
             }
@@ -553,26 +561,26 @@ impl Compiler<'_> {
         Ok(node.unwrap_or(Node::Entity))
     }
 
-    fn literal(&self, expr: &Expr, literal: &Literal) -> Result<Lit, Error> {
+    fn literal(&self, expr: ExprRef<'_>, literal: LiteralRef<'_>) -> Result<Lit, Error> {
         let bad = || self.unsupported(expr, "this literal");
         Ok(match literal {
-            Literal::Null => Lit::Null,
-            Literal::Boolean(b) => Lit::Bool(*b),
-            Literal::Int(i) => Lit::Int(*i),
-            Literal::Decimal(text) | Literal::Double(text) => {
+            LiteralRef::Null => Lit::Null,
+            LiteralRef::Boolean(b) => Lit::Bool(b),
+            LiteralRef::Int(i) => Lit::Int(i),
+            LiteralRef::Decimal(text) | LiteralRef::Double(text) => {
                 Lit::Num(text.parse::<f64>().map_err(|_| bad())?)
             }
-            Literal::Special(SpecialFloat::Infinity) => Lit::Num(f64::INFINITY),
-            Literal::Special(SpecialFloat::NegativeInfinity) => Lit::Num(f64::NEG_INFINITY),
-            Literal::Special(SpecialFloat::NaN) => Lit::Num(f64::NAN),
-            Literal::String(s) => Lit::Str(s.as_str().into()),
-            Literal::Guid(g) => Lit::Guid(*g),
-            Literal::DateTimeOffset(t) => Lit::DateTimeOffset(t.0),
-            Literal::Date(d) => Lit::Date(*d),
-            Literal::TimeOfDay(t) => Lit::TimeOfDay(*t),
-            Literal::Duration(text) => Lit::Duration(parse_duration(text).ok_or_else(bad)?),
-            Literal::Binary(_) => return Err(bad()),
-            Literal::Enum(e) => Lit::Enum(e.value.as_str().into()),
+            LiteralRef::Special(SpecialFloat::Infinity) => Lit::Num(f64::INFINITY),
+            LiteralRef::Special(SpecialFloat::NegativeInfinity) => Lit::Num(f64::NEG_INFINITY),
+            LiteralRef::Special(SpecialFloat::NaN) => Lit::Num(f64::NAN),
+            LiteralRef::String(s) => Lit::Str(s.into()),
+            LiteralRef::Guid(g) => Lit::Guid(g),
+            LiteralRef::DateTimeOffset(t) => Lit::DateTimeOffset(t.0),
+            LiteralRef::Date(d) => Lit::Date(d),
+            LiteralRef::TimeOfDay(t) => Lit::TimeOfDay(t),
+            LiteralRef::Duration(text) => Lit::Duration(parse_duration(text).ok_or_else(bad)?),
+            LiteralRef::Binary(_) => return Err(bad()),
+            LiteralRef::Enum { value, .. } => Lit::Enum(value.into()),
         })
     }
 }

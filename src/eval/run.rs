@@ -63,7 +63,7 @@ impl<E: Entity> CompiledQuery<E> {
                 .iter()
                 .map(|item| {
                     Ok(SortKey {
-                        expr: CompiledExpr::orderby_key(query, &item.expr)?,
+                        expr: CompiledExpr::orderby_key(query, item.expr.root())?,
                         descending: item.descending,
                     })
                 })

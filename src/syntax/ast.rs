@@ -1,7 +1,13 @@
-//! The typed syntax tree of a query and of a `$filter` expression.
+//! The typed syntax tree of a query, and the owned, editable form of a
+//! `$filter` expression.
 //!
 //! Owns: the shapes a parsed query can take. Every node carries a [`Span`]
-//! (byte offsets into the decoded option value it came from).
+//! (byte offsets into the decoded option value it came from). The parser
+//! builds expressions as the flat [`FilterExpr`](super::tree::FilterExpr)
+//! (see `tree.rs`), whose views have the shapes of [`ExprKind`]; [`Expr`] is
+//! the boxed form of the same tree, for code that builds or edits one (the
+//! builder, test generators), converted with `FilterExpr::to_expr` and
+//! `FilterExpr::from_expr`.
 //!
 //! Must not know about: any entity schema (names keep the spelling they were
 //! given), rendering (see `render.rs`) or evaluation.
@@ -55,7 +61,8 @@ impl Span {
     }
 }
 
-/// One `$filter` (or `$orderby` item) expression node.
+/// One `$filter` (or `$orderby` item) expression node, owned: the editable
+/// form of a [`FilterExpr`](super::tree::FilterExpr).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expr {
     /// What the node is.
@@ -521,7 +528,7 @@ impl Function {
 #[derive(Clone, Debug, PartialEq)]
 pub struct OrderByItem {
     /// The sort key (usually a property path).
-    pub expr: Expr,
+    pub expr: super::tree::FilterExpr,
     /// `desc` (the default, `asc`, is `false`).
     pub descending: bool,
 }

@@ -21,18 +21,18 @@
 //! tighter than `not`/`-`, which bind tighter than every other binary operator.
 
 use super::ast::{
-    BinaryOp, Expr, Function, LambdaKind, Literal, MemberPath, OrderByItem, Segment, SegmentKind,
-    Select, SelectItem, Span, SpecialFloat, TypeFunction, UnaryOp,
+    BinaryOp, Function, LambdaKind, Literal, MemberPath, OrderByItem, Segment, SegmentKind, Select,
+    SelectItem, Span, SpecialFloat, TypeFunction, UnaryOp,
 };
 use super::lexer::{self, is_ident_byte, LiteralError};
 use super::options::{Dialect, Limits, ParseOptions};
-use super::tree::{Node, NodeId, NodeKind, Run, Text, Tree, NO_NODE};
+use super::tree::{FilterExpr, Node, NodeId, NodeKind, Run, Text, Tree, NO_NODE};
 use crate::error::{Code, Diagnostic, MAX_SUGGESTED_NAME_LEN};
 
 /// Parses one decoded `$filter` value.
-pub fn parse_filter(text: &str, options: &ParseOptions) -> Result<Expr, Diagnostic> {
+pub fn parse_filter(text: &str, options: &ParseOptions) -> Result<FilterExpr, Diagnostic> {
     match filter(text, options) {
-        Ok((tree, root)) => Ok(tree.to_expr(root)),
+        Ok((tree, root)) => Ok(FilterExpr::new(tree, root)),
         Err(boxed) => Err(*boxed),
     }
 }
@@ -96,7 +96,7 @@ fn orderby(text: &str, options: &ParseOptions) -> Parsed<Vec<OrderByItem>> {
         return Ok(items
             .into_iter()
             .map(|(root, descending)| OrderByItem {
-                expr: parser.tree.to_expr(root),
+                expr: FilterExpr::new(parser.tree.clone(), root),
                 descending,
             })
             .collect());
@@ -154,6 +154,11 @@ fn select(text: &str, options: &ParseOptions) -> Parsed<Select> {
     }
 }
 
+/// The longest value the flat tree can hold: its offsets are `u32`, and its
+/// text is the value plus the unescaped strings appended after it (each
+/// shorter than its source), so twice this still fits.
+const MAX_TREE_TEXT: usize = 1 << 30;
+
 /// The cursor and counters of one parse.
 struct Parser<'a> {
     text: &'a str,
@@ -168,13 +173,13 @@ struct Parser<'a> {
     ahead_cache: Option<(usize, Option<OperatorAhead>)>,
     /// The nodes built so far.
     tree: Tree,
-    /// The operands of the `and`/`or` chains being read (see [`Operand`]).
-    chain_operands: Vec<NodeId>,
-    /// The elements of the lists and argument lists being read, innermost
-    /// on top; each list moves its own to the tree as one run when it ends.
-    pending_items: Vec<NodeId>,
-    /// The same for the segments of the paths being read.
-    pending_segments: Vec<Node>,
+    /// What is read but not yet placed: the operands of the `and`/`or`
+    /// chains being read (see [`Operand`]), and the elements of lists,
+    /// argument lists and paths, which must end up as runs of consecutive
+    /// nodes though their subtrees come between them. One stack serves all,
+    /// innermost on top: every construct takes its own off the top before
+    /// the one around it goes on, and a parse allocates it once.
+    pending: Vec<Node>,
 }
 
 /// Errors travel boxed inside the parser: a `Diagnostic` is 120 bytes, and
@@ -217,11 +222,11 @@ enum Operand {
 impl Operand {
     /// The node: chains folded left-nested, as [`Expr::binary`] would,
     /// their operands taken off the stack.
-    fn fold(self, stack: &mut Vec<NodeId>, tree: &mut Tree) -> NodeId {
+    fn fold(self, stack: &mut Vec<Node>, tree: &mut Tree) -> NodeId {
         match self {
             Operand::Done(id) => id,
             Operand::Chain { op, start, group } => {
-                let mut operands = stack.drain(start..);
+                let mut operands = stack.drain(start..).map(|node| node.item());
                 let Some(first) = operands.next() else {
                     unreachable!("a chain holds two or more operands");
                 };
@@ -240,16 +245,16 @@ impl Operand {
 
 impl<'a> Parser<'a> {
     fn new(text: &'a str, options: &ParseOptions) -> Parsed<Parser<'a>> {
-        if text.len() > options.limits.max_value_len {
+        let limit = options.limits.max_value_len.min(MAX_TREE_TEXT);
+        if text.len() > limit {
             return Err(Diagnostic::new(
                 Code::TooLong,
                 format!(
-                    "the value is {} bytes long; the limit is {}",
+                    "the value is {} bytes long; the limit is {limit}",
                     text.len(),
-                    options.limits.max_value_len
                 ),
             )
-            .at(Span::new(options.limits.max_value_len, text.len()), text)
+            .at(Span::new(limit, text.len()), text)
             .into());
         }
         Ok(Parser {
@@ -262,9 +267,7 @@ impl<'a> Parser<'a> {
             nodes: 0,
             ahead_cache: None,
             tree: Tree::for_source(text),
-            chain_operands: Vec::new(),
-            pending_items: Vec::new(),
-            pending_segments: Vec::new(),
+            pending: Vec::new(),
         })
     }
 
@@ -496,7 +499,7 @@ impl<'a> Parser<'a> {
     }
 
     fn fold(&mut self, operand: Operand) -> NodeId {
-        operand.fold(&mut self.chain_operands, &mut self.tree)
+        operand.fold(&mut self.pending, &mut self.tree)
     }
 
     /// `op` over two finished operands (never an `and`/`or` chain: those
@@ -537,8 +540,8 @@ impl<'a> Parser<'a> {
                 } if left_op == op => start,
                 other => {
                     let node = self.fold(other);
-                    self.chain_operands.push(node);
-                    self.chain_operands.len() - 1
+                    self.push_item(node);
+                    self.pending.len() - 1
                 }
             };
             let right = self.operand(prec + 1)?;
@@ -549,7 +552,7 @@ impl<'a> Parser<'a> {
                 Operand::Chain { op: right_op, .. } if right_op == op => {}
                 other => {
                     let node = self.fold(other);
-                    self.chain_operands.push(node);
+                    self.push_item(node);
                 }
             }
             left = Operand::Chain {
@@ -700,11 +703,11 @@ impl<'a> Parser<'a> {
         self.enter(start)?;
         self.pos += 1;
         self.skip_ws();
-        let base = self.pending_items.len();
+        let base = self.pending.len();
         if !self.eat(b')') {
             loop {
                 let item = self.expr(0)?;
-                self.pending_items.push(item);
+                self.push_item(item);
                 self.skip_ws();
                 if self.eat(b',') {
                     self.skip_ws();
@@ -714,12 +717,13 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
-        let items = &self.pending_items[base..];
+        let items = &self.pending[base..];
         if items.len() > 1 {
             let tree = &self.tree;
-            if let Some(&bad) = items
+            if let Some(bad) = items
                 .iter()
-                .find(|&&item| !tree.nodes[item as usize].kind.is_literal())
+                .map(Node::item)
+                .find(|&item| !tree.nodes[item as usize].kind.is_literal())
             {
                 return Err(self
                     .error(
@@ -732,20 +736,27 @@ impl<'a> Parser<'a> {
             }
         }
         self.leave();
-        let items = self.items_from(base);
+        let items = self.run_from(base);
         self.node(NodeKind::List(items), start)
     }
 
-    /// The pending items from `base` up, moved to the tree as one run.
-    fn items_from(&mut self, base: usize) -> Run {
+    /// Puts `id` on the pending stack, as an item standing for it.
+    fn push_item(&mut self, id: NodeId) {
+        let node = self.tree.nodes[id as usize];
+        self.pending.push(Node {
+            kind: NodeKind::Item(id),
+            ..node
+        });
+    }
+
+    /// The pending nodes from `base` up, moved to the tree as one run.
+    fn run_from(&mut self, base: usize) -> Run {
         let first = self.tree.nodes.len() as NodeId;
-        for &item in &self.pending_items[base..] {
-            let span = self.tree.span(item);
-            self.tree.push(NodeKind::Item(item), span.start, span.end);
+        self.tree.nodes.extend(self.pending.drain(base..));
+        Run {
+            first,
+            len: self.tree.nodes.len() as u32 - first,
         }
-        let len = (self.pending_items.len() - base) as u32;
-        self.pending_items.truncate(base);
-        Run { first, len }
     }
 
     fn primary(&mut self) -> Parsed<NodeId> {
@@ -984,8 +995,8 @@ impl<'a> Parser<'a> {
             }
         };
         self.count_node(start)?;
-        let base = self.pending_segments.len();
-        self.pending_segments.push(Node {
+        let base = self.pending.len();
+        self.pending.push(Node {
             kind,
             start: start as u32,
             end: self.pos as u32,
@@ -1011,7 +1022,7 @@ impl<'a> Parser<'a> {
             Some(b'\'') => return self.prefixed_literal(start, name),
             Some(b'(') => {
                 if qualified {
-                    let base = self.pending_segments.len();
+                    let base = self.pending.len();
                     return self.path_from(start, base, Some((start, name)));
                 }
                 return self.call(start, name);
@@ -1031,7 +1042,7 @@ impl<'a> Parser<'a> {
                 return self.node(literal, start);
             }
         }
-        let base = self.pending_segments.len();
+        let base = self.pending.len();
         self.path_from(start, base, Some((start, name)))
     }
 
@@ -1214,11 +1225,11 @@ impl<'a> Parser<'a> {
         self.enter(open)?;
         self.pos += 1;
         self.skip_ws();
-        let base = self.pending_items.len();
+        let base = self.pending.len();
         if !self.eat(b')') {
             loop {
                 let arg = self.expr(0)?;
-                self.pending_items.push(arg);
+                self.push_item(arg);
                 self.skip_ws();
                 if self.eat(b',') {
                     self.skip_ws();
@@ -1229,7 +1240,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.leave();
-        Ok(self.items_from(base))
+        Ok(self.run_from(base))
     }
 
     /// A member path. The segments from `base` up on the pending stack are
@@ -1246,7 +1257,7 @@ impl<'a> Parser<'a> {
             let (seg_start, name) = match pending.take() {
                 Some(read) => read,
                 None => {
-                    if self.pending_segments.len() > base {
+                    if self.pending.len() > base {
                         if self.peek() != Some(b'/') {
                             break;
                         }
@@ -1268,7 +1279,7 @@ impl<'a> Parser<'a> {
                     (seg_start, name)
                 }
             };
-            let first = self.pending_segments.len() == base;
+            let first = self.pending.len() == base;
             let qualified = is_qualified(name);
             let name_text = Parser::name_text(seg_start, name);
             let kind = if self.peek() == Some(b'(') {
@@ -1302,7 +1313,7 @@ impl<'a> Parser<'a> {
             kind: NodeKind::TypeCast(name),
             start,
             end,
-        }] = self.pending_segments[base..]
+        }] = self.pending[base..]
         {
             let name = self.tree.str(name);
             return Err(self
@@ -1315,14 +1326,12 @@ impl<'a> Parser<'a> {
                     "a type cast is followed by a property ({name}/Name); a function call needs parentheses ({name}())"
                 )).into());
         }
-        let first = self.tree.nodes.len() as NodeId;
-        self.tree.nodes.extend(self.pending_segments.drain(base..));
-        let len = self.tree.nodes.len() as u32 - first;
-        self.node(NodeKind::Path(Run { first, len }), start)
+        let segments = self.run_from(base);
+        self.node(NodeKind::Path(segments), start)
     }
 
     fn push_segment(&mut self, kind: NodeKind, start: usize) {
-        self.pending_segments.push(Node {
+        self.pending.push(Node {
             kind,
             start: start as u32,
             end: self.pos as u32,
@@ -1447,7 +1456,7 @@ fn closest_function(name: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::syntax::ast::{ExprKind, Literal as L};
+    use crate::syntax::ast::{Expr, ExprKind, Literal as L};
 
     /// A compact S-expression of the tree, so shape tests read at a glance
     /// (independent of the canonical renderer, which has its own tests).
@@ -1500,18 +1509,18 @@ mod tests {
     fn shape(input: &str) -> String {
         let e = parse_filter(input, &ParseOptions::default())
             .unwrap_or_else(|d| panic!("{input:?} failed: {d}"));
-        sexp(&e)
+        sexp(&e.to_expr())
     }
 
     fn strict_shape(input: &str) -> Result<String, Code> {
         parse_filter(input, &ParseOptions::strict())
-            .map(|e| sexp(&e))
+            .map(|e| sexp(&e.to_expr()))
             .map_err(|d| d.code)
     }
 
     fn code(input: &str) -> Code {
         match parse_filter(input, &ParseOptions::default()) {
-            Ok(e) => panic!("{input:?} parsed as {}", sexp(&e)),
+            Ok(e) => panic!("{input:?} parsed as {}", sexp(&e.to_expr())),
             Err(d) => d.code,
         }
     }
@@ -1564,7 +1573,9 @@ mod tests {
             "a and (((b) and c) and d)",
             "a and ((((b and c)) and d) and e)",
         ] {
-            let tree = parse_filter(input, &ParseOptions::default()).unwrap();
+            let tree = parse_filter(input, &ParseOptions::default())
+                .unwrap()
+                .to_expr();
             let mut node = &tree;
             let mut rights = Vec::new();
             while let ExprKind::Binary { op, operands } = &node.kind {
@@ -1677,7 +1688,8 @@ mod tests {
             "2018-12-04T12:43:57.201191123456+01:30",
             &ParseOptions::default(),
         )
-        .unwrap();
+        .unwrap()
+        .to_expr();
         let ExprKind::Literal(L::DateTimeOffset(dto)) = e.kind else {
             panic!()
         };
@@ -1812,7 +1824,7 @@ mod tests {
         .unwrap();
         assert_eq!(o.len(), 3);
         assert!(o[0].descending && !o[1].descending && !o[2].descending);
-        assert_eq!(sexp(&o[2].expr), "(ge Cost Revenue)");
+        assert_eq!(sexp(&o[2].expr.to_expr()), "(ge Cost Revenue)");
         assert!(parse_orderby("Name\tasc", &ParseOptions::strict()).is_ok());
         assert!(parse_orderby("", &ParseOptions::default()).is_err());
         assert!(parse_orderby("a,", &ParseOptions::default()).is_err());

@@ -2,7 +2,8 @@
 //!
 //! Owns: the query-string layer (`query`), the `$filter` grammar (`filter`,
 //! built from lexer-level nom parsers in `lexer`), the other system options'
-//! syntax, and the AST (`ast`). Must not know about: any entity schema; names
+//! syntax, the AST (`ast`) and the flat expression tree the parser builds
+//! (`tree`). Must not know about: any entity schema; names
 //! keep the spelling they were given, and `$top` caps belong to validation.
 
 pub mod ast;

@@ -24,11 +24,17 @@ pub enum Dialect {
 /// The defaults keep every stage (parse, clone, compare, render, validate,
 /// evaluate, drop) inside a 2 MiB stack even in a debug build;
 /// `tests/limits.rs` runs the largest trees they allow on such a thread. The
-/// tree's derived `Clone`, `PartialEq` and `Drop` recurse once per level of
-/// nesting and once per link of an operator chain, so limits raised far above
-/// the defaults need a proportionally larger stack (measured: a release build
-/// fits about 1,000 levels of parentheses, or a 10,000-node chain, in 2 MiB;
-/// a debug build about 150 levels, or a 1,000-node chain).
+/// parsed [`FilterExpr`](super::tree::FilterExpr) is flat, so cloning and
+/// dropping it walk nothing; but comparing two (through the owned form) and
+/// the owned [`Expr`](super::ast::Expr)'s derived `Clone`, `PartialEq` and
+/// `Drop` recurse once per level of nesting and once per link of an operator
+/// chain, so limits raised far above the defaults need a proportionally
+/// larger stack for those (measured before the tree was flat: a release
+/// build fits about 1,000 levels of parentheses, or a 10,000-node chain, in
+/// 2 MiB; a debug build about 150 levels, or a 1,000-node chain).
+///
+/// Whatever `max_value_len` says, a value over 1 GiB is refused: the flat
+/// tree keeps its offsets in 32 bits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Limits {
     /// Longest decoded option value, in bytes (→ `TooLong`).

@@ -6,7 +6,8 @@
 //! `$count`, `$orderby` and `$select`. Hands `$filter` and `$orderby`
 //! expressions to the grammar in `filter`. Must not know about: schemas.
 
-use super::ast::{CustomOption, Expr, OrderByItem, Select};
+use super::ast::{CustomOption, OrderByItem, Select};
+use super::tree::FilterExpr;
 
 /// The system query options this crate parses, in canonical order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -55,7 +56,7 @@ impl SystemOption {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Query {
     /// `$filter`
-    pub filter: Option<Expr>,
+    pub filter: Option<FilterExpr>,
     /// `$count`
     pub count: Option<bool>,
     /// `$orderby`, items in order.

@@ -20,7 +20,7 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone, Timelike};
 use defender_odata::syntax::ast::*;
-use defender_odata::Query;
+use defender_odata::{FilterExpr, Query};
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
@@ -433,7 +433,10 @@ pub fn visit(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
 
 fn order_by_item() -> BoxedStrategy<OrderByItem> {
     (expr(2), any::<bool>())
-        .prop_map(|(expr, descending)| OrderByItem { expr, descending })
+        .prop_map(|(expr, descending)| OrderByItem {
+            expr: FilterExpr::from_expr(&expr),
+            descending,
+        })
         .boxed()
 }
 
@@ -514,7 +517,7 @@ pub fn query() -> BoxedStrategy<Query> {
     )
         .prop_map(
             |(filter, count, orderby, skip, top, select, custom)| Query {
-                filter,
+                filter: filter.as_ref().map(FilterExpr::from_expr),
                 count,
                 orderby,
                 skip,
