@@ -752,7 +752,9 @@ impl<'a> Parser<'a> {
     /// The pending nodes from `base` up, moved to the tree as one run.
     fn run_from(&mut self, base: usize) -> Run {
         let first = self.tree.nodes.len() as NodeId;
-        self.tree.nodes.extend(self.pending.drain(base..));
+        // Nodes are `Copy`: a slice copy, where `drain` moved one at a time.
+        self.tree.nodes.extend_from_slice(&self.pending[base..]);
+        self.pending.truncate(base);
         Run {
             first,
             len: self.tree.nodes.len() as u32 - first,
