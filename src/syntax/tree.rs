@@ -748,12 +748,9 @@ impl<'a> ExprRefs<'a> {
 
     /// The `index`th, if there is one.
     pub fn get(self, index: usize) -> Option<ExprRef<'a>> {
-        (index < self.len()).then(|| {
-            let tree = self.tree;
-            match tree.nodes[self.run.first as usize + index].kind {
-                NodeKind::Item(id) => ExprRef { tree, id },
-                other => unreachable!("a run of items holds {other:?}"),
-            }
+        (index < self.len()).then(|| ExprRef {
+            tree: self.tree,
+            id: self.tree.nodes[self.run.first as usize + index].item(),
         })
     }
 
