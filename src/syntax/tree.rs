@@ -366,14 +366,23 @@ impl FilterExpr {
 
     /// Respells the name of the property or type-cast segment `segment`
     /// (validation gives names the schema's spelling). Take the id with
-    /// [`SegmentRef::id`] while reading, and rename after.
-    pub fn rename(&mut self, segment: SegmentId, name: &str) {
-        let id = segment.0;
-        let text = self.tree.append_text(name);
-        match &mut self.tree.nodes[id as usize].kind {
-            NodeKind::Property(old) | NodeKind::TypeCast(old) => *old = text,
-            other => unreachable!("segment {id} is {other:?}, which has no name to respell"),
+    /// [`SegmentRef::id`] while reading, and rename after. Returns whether
+    /// `segment` named such a segment of this tree; an id from another tree
+    /// may name anything here, so it is checked rather than trusted.
+    pub fn rename(&mut self, segment: SegmentId, name: &str) -> bool {
+        let Some(node) = self.tree.nodes.get(segment.0 as usize) else {
+            return false;
+        };
+        if !matches!(node.kind, NodeKind::Property(_) | NodeKind::TypeCast(_)) {
+            return false;
         }
+        let text = self.tree.append_text(name);
+        if let NodeKind::Property(old) | NodeKind::TypeCast(old) =
+            &mut self.tree.nodes[segment.0 as usize].kind
+        {
+            *old = text;
+        }
+        true
     }
 }
 
@@ -924,4 +933,176 @@ pub struct LambdaRef<'a> {
     pub variable: &'a str,
     /// The Boolean body.
     pub body: ExprRef<'a>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::filter::parse_filter;
+    use crate::syntax::options::{Limits, ParseOptions};
+
+    fn parsed(text: &str) -> FilterExpr {
+        parse_filter(text, &ParseOptions::default()).unwrap_or_else(|d| panic!("{text}: {d}"))
+    }
+
+    /// Every view agrees with the owned tree at its node: the views of a
+    /// filter holding every node kind, walked down to the leaves, convert
+    /// to the same subtrees that `to_expr` builds from the root.
+    #[test]
+    fn views_have_the_shapes_of_the_owned_tree() {
+        let filter = parsed(
+            "not (-x/Ns.T/f(1, 'a''b') add 2.5e0 gt 3) and cast(y, Edm.String) in ('c', 'd') \
+             or Items/any(i: i/Price ge duration'P1D') and $it/z eq null and isof(Ns.T) \
+             and contains(tolower(w), 'e') and v eq Ns.Color'Red' and u eq 2018-12-04T12:43:57Z",
+        );
+        let mut pending = vec![(filter.root(), filter.to_expr())];
+        let mut seen = 0;
+        while let Some((view, owned)) = pending.pop() {
+            seen += 1;
+            assert_eq!(view.to_expr(), owned);
+            assert_eq!(view.span(), owned.span);
+            match (view.kind(), owned.kind) {
+                (ExprRefKind::Literal(l), ExprKind::Literal(o)) => {
+                    assert_eq!(l.to_owned(), o);
+                    assert_eq!(o.as_ref(), l);
+                }
+                (ExprRefKind::Path(p), ExprKind::Path(o)) => {
+                    assert_eq!(p.to_path(), o);
+                    assert_eq!(p.len(), o.segments.len());
+                    assert!(p.get(p.len()).is_none());
+                    for (segment, owned) in p.segments().zip(o.segments) {
+                        assert_eq!(segment.to_segment(), owned);
+                        match (segment.kind(), owned.kind) {
+                            (
+                                SegmentRefKind::FunctionCall { args, .. },
+                                SegmentKind::FunctionCall { args: o, .. },
+                            ) => {
+                                pending.extend(args.iter().zip(o));
+                            }
+                            (
+                                SegmentRefKind::Lambda {
+                                    predicate: Some(p), ..
+                                },
+                                SegmentKind::Lambda(o),
+                            ) => {
+                                pending.push((p.body, *o.predicate.unwrap().body));
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                (ExprRefKind::Unary { operand, .. }, ExprKind::Unary { operand: o, .. }) => {
+                    pending.push((operand, *o));
+                }
+                (ExprRefKind::Binary { operands, .. }, ExprKind::Binary { operands: o, .. }) => {
+                    pending.extend(operands.into_iter().zip(*o));
+                }
+                (ExprRefKind::List(items), ExprKind::List(o))
+                | (ExprRefKind::Call { args: items, .. }, ExprKind::Call { args: o, .. }) => {
+                    assert_eq!(items.len(), o.len());
+                    assert!(items.get(items.len()).is_none());
+                    pending.extend(items.iter().zip(o));
+                }
+                (
+                    ExprRefKind::TypeFunction {
+                        operand, type_name, ..
+                    },
+                    ExprKind::TypeFunction {
+                        operand: o,
+                        type_name: t,
+                        ..
+                    },
+                ) => {
+                    assert_eq!(type_name, t.as_str());
+                    pending.extend(operand.zip(o.map(|o| *o)));
+                }
+                (view, owned) => panic!("{view:?} is not {owned:?}"),
+            }
+        }
+        assert_eq!(seen, 40, "the walk reaches every expression node");
+    }
+
+    #[test]
+    fn strings_with_doubled_quotes_read_unescaped_and_keep_their_spans() {
+        let filter = parsed("a eq 'O''Neil' and b eq 'plain'");
+        let ExprRefKind::Binary {
+            operands: [left, right],
+            ..
+        } = filter.root().kind()
+        else {
+            panic!("not a chain");
+        };
+        for (comparison, value, span) in [(left, "O'Neil", (5, 14)), (right, "plain", (24, 31))] {
+            let ExprRefKind::Binary {
+                operands: [_, literal],
+                ..
+            } = comparison.kind()
+            else {
+                panic!("not a comparison");
+            };
+            assert_eq!(literal.literal(), Some(LiteralRef::String(value)));
+            assert_eq!(literal.span().as_pair(), [span.0, span.1]);
+        }
+    }
+
+    #[test]
+    fn rename_respells_names_of_this_tree_only() {
+        let mut filter = parsed("Status eq 'x' and Ns.f(1) eq 2");
+        let ExprRefKind::Binary {
+            operands: [left, right],
+            ..
+        } = filter.root().kind()
+        else {
+            panic!("not a chain");
+        };
+        let segment_of = |e: ExprRef<'_>| {
+            let ExprRefKind::Binary {
+                operands: [path, _],
+                ..
+            } = e.kind()
+            else {
+                panic!("not a comparison");
+            };
+            let ExprRefKind::Path(p) = path.kind() else {
+                panic!("not a path");
+            };
+            p.get(0).unwrap().id()
+        };
+        let (status, call) = (segment_of(left), segment_of(right));
+        assert!(filter.rename(status, "status"));
+        assert!(
+            !filter.rename(call, "g"),
+            "a function call has no name to respell"
+        );
+        assert!(!filter.rename(SegmentId(NodeId::MAX - 1), "x"));
+        assert_eq!(filter.to_string(), "status eq 'x' and Ns.f(1) eq 2");
+    }
+
+    /// Cloning, comparing spans and dropping a parsed chain walk no tree: a
+    /// 100,000-term chain does all three on a 64 KiB stack.
+    #[test]
+    fn a_long_chain_clones_and_drops_on_a_small_stack() {
+        let text = vec!["a eq 1"; 100_000].join(" or ");
+        let options = ParseOptions {
+            limits: Limits {
+                max_value_len: usize::MAX,
+                max_nodes: usize::MAX,
+                ..Limits::default()
+            },
+            ..ParseOptions::default()
+        };
+        let filter = parse_filter(&text, &options).unwrap();
+        let copy = std::thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(move || {
+                let copy = filter.clone();
+                assert_eq!(copy.root().span(), filter.root().span());
+                drop(filter);
+                copy.root().span()
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(copy.as_pair(), [0, text.len()]);
+    }
 }
