@@ -332,6 +332,19 @@ enum Built {
 /// [`ExprRef::kind`] has the shapes of [`ExprKind`]. [`FilterExpr::to_expr`]
 /// gives the owned, editable [`Expr`], and [`FilterExpr::from_expr`]
 /// goes back. Equality compares what the trees say, not their spans.
+///
+/// ```
+/// use defender_odata::parse_filter;
+/// use defender_odata::syntax::tree::{ExprRefKind, LiteralRef};
+///
+/// let filter = parse_filter("status eq 'O''Neil'").unwrap();
+/// let ExprRefKind::Binary { operands: [_, value], .. } = filter.root().kind() else {
+///     panic!("a comparison");
+/// };
+/// assert_eq!(value.literal(), Some(LiteralRef::String("O'Neil")));
+/// assert_eq!(value.span().as_pair(), [10, 19]);
+/// assert_eq!(filter.to_string(), "status eq 'O''Neil'");
+/// ```
 #[derive(Clone, Debug)]
 pub struct FilterExpr {
     tree: Tree,
