@@ -1386,32 +1386,31 @@ fn is_qualified(name: &str) -> bool {
 }
 
 /// The binary operator a lower- or mixed-case keyword names.
+/// The binary operator `word` spells, in any case. `word` is 2 to 6 ASCII
+/// letters (what `scan_operator` reads), so `| 0x20` lowers a byte, and the
+/// first two bytes pick the keyword without building a lower-case copy.
 fn operator_keyword(word: &[u8]) -> Option<BinaryOp> {
-    let mut lower = [0u8; 6];
-    let n = word.len();
-    if n > 5 {
-        return None;
-    }
-    for (l, b) in lower.iter_mut().zip(word) {
-        *l = b.to_ascii_lowercase();
-    }
-    Some(match &lower[..n] {
-        b"eq" => BinaryOp::Eq,
-        b"ne" => BinaryOp::Ne,
-        b"gt" => BinaryOp::Gt,
-        b"ge" => BinaryOp::Ge,
-        b"lt" => BinaryOp::Lt,
-        b"le" => BinaryOp::Le,
-        b"and" => BinaryOp::And,
-        b"or" => BinaryOp::Or,
-        b"add" => BinaryOp::Add,
-        b"sub" => BinaryOp::Sub,
-        b"mul" => BinaryOp::Mul,
-        b"div" => BinaryOp::Div,
-        b"divby" => BinaryOp::DivBy,
-        b"mod" => BinaryOp::Mod,
-        b"has" => BinaryOp::Has,
-        b"in" => BinaryOp::In,
+    let lower = |i: usize| word[i] | 0x20;
+    Some(match (word.len(), lower(0), lower(1)) {
+        (2, b'e', b'q') => BinaryOp::Eq,
+        (2, b'n', b'e') => BinaryOp::Ne,
+        (2, b'g', b't') => BinaryOp::Gt,
+        (2, b'g', b'e') => BinaryOp::Ge,
+        (2, b'l', b't') => BinaryOp::Lt,
+        (2, b'l', b'e') => BinaryOp::Le,
+        (2, b'o', b'r') => BinaryOp::Or,
+        (2, b'i', b'n') => BinaryOp::In,
+        (3, first, second) => match (first, second, lower(2)) {
+            (b'a', b'n', b'd') => BinaryOp::And,
+            (b'a', b'd', b'd') => BinaryOp::Add,
+            (b's', b'u', b'b') => BinaryOp::Sub,
+            (b'm', b'u', b'l') => BinaryOp::Mul,
+            (b'd', b'i', b'v') => BinaryOp::Div,
+            (b'm', b'o', b'd') => BinaryOp::Mod,
+            (b'h', b'a', b's') => BinaryOp::Has,
+            _ => return None,
+        },
+        (5, _, _) if word.eq_ignore_ascii_case(b"divby") => BinaryOp::DivBy,
         _ => return None,
     })
 }
@@ -1524,6 +1523,37 @@ mod tests {
         match parse_filter(input, &ParseOptions::default()) {
             Ok(e) => panic!("{input:?} parsed as {}", sexp(&e.to_expr())),
             Err(d) => d.code,
+        }
+    }
+
+    #[test]
+    fn operator_keywords_are_the_binary_operators_in_any_case() {
+        for op in BinaryOp::ALL {
+            let lower = op.keyword();
+            let upper = lower.to_ascii_uppercase();
+            let mixed: String = lower
+                .chars()
+                .enumerate()
+                .map(|(i, c)| {
+                    if i % 2 == 0 {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            for spelling in [lower, &upper, &mixed] {
+                assert_eq!(
+                    operator_keyword(spelling.as_bytes()),
+                    Some(op),
+                    "{spelling}"
+                );
+            }
+        }
+        for word in [
+            "eqq", "an", "andd", "ad", "divb", "divbyy", "xor", "hass", "ni", "Eqs",
+        ] {
+            assert_eq!(operator_keyword(word.as_bytes()), None, "{word}");
         }
     }
 
