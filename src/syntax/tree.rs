@@ -609,7 +609,9 @@ impl<'a> ExprRef<'a> {
         }
     }
 
-    /// The owned copy of this subtree.
+    /// The owned copy of this subtree. It is built as [`FilterExpr::to_expr`]
+    /// builds the whole tree, from the first node up to this one, so on a
+    /// subtree it costs as much as the nodes parsed before it.
     pub fn to_expr(self) -> Expr {
         self.tree.to_expr(self.id)
     }
