@@ -74,6 +74,7 @@ fn orderby(text: &str, options: &ParseOptions) -> Parsed<Vec<OrderByItem>> {
             };
             return Err(parser.error(Code::Syntax, parser.here(), what).into());
         }
+        let first = parser.tree.nodes.len() as NodeId;
         let root = parser.expr(0)?;
         let after_expr = parser.pos;
         let gap = parser.skip_ws();
@@ -85,7 +86,7 @@ fn orderby(text: &str, options: &ParseOptions) -> Parsed<Vec<OrderByItem>> {
                 parser.pos = after_expr;
             }
         }
-        items.push((root, descending));
+        items.push((first, root, descending));
         parser.skip_defender_whitespace();
         if parser.eat(b',') {
             parser.skip_defender_whitespace();
@@ -95,8 +96,12 @@ fn orderby(text: &str, options: &ParseOptions) -> Parsed<Vec<OrderByItem>> {
         parser.expect_end("',' or 'asc'/'desc'")?;
         return Ok(items
             .into_iter()
-            .map(|(root, descending)| OrderByItem {
-                expr: FilterExpr::new(parser.tree.clone(), root),
+            // Each key gets a tree of its own, of its own size: the keys'
+            // nodes were pushed one key after another, so a key is the run
+            // `first..=root`. (A clone of the shared tree per key made
+            // `$orderby` quadratic in its number of keys.)
+            .map(|(first, root, descending)| OrderByItem {
+                expr: FilterExpr::from_expr(&parser.tree.to_expr(first, root)),
                 descending,
             })
             .collect());

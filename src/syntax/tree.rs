@@ -207,24 +207,27 @@ impl Tree {
         nodes.iter().map(Node::item)
     }
 
-    /// The owned tree rooted at `root`. Nodes are visited in index order,
-    /// which puts every child before its parent, so no recursion is needed
-    /// however deep the tree: each node takes its children's finished trees
-    /// out of their slots.
-    pub(crate) fn to_expr(&self, root: NodeId) -> Expr {
-        let end = root as usize + 1;
-        let mut slots: Vec<Built> = Vec::with_capacity(end);
-        for index in 0..end {
-            let built = self.build(index as NodeId, &mut slots);
-            slots.push(built);
+    /// The owned tree rooted at `root`, built from the nodes `first..=root`,
+    /// which must hold all of its nodes (from the start of the tree, they
+    /// always do). Nodes are visited in index order, which puts every child
+    /// before its parent, so no recursion is needed however deep the tree:
+    /// each node takes its children's finished trees out of their slots.
+    pub(crate) fn to_expr(&self, first: NodeId, root: NodeId) -> Expr {
+        let mut slots = Slots {
+            first,
+            built: Vec::with_capacity((root - first) as usize + 1),
+        };
+        for id in first..=root {
+            let built = self.build(id, &mut slots);
+            slots.built.push(built);
         }
-        match slots.swap_remove(root as usize) {
-            Built::Expr(expr) => expr,
+        match slots.built.pop() {
+            Some(Built::Expr(expr)) => expr,
             _ => unreachable!("node {root} is not an expression"),
         }
     }
 
-    fn build(&self, id: NodeId, slots: &mut [Built]) -> Built {
+    fn build(&self, id: NodeId, slots: &mut Slots) -> Built {
         let node = self.nodes[id as usize];
         let span = self.span(id);
         let expr = |kind: ExprKind| Built::Expr(Expr::new(kind, span));
@@ -251,7 +254,7 @@ impl Tree {
             NodeKind::Path(run) => {
                 let mut segments = Vec::with_capacity(run.len as usize);
                 for index in run.first..run.first + run.len {
-                    match std::mem::replace(&mut slots[index as usize], Built::Taken) {
+                    match slots.take(index) {
                         Built::Segment(segment) => segments.push(segment),
                         other => unreachable!("path segment {index} is {other:?}"),
                     }
@@ -304,9 +307,21 @@ impl Tree {
     }
 }
 
+/// The nodes [`Tree::to_expr`] has built so far, from node `first` on.
+struct Slots {
+    first: NodeId,
+    built: Vec<Built>,
+}
+
+impl Slots {
+    fn take(&mut self, id: NodeId) -> Built {
+        std::mem::replace(&mut self.built[(id - self.first) as usize], Built::Taken)
+    }
+}
+
 /// The finished tree of expression node `id`, moved out of its slot.
-fn take(slots: &mut [Built], id: NodeId) -> Expr {
-    match std::mem::replace(&mut slots[id as usize], Built::Taken) {
+fn take(slots: &mut Slots, id: NodeId) -> Expr {
+    match slots.take(id) {
         Built::Expr(expr) => expr,
         other => unreachable!("node {id} is {other:?}, not an expression"),
     }
@@ -367,7 +382,7 @@ impl FilterExpr {
     /// The owned tree. Built in node order, children before parents, so it
     /// needs no recursion however deep the tree.
     pub fn to_expr(&self) -> Expr {
-        self.tree.to_expr(self.root)
+        self.tree.to_expr(0, self.root)
     }
 
     /// The flat form of `expr`.
@@ -613,7 +628,7 @@ impl<'a> ExprRef<'a> {
     /// builds the whole tree, from the first node up to this one, so on a
     /// subtree it costs as much as the nodes parsed before it.
     pub fn to_expr(self) -> Expr {
-        self.tree.to_expr(self.id)
+        self.tree.to_expr(0, self.id)
     }
 }
 
@@ -953,7 +968,7 @@ pub struct LambdaRef<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::syntax::filter::parse_filter;
+    use crate::syntax::filter::{parse_filter, parse_orderby};
     use crate::syntax::options::{Limits, ParseOptions};
 
     fn parsed(text: &str) -> FilterExpr {
@@ -1091,6 +1106,21 @@ mod tests {
         );
         assert!(!filter.rename(SegmentId(NodeId::MAX - 1), "x"));
         assert_eq!(filter.to_string(), "status eq 'x' and Ns.f(1) eq 2");
+    }
+
+    /// Each `$orderby` key is a tree of its own size, with its spans in the
+    /// whole value. (Each key once held a clone of the whole `$orderby`
+    /// tree, quadratic in the number of keys.)
+    #[test]
+    fn each_orderby_key_holds_only_its_own_nodes() {
+        let value = vec!["name"; 300].join(",");
+        let keys = parse_orderby(&value, &ParseOptions::default()).unwrap();
+        assert_eq!(keys.len(), 300);
+        for (i, key) in keys.iter().enumerate() {
+            assert_eq!(key.expr.tree.nodes.len(), 2, "a path and its segment");
+            assert_eq!(key.expr.tree.text, "name");
+            assert_eq!(key.expr.root().span().as_pair(), [i * 5, i * 5 + 4]);
+        }
     }
 
     /// Cloning, comparing spans and dropping a parsed chain walk no tree: a
