@@ -625,15 +625,21 @@ impl<'s> Checker<'s> {
     }
 
     fn error(&mut self, code: Code, message: impl Into<String>, span: Span, help: Option<String>) {
-        // Capped as the parser caps its problems: each diagnostic carries
-        // the option's text, so `$orderby=a,b,c,…` of a thousand unknown
-        // names would take memory quadratic in the option's length.
-        if self.errors.len() >= MAX_DIAGNOSTICS {
+        if self.errors_full() {
             return;
         }
         let mut d = self.diagnostic(code, message, span);
         d.help = help;
         self.errors.push(d);
+    }
+
+    /// Whether no more errors are kept. Capped as the parser caps its
+    /// problems: each diagnostic carries the option's text, so
+    /// `$orderby=a,b,c,…` of a thousand unknown names would take memory
+    /// quadratic in the option's length. Problems whose help costs a
+    /// did-you-mean search ask first, so capped ones cost nothing.
+    fn errors_full(&self) -> bool {
+        self.errors.len() >= MAX_DIAGNOSTICS
     }
 
     /// The text under `span`, when the option's text is known and the span
@@ -1398,11 +1404,14 @@ impl<'s> Checker<'s> {
                     for arg in args.iter() {
                         self.check_expr(arg);
                     }
-                    let short = name.rsplit('.').next().unwrap_or(name);
-                    let message = format!("{} has no function '{name}'", self.schema.entity_set);
-                    let help = nearest(short, Function::ALL.iter().map(|f| f.name()))
-                        .map(|f| format!("did you mean the built-in {f}(…)?"));
-                    self.error(Code::UnknownFunction, message, span, help);
+                    if !self.errors_full() {
+                        let short = name.rsplit('.').next().unwrap_or(name);
+                        let message =
+                            format!("{} has no function '{name}'", self.schema.entity_set);
+                        let help = nearest(short, Function::ALL.iter().map(|f| f.name()))
+                            .map(|f| format!("did you mean the built-in {f}(…)?"));
+                        self.error(Code::UnknownFunction, message, span, help);
+                    }
                     return Typed::of(Ty::Unknown);
                 }
                 SegmentRefKind::Lambda { predicate, .. } => {
@@ -1489,6 +1498,9 @@ impl<'s> Checker<'s> {
     }
 
     fn unknown_entity_property(&mut self, name: &str, span: Span, usage: Option<Usage>) {
+        if self.errors_full() {
+            return;
+        }
         let message = format!("{} has no property '{name}'", self.schema.entity_set);
         let names = self
             .schema
@@ -1531,6 +1543,9 @@ impl<'s> Checker<'s> {
         properties: &'static [PropertyDef],
         span: Span,
     ) {
+        if self.errors_full() {
+            return;
+        }
         let message = format!("{owner} has no property '{name}'");
         let help = nearest(name, properties.iter().map(|p| p.name))
             .map(|n| format!("did you mean '{n}'?"))
