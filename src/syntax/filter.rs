@@ -235,10 +235,7 @@ impl Operand {
                 let Some(first) = operands.next() else {
                     unreachable!("a chain holds two or more operands");
                 };
-                let acc = operands.fold(first, |acc, operand| {
-                    let span = tree.span(acc).to(tree.span(operand));
-                    tree.push(NodeKind::BinaryOp(op, acc, operand), span.start, span.end)
-                });
+                let acc = operands.fold(first, |acc, operand| tree.binary(op, acc, operand));
                 if let Some(span) = group {
                     tree.set_span(acc, span);
                 }
@@ -441,20 +438,12 @@ impl<'a> Parser<'a> {
 
     /// A literal node for `literal`, read from `start` to the cursor.
     fn literal(&mut self, literal: Literal, start: usize) -> Parsed<NodeId> {
-        let kind = match literal {
-            Literal::Null => NodeKind::Null,
-            Literal::Boolean(b) => NodeKind::Boolean(b),
-            Literal::Int(i) => NodeKind::Int(i),
-            Literal::Decimal(text) => NodeKind::Decimal(self.text_at(start, &text)),
-            Literal::Double(text) => NodeKind::Double(self.text_at(start, &text)),
-            Literal::Special(s) => NodeKind::Special(s),
-            Literal::Guid(g) => NodeKind::Guid(g),
-            Literal::DateTimeOffset(d) => NodeKind::DateTimeOffset(d),
-            Literal::Date(d) => NodeKind::Date(d),
-            Literal::TimeOfDay(t) => NodeKind::TimeOfDay(t),
-            Literal::String(_) | Literal::Duration(_) | Literal::Binary(_) | Literal::Enum(_) => {
-                unreachable!("quoted literals are built from their text ranges")
-            }
+        // A number's text is usually spelled so in the source: a range of
+        // it, where `literal_kind` would append a copy.
+        let kind = match &literal {
+            Literal::Decimal(text) => NodeKind::Decimal(self.text_at(start, text)),
+            Literal::Double(text) => NodeKind::Double(self.text_at(start, text)),
+            other => self.tree.literal_kind(other),
         };
         self.node(kind, start)
     }
@@ -507,14 +496,6 @@ impl<'a> Parser<'a> {
         operand.fold(&mut self.pending, &mut self.tree)
     }
 
-    /// `op` over two finished operands (never an `and`/`or` chain: those
-    /// stay flat until folded).
-    fn binary(&mut self, op: BinaryOp, left: NodeId, right: NodeId) -> NodeId {
-        let span = self.tree.span(left).to(self.tree.span(right));
-        self.tree
-            .push(NodeKind::BinaryOp(op, left, right), span.start, span.end)
-    }
-
     /// Binary operators of precedence `min_prec` and up (precedence
     /// climbing), leaving an `and`/`or` chain flat for the caller to extend.
     fn operand(&mut self, min_prec: u8) -> Parsed<Operand> {
@@ -531,7 +512,7 @@ impl<'a> Parser<'a> {
                 let right = self.operand(prec + 1)?;
                 let right_node = self.fold(right);
                 self.count_node(ahead.start)?;
-                left = Operand::Done(self.binary(op, left_node, right_node));
+                left = Operand::Done(self.tree.binary(op, left_node, right_node));
                 continue;
             }
             // The left operand goes on the stack before the right one is
@@ -690,7 +671,7 @@ impl<'a> Parser<'a> {
                 self.primary()?
             };
             self.count_node(ahead.start)?;
-            left = self.binary(ahead.op, left, right);
+            left = self.tree.binary(ahead.op, left, right);
         }
         Ok(Operand::Done(left))
     }

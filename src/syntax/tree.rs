@@ -168,6 +168,12 @@ impl Tree {
         id
     }
 
+    /// `left op right`, spanning both operands.
+    pub(crate) fn binary(&mut self, op: BinaryOp, left: NodeId, right: NodeId) -> NodeId {
+        let span = self.span(left).to(self.span(right));
+        self.push(NodeKind::BinaryOp(op, left, right), span.start, span.end)
+    }
+
     /// `source[start..end]` as a range of the text.
     pub(crate) fn source_text(start: usize, end: usize) -> Text {
         Text {
@@ -524,7 +530,8 @@ impl Tree {
         }
     }
 
-    fn literal_kind(&mut self, literal: &Literal) -> NodeKind {
+    /// The node of `literal`, its texts appended.
+    pub(crate) fn literal_kind(&mut self, literal: &Literal) -> NodeKind {
         match literal {
             Literal::Null => NodeKind::Null,
             Literal::Boolean(b) => NodeKind::Boolean(*b),
