@@ -227,8 +227,18 @@ enum Operand {
 
 impl Operand {
     /// The node: chains folded left-nested, as [`Expr::binary`] would,
-    /// their operands taken off the stack.
+    /// their operands taken off the stack. Inlined for the usual case, a
+    /// finished node.
+    #[inline]
     fn fold(self, stack: &mut Vec<Node>, tree: &mut Tree) -> NodeId {
+        match self {
+            Operand::Done(id) => id,
+            chain => chain.fold_chain(stack, tree),
+        }
+    }
+
+    #[inline(never)]
+    fn fold_chain(self, stack: &mut Vec<Node>, tree: &mut Tree) -> NodeId {
         match self {
             Operand::Done(id) => id,
             Operand::Chain { op, start, group } => {
@@ -493,6 +503,7 @@ impl<'a> Parser<'a> {
         Ok(self.fold(operand))
     }
 
+    #[inline]
     fn fold(&mut self, operand: Operand) -> NodeId {
         operand.fold(&mut self.pending, &mut self.tree)
     }
