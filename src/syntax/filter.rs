@@ -220,7 +220,6 @@ enum Operand {
         start: u32,
         /// The span of the parentheses, when the chain was a group: a group
         /// folded into a node spans its parentheses, as any group does.
-        /// (`u32` offsets keep an operand in two registers.)
         group: Option<(u32, u32)>,
     },
 }
@@ -609,29 +608,19 @@ impl<'a> Parser<'a> {
     /// `not x`, `-x`, or a postfix expression.
     fn unary(&mut self) -> Parsed<Operand> {
         let start = self.pos;
-        match self.peek() {
-            Some(b'n' | b'N') if self.not_ahead() => {
-                self.enter(start)?;
-                self.pos += 3;
-                self.skip_ws();
-                let operand = self.unary()?;
-                let operand = self.fold(operand);
-                self.leave();
-                self.node(NodeKind::Unary(UnaryOp::Not, operand), start)
-                    .map(Operand::Done)
-            }
-            Some(b'-') if !self.signed_literal_ahead() => {
-                self.enter(start)?;
-                self.pos += 1;
-                self.skip_ws();
-                let operand = self.unary()?;
-                let operand = self.fold(operand);
-                self.leave();
-                self.node(NodeKind::Unary(UnaryOp::Negate, operand), start)
-                    .map(Operand::Done)
-            }
-            _ => self.postfix(),
-        }
+        let (op, len) = match self.peek() {
+            Some(b'n' | b'N') if self.not_ahead() => (UnaryOp::Not, 3),
+            Some(b'-') if !self.signed_literal_ahead() => (UnaryOp::Negate, 1),
+            _ => return self.postfix(),
+        };
+        self.enter(start)?;
+        self.pos += len;
+        self.skip_ws();
+        let operand = self.unary()?;
+        let operand = self.fold(operand);
+        self.leave();
+        self.node(NodeKind::Unary(op, operand), start)
+            .map(Operand::Done)
     }
 
     /// Whether `not` at the cursor is the operator: the keyword followed by
