@@ -162,7 +162,7 @@ pub fn parse_query_partial(text: &str, options: &ParseOptions) -> (Query, Vec<Di
     let mut diagnostics = Vec::new();
     let mut seen = [false; SystemOption::ALL.len()];
     let mut piece_start = start;
-    for piece in text.get(start..end).unwrap_or("").split('&') {
+    for piece in split_at(text.get(start..end).unwrap_or(""), b'&') {
         if diagnostics.len() >= MAX_DIAGNOSTICS {
             break;
         }
@@ -171,8 +171,8 @@ pub fn parse_query_partial(text: &str, options: &ParseOptions) -> (Query, Vec<Di
         if piece.is_empty() {
             continue;
         }
-        let (raw_name, raw_value) = match piece.split_once('=') {
-            Some((name, value)) => (name, Some(value)),
+        let (raw_name, raw_value) = match memchr::memchr(b'=', piece.as_bytes()) {
+            Some(eq) => (&piece[..eq], Some(&piece[eq + 1..])),
             None => (piece, None),
         };
         let value_offset = offset + raw_name.len() + 1;
@@ -247,12 +247,12 @@ pub fn decode_component(raw: &str, dialect: Dialect) -> Result<String, Diagnosti
 
 /// The byte range of the query part of `text` (see [`parse_query`]).
 fn query_range(text: &str) -> (usize, usize) {
-    let end = text.find('#').unwrap_or(text.len());
+    let end = memchr::memchr(b'#', text.as_bytes()).unwrap_or(text.len());
     let head = &text[..end];
     if let Some(rest) = head.strip_prefix('?') {
         return (end - rest.len(), end);
     }
-    let question = head.find('?');
+    let question = memchr::memchr(b'?', head.as_bytes());
     if has_scheme(head) || head.starts_with('/') {
         return question.map_or((end, end), |q| (q + 1, end));
     }
@@ -262,16 +262,32 @@ fn query_range(text: &str) -> (usize, usize) {
     }
 }
 
+/// `text` split at each `byte` (ASCII), as `str::split` would: the query
+/// layer's separators are found with memchr's SIMD search, where `split`
+/// and `find` on a `char` scan a word at a time.
+fn split_at(text: &str, byte: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match memchr::memchr(byte, current.as_bytes()) {
+            Some(i) => {
+                rest = Some(&current[i + 1..]);
+                Some(&current[..i])
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
+    })
+}
+
 /// Whether `text` starts with `scheme://` (RFC 3986 scheme characters).
+/// Reads only the scheme characters at the start, not the whole text.
 fn has_scheme(text: &str) -> bool {
-    let Some(colon) = text.find("://") else {
-        return false;
-    };
-    let scheme = &text[..colon];
-    scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-        && scheme
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+    let is_scheme_byte = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.');
+    let scheme = text.bytes().take_while(is_scheme_byte).count();
+    text.starts_with(|c: char| c.is_ascii_alphabetic()) && text[scheme..].starts_with("://")
 }
 
 /// A decoding failure: the byte range of the bad escape(s) in the component.
@@ -296,8 +312,13 @@ impl BadEscape {
 /// `+`- and percent-decodes `raw`, borrowing when there is nothing to decode.
 fn decode(raw: &str, dialect: Dialect) -> Result<Cow<'_, str>, BadEscape> {
     let plus_is_space = dialect == Dialect::Defender;
-    let needs_work = |b: u8| b == b'%' || (plus_is_space && b == b'+');
-    if !raw.bytes().any(needs_work) {
+    // Most components hold neither: look with memchr's SIMD search.
+    let needs_work = if plus_is_space {
+        memchr::memchr2(b'%', b'+', raw.as_bytes())
+    } else {
+        memchr::memchr(b'%', raw.as_bytes())
+    };
+    if needs_work.is_none() {
         return Ok(Cow::Borrowed(raw));
     }
     let bytes = raw.as_bytes();
