@@ -123,31 +123,23 @@ pub fn guid(input: &str) -> IResult<&str, Uuid> {
 
 #[inline(never)]
 fn guid_shape(input: &str) -> IResult<&str, Uuid> {
-    let hex = |n| ascii_run(n, n, |b| b.is_ascii_hexdigit());
-    let (rest, text) = recognize(tuple((
-        hex(8),
-        char('-'),
-        hex(4),
-        char('-'),
-        hex(4),
-        char('-'),
-        hex(4),
-        char('-'),
-        hex(12),
-    )))(input)?;
+    // 36 bytes are read by uuid as the hyphenated form, 8-4-4-4-12 hex
+    // digits, and nothing else: the shape itself, without combinators.
+    let error = || {
+        nom::Err::Error(nom::error::Error::new(
+            input,
+            nom::error::ErrorKind::HexDigit,
+        ))
+    };
+    let (Some(text), Some(rest)) = (input.get(..36), input.get(36..)) else {
+        return Err(error());
+    };
     if rest.as_bytes().first().is_some_and(|&b| is_ident_byte(b)) {
-        return Err(nom::Err::Error(nom::error::Error::new(
-            input,
-            nom::error::ErrorKind::HexDigit,
-        )));
+        return Err(error());
     }
-    match Uuid::parse_str(text) {
-        Ok(uuid) => Ok((rest, uuid)),
-        Err(_) => Err(nom::Err::Error(nom::error::Error::new(
-            input,
-            nom::error::ErrorKind::HexDigit,
-        ))),
-    }
+    Uuid::try_parse(text)
+        .map(|uuid| (rest, uuid))
+        .map_err(|_| error())
 }
 
 /// A number: `42`, `-2`, `+42`, `3.14`, `-1.234567e3`, `1e-101`.
@@ -495,6 +487,10 @@ mod tests {
         assert!(guid("01234g67-89ab-cdef-0123-456789abcdef").is_err());
         assert!(guid("01234567-89ab-cdef-456789abcdef").is_err());
         assert!(guid("01234567-89ab-cdef-0123-456789abcdef0").is_err());
+        assert!(guid("01234567-89ab-cdef-0123+456789abcdef").is_err());
+        assert!(guid("01234567-89ab-cdef-0123-456789abcdeg").is_err());
+        assert!(guid("0123456789abcdef0123456789abcdef----").is_err());
+        assert!(guid("01234567-89ab-cdef-0123-456789abcdeé").is_err());
     }
 
     /// The date grammar as nom combinators: the reference `date_shape`
