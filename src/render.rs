@@ -23,7 +23,11 @@
 //!   `in` bind tighter). A negated literal is written `- 5`: `-5` would read
 //!   back as the integer literal, and `-(5)` would nest one level deeper than
 //!   the input needed. So rendering never adds nesting, and a tree at the
-//!   depth limit still reads back.
+//!   depth limit still reads back, with one exception: a lone property named
+//!   `not` (in any case) is written in parentheses, `(Not) eq null`, because
+//!   bare it reads back as the operator. Only a tree with such a leaf at the
+//!   depth limit, from input that ended with it unparenthesized, fails to
+//!   read back (`TooDeep`); no other spelling reads as that path.
 //!
 //! DateTimeOffset, Date and TimeOfDay are formatted by hand rather than with
 //! chrono's `%Y`, whose output differs from the OData form for years outside
@@ -145,6 +149,11 @@ fn starts_with_literal(expr: ExprRef<'_>) -> bool {
 fn write_expr<W: Write>(w: &mut W, expr: ExprRef<'_>) -> fmt::Result {
     match expr.kind() {
         ExprRefKind::Literal(literal) => write_literal(w, literal),
+        ExprRefKind::Path(path) if is_lone_not(path) => {
+            w.write_char('(')?;
+            write_path(w, path)?;
+            w.write_char(')')
+        }
         ExprRefKind::Path(path) => write_path(w, path),
         ExprRefKind::Unary { op, operand } => {
             w.write_str(match op {
@@ -254,10 +263,27 @@ fn write_list<W: Write>(w: &mut W, items: ExprRefs<'_>) -> fmt::Result {
 }
 
 /// An owned path renders through the flat form, as [`Expr`] does.
+/// (As a path, not an expression: a `$select` item named `not` is written
+/// bare, because `$select` has no operators.)
 impl fmt::Display for MemberPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let expr = Expr::new(ExprKind::Path(self.clone()), Span::default());
-        FilterExpr::from_expr(&expr).fmt(f)
+        let tree = FilterExpr::from_expr(&expr);
+        match tree.root().kind() {
+            ExprRefKind::Path(path) => write_path(f, path),
+            _ => unreachable!("a path converts to a path"),
+        }
+    }
+}
+
+/// Whether `path` is one property named `not` (in any case). Bare, before
+/// whitespace, it reads back as the operator (`Not eq null` is `not` of a
+/// property `eq`, then an error), so an expression writes it `(Not)`.
+fn is_lone_not(path: PathRef<'_>) -> bool {
+    let mut segments = path.segments();
+    match (segments.next().map(|s| s.kind()), segments.next()) {
+        (Some(SegmentRefKind::Property(name)), None) => name.eq_ignore_ascii_case("not"),
+        _ => false,
     }
 }
 

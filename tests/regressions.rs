@@ -121,3 +121,34 @@ fn path_segments_count_toward_the_node_limit() {
     let error = parse_filter_with("a/b/c eq 1", &with_max_nodes(5)).unwrap_err();
     assert_eq!(error.code(), Code::TooManyNodes);
 }
+
+/// `parse_filter`, this stop: a lone property named `Not` rendered bare,
+/// and `Not eq null` reads back as the operator `not` applied to a property
+/// `eq`, so `((Not) and((ns eq null)) eq null)` had a canonical form that did
+/// not parse. The bug was older than the stop. An expression now writes such
+/// a property in parentheses; `$select`, which has no operators, bare.
+#[test]
+fn a_property_named_not_keeps_its_parentheses() {
+    for (input, canonical) in [
+        (
+            "((Not) and((ns eq null)) eq null)  ",
+            "(Not) and ns eq null eq null",
+        ),
+        ("(NOT) eq null", "(NOT) eq null"),
+        ("x eq not", "x eq (not)"),
+        ("not (not)", "not (not)"),
+        ("Not/x eq 1", "Not/x eq 1"),
+    ] {
+        let expr = defender_odata::parse_filter(input).unwrap_or_else(|e| panic!("{input:?}: {e}"));
+        assert_eq!(expr.to_string(), canonical, "{input:?}");
+        assert_eq!(
+            defender_odata::parse_filter(canonical).as_ref(),
+            Ok(&expr),
+            "{canonical:?}"
+        );
+    }
+    assert_eq!(
+        canonical_round_trip("$orderby=(Not) desc,x&$select=Not,x"),
+        "$orderby=(Not)%20desc,x&$select=Not,x"
+    );
+}
