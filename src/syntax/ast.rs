@@ -522,6 +522,7 @@ impl Function {
     /// call is parsed in most filters. (A test checks that each of `ALL`
     /// is found under its name.)
     pub fn lookup(name: &str) -> Option<Function> {
+        // The longest name, `totaloffsetminutes`, is 18 bytes.
         let mut buffer = [0u8; 18];
         let lower = buffer.get_mut(..name.len())?;
         lower.copy_from_slice(name.as_bytes());

@@ -232,27 +232,29 @@ impl Operand {
     fn fold(self, stack: &mut Vec<Node>, tree: &mut Tree) -> NodeId {
         match self {
             Operand::Done(id) => id,
-            chain => chain.fold_chain(stack, tree),
+            Operand::Chain { op, start, group } => fold_chain(op, start, group, stack, tree),
         }
     }
+}
 
-    #[inline(never)]
-    fn fold_chain(self, stack: &mut Vec<Node>, tree: &mut Tree) -> NodeId {
-        match self {
-            Operand::Done(id) => id,
-            Operand::Chain { op, start, group } => {
-                let mut operands = stack.drain(start as usize..).map(|node| node.item());
-                let Some(first) = operands.next() else {
-                    unreachable!("a chain holds two or more operands");
-                };
-                let acc = operands.fold(first, |acc, operand| tree.binary(op, acc, operand));
-                if let Some((start, end)) = group {
-                    tree.set_span(acc, Span::new(start as usize, end as usize));
-                }
-                acc
-            }
-        }
+/// [`Operand::fold`] of a chain, out of line.
+#[inline(never)]
+fn fold_chain(
+    op: BinaryOp,
+    start: u32,
+    group: Option<(u32, u32)>,
+    stack: &mut Vec<Node>,
+    tree: &mut Tree,
+) -> NodeId {
+    let mut operands = stack.drain(start as usize..).map(|node| node.item());
+    let Some(first) = operands.next() else {
+        unreachable!("a chain holds two or more operands");
+    };
+    let acc = operands.fold(first, |acc, operand| tree.binary(op, acc, operand));
+    if let Some((start, end)) = group {
+        tree.set_span(acc, Span::new(start as usize, end as usize));
     }
+    acc
 }
 
 impl<'a> Parser<'a> {

@@ -162,7 +162,7 @@ pub fn parse_query_partial(text: &str, options: &ParseOptions) -> (Query, Vec<Di
     let mut diagnostics = Vec::new();
     let mut seen = [false; SystemOption::ALL.len()];
     let mut piece_start = start;
-    for piece in split_at(text.get(start..end).unwrap_or(""), b'&') {
+    for piece in split_on_byte(text.get(start..end).unwrap_or(""), b'&') {
         if diagnostics.len() >= MAX_DIAGNOSTICS {
             break;
         }
@@ -265,7 +265,7 @@ fn query_range(text: &str) -> (usize, usize) {
 /// `text` split at each `byte` (ASCII), as `str::split` would: the query
 /// layer's separators are found with memchr's SIMD search, where `split`
 /// and `find` on a `char` scan a word at a time.
-fn split_at(text: &str, byte: u8) -> impl Iterator<Item = &str> {
+fn split_on_byte(text: &str, byte: u8) -> impl Iterator<Item = &str> {
     let mut rest = Some(text);
     std::iter::from_fn(move || {
         let current = rest?;
