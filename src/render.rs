@@ -237,6 +237,11 @@ fn write_right<W: Write>(w: &mut W, op: BinaryOp, right: ExprRef<'_>) -> fmt::Re
     w.write_char(' ')?;
     w.write_str(op.keyword())?;
     w.write_char(' ')?;
+    // The right operand of `has` and `in` is read as a primary, where `not`
+    // is only a name, so a path is written bare (`in (Not)` would be a list).
+    if let (BinaryOp::Has | BinaryOp::In, ExprRefKind::Path(path)) = (op, right.kind()) {
+        return write_path(w, path);
+    }
     let same_chain = matches!(op, BinaryOp::And | BinaryOp::Or)
         && matches!(right.kind(), ExprRefKind::Binary { op: r, .. } if r == op);
     write_operand(w, right, !same_chain && binding(right) <= op.precedence())
@@ -278,7 +283,8 @@ impl fmt::Display for MemberPath {
 
 /// Whether `path` is one property named `not` (in any case). Bare, before
 /// whitespace, it reads back as the operator (`Not eq null` is `not` of a
-/// property `eq`, then an error), so an expression writes it `(Not)`.
+/// property `eq`, then an error), so an expression writes it `(Not)`, except
+/// after `has` and `in` (see `write_right`).
 fn is_lone_not(path: PathRef<'_>) -> bool {
     let mut segments = path.segments();
     match (segments.next().map(|s| s.kind()), segments.next()) {

@@ -126,7 +126,8 @@ fn path_segments_count_toward_the_node_limit() {
 /// and `Not eq null` reads back as the operator `not` applied to a property
 /// `eq`, so `((Not) and((ns eq null)) eq null)` had a canonical form that did
 /// not parse. The bug was older than the stop. An expression now writes such
-/// a property in parentheses; `$select`, which has no operators, bare.
+/// a property in parentheses; `$select`, which has no operators, bare, and so
+/// do `has` and `in` on their right.
 #[test]
 fn a_property_named_not_keeps_its_parentheses() {
     for (input, canonical) in [
@@ -138,6 +139,10 @@ fn a_property_named_not_keeps_its_parentheses() {
         ("x eq not", "x eq (not)"),
         ("not (not)", "not (not)"),
         ("Not/x eq 1", "Not/x eq 1"),
+        // Found by the same fuzzer on the first fix: after `has` and `in` a
+        // path is read as a primary, and `in (Not)` is a list.
+        ("u in Not", "u in Not"),
+        ("u has Not eq (Not)", "u has Not eq (Not)"),
     ] {
         let expr = defender_odata::parse_filter(input).unwrap_or_else(|e| panic!("{input:?}: {e}"));
         assert_eq!(expr.to_string(), canonical, "{input:?}");
