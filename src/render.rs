@@ -91,8 +91,14 @@ impl<W: Write> Write for Encoding<'_, W> {
 }
 
 impl fmt::Display for FilterExpr {
+    /// Renders into a `String` sized from the parsed span, then writes it
+    /// once: through the `Formatter` every piece was a dynamic call, and
+    /// `to_string`'s buffer grew by reallocation from empty.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_expr(f, self.root())
+        let span = self.root().span();
+        let mut text = String::with_capacity(span.end - span.start + 16);
+        write_expr(&mut text, self.root())?;
+        f.write_str(&text)
     }
 }
 
@@ -106,10 +112,10 @@ impl FilterExpr {
     /// The canonical expression, percent-encoded as one query option value
     /// (as [`encode_component`] does).
     pub fn to_query_string(&self) -> String {
-        let mut out = String::new();
-        // Writing into a String cannot fail.
-        let _ = write_expr(&mut Encoding(&mut out), self.root());
-        out
+        // The human form, then one pass of encoding over it: encoding each
+        // small piece as it was written cost more than writing the text
+        // twice.
+        encode_component(&self.to_string())
     }
 }
 
@@ -374,12 +380,14 @@ fn write_literal<W: Write>(w: &mut W, literal: LiteralRef<'_>) -> fmt::Result {
 /// `'…'` with every `'` doubled.
 fn write_quoted<W: Write>(w: &mut W, text: &str) -> fmt::Result {
     w.write_char('\'')?;
-    for (i, piece) in text.split('\'').enumerate() {
-        if i > 0 {
-            w.write_str("''")?;
-        }
-        w.write_str(piece)?;
+    let mut rest = text;
+    while let Some(quote) = memchr::memchr(b'\'', rest.as_bytes()) {
+        // Up to and including the quote, then the quote again.
+        w.write_str(&rest[..=quote])?;
+        w.write_char('\'')?;
+        rest = &rest[quote + 1..];
     }
+    w.write_str(rest)?;
     w.write_char('\'')
 }
 
@@ -394,7 +402,18 @@ fn write_year<W: Write>(w: &mut W, year: i32) -> fmt::Result {
 
 fn write_date<W: Write>(w: &mut W, date: &NaiveDate) -> fmt::Result {
     write_year(w, date.year())?;
-    write!(w, "-{:02}-{:02}", date.month(), date.day())
+    w.write_char('-')?;
+    write_two_digits(w, date.month())?;
+    w.write_char('-')?;
+    write_two_digits(w, date.day())
+}
+
+/// `n` (below 100) as two digits, without the formatting machinery that
+/// `{:02}` goes through: dates and times are most of a filter's literals.
+fn write_two_digits<W: Write>(w: &mut W, n: u32) -> fmt::Result {
+    let digit = |d: u32| char::from(b'0' + (d % 10) as u8);
+    w.write_char(digit(n / 10))?;
+    w.write_char(digit(n))
 }
 
 /// `hh:mm:ss[.f]`. chrono keeps a leap second as second 59 with
@@ -404,7 +423,11 @@ fn write_time<W: Write>(w: &mut W, time: &NaiveTime) -> fmt::Result {
         n if n >= 1_000_000_000 => (time.second() + 1, n - 1_000_000_000),
         n => (time.second(), n),
     };
-    write!(w, "{:02}:{:02}:{:02}", time.hour(), time.minute(), second)?;
+    write_two_digits(w, time.hour())?;
+    w.write_char(':')?;
+    write_two_digits(w, time.minute())?;
+    w.write_char(':')?;
+    write_two_digits(w, second)?;
     write_fraction(w, nanos)
 }
 
