@@ -112,10 +112,10 @@ impl FilterExpr {
     /// The canonical expression, percent-encoded as one query option value
     /// (as [`encode_component`] does).
     pub fn to_query_string(&self) -> String {
-        // The human form, then one pass of encoding over it: encoding each
-        // small piece as it was written cost more than writing the text
-        // twice.
-        encode_component(&self.to_string())
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = write_expr(&mut Encoding(&mut out), self.root());
+        out
     }
 }
 
@@ -243,13 +243,14 @@ fn write_right<W: Write>(w: &mut W, op: BinaryOp, right: ExprRef<'_>) -> fmt::Re
     w.write_char(' ')?;
     w.write_str(op.keyword())?;
     w.write_char(' ')?;
+    let kind = right.kind();
     // The right operand of `has` and `in` is read as a primary, where `not`
     // is only a name, so a path is written bare (`in (Not)` would be a list).
-    if let (BinaryOp::Has | BinaryOp::In, ExprRefKind::Path(path)) = (op, right.kind()) {
+    if let (BinaryOp::Has | BinaryOp::In, ExprRefKind::Path(path)) = (op, kind) {
         return write_path(w, path);
     }
     let same_chain = matches!(op, BinaryOp::And | BinaryOp::Or)
-        && matches!(right.kind(), ExprRefKind::Binary { op: r, .. } if r == op);
+        && matches!(kind, ExprRefKind::Binary { op: r, .. } if r == op);
     write_operand(w, right, !same_chain && binding(right) <= op.precedence())
 }
 
