@@ -35,17 +35,13 @@ use defender_odata::eval::CompiledFilter;
 use defender_odata::model::{MachineAction, Timestamp};
 use defender_odata::validate::check_filter;
 use defender_odata::{machine_actions, ParseOptions};
-use support::{human, median_ns, p50};
+use support::{human, median_round_ratio, p50, round_group, round_medians};
 
 const ENTITIES: usize = 1_000_000;
 const SCALING: [usize; 5] = [10_000, 30_000, 100_000, 300_000, 1_000_000];
 
 /// How many times everything is measured; see the module docs.
 const ROUNDS: usize = 3;
-
-fn round_group(group: &str, round: usize) -> String {
-    format!("{group}-{round}")
-}
 
 const TYPES: [&str; 6] = [
     "RunAntiVirusScan",
@@ -276,13 +272,6 @@ fn scaling_point(
     });
 }
 
-/// The medians of `group`/`id` in every round, when all were measured.
-fn round_medians(group: &str, id: &str, since: SystemTime) -> Option<Vec<f64>> {
-    (1..=ROUNDS)
-        .map(|round| median_ns(&round_group(group, round), id, since))
-        .collect()
-}
-
 fn main() {
     let since = SystemTime::now();
     let data = entities(ENTITIES);
@@ -311,18 +300,12 @@ fn main() {
     );
     println!("|---|---:|---:|---:|---|");
     for (name, filter, _) in &cases {
-        let f = round_medians("eval", &format!("filter-{name}"), since);
-        let h = round_medians("eval", &format!("closure-{name}"), since);
-        let (Some(f), Some(h)) = (f, h) else {
+        let f = round_medians("eval", &format!("filter-{name}"), ROUNDS, since);
+        let h = round_medians("eval", &format!("closure-{name}"), ROUNDS, since);
+        let Some(((f, h), ratios)) = f.zip(h).and_then(|(f, h)| median_round_ratio(&f, &h)) else {
             continue;
         };
-        let mut rounds: Vec<(f64, f64)> = f.into_iter().zip(h).collect();
-        rounds.sort_by(|a, b| (a.0 / a.1).total_cmp(&(b.0 / b.1)));
-        let ratios: Vec<String> = rounds
-            .iter()
-            .map(|(f, h)| format!("{:.2}", f / h))
-            .collect();
-        let (f, h) = rounds[rounds.len() / 2];
+        let ratios: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
         let n = ENTITIES as f64;
         println!(
             "| `{filter}` | {} | {} | {:.2}× ({}) | {} |",
@@ -344,8 +327,8 @@ fn main() {
         let mut per_entity = Vec::new();
         for n in SCALING {
             let cost = |who: &str| {
-                let mut medians =
-                    round_medians("eval-scaling", &format!("{who}{suffix}/{n}"), since)?;
+                let id = format!("{who}{suffix}/{n}");
+                let mut medians = round_medians("eval-scaling", &id, ROUNDS, since)?;
                 p50(&mut medians).map(|ns| ns / n as f64)
             };
             let (Some(filter), Some(closure)) = (cost("filter"), cost("closure")) else {

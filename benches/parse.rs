@@ -20,7 +20,7 @@ use std::hint::black_box;
 use std::time::{Duration, SystemTime};
 
 use criterion::{Criterion, Throughput};
-use support::{human, median_ns, p50};
+use support::{human, median_ns, p50, round_group};
 
 const PEER: &str = "odatav4-parser 0.0.3";
 
@@ -34,15 +34,11 @@ fn as_queries(lines: &[String]) -> Vec<String> {
 /// do not, and the summary reports the median round.
 const ROUNDS: usize = 9;
 
-fn round_group(round: usize) -> String {
-    format!("corpus-{round}")
-}
-
 fn parse_corpus(c: &mut Criterion, lines: &[String]) {
     let queries = as_queries(lines);
     let bytes: usize = lines.iter().map(String::len).sum();
     for round in 1..=ROUNDS {
-        let mut group = c.benchmark_group(round_group(round));
+        let mut group = c.benchmark_group(round_group("corpus", round));
         group
             .throughput(Throughput::Bytes(bytes as u64))
             .sample_size(30)
@@ -90,7 +86,7 @@ type Round = [f64; 4];
 fn median_round(since: SystemTime) -> Option<(Vec<Round>, Round)> {
     let rounds: Vec<Round> = (1..=ROUNDS)
         .filter_map(|round| {
-            let group = round_group(round);
+            let group = round_group("corpus", round);
             let total = |id| median_ns(&group, id, since);
             Some([
                 total("parse_filter")?,

@@ -41,17 +41,13 @@ use std::time::{Duration, SystemTime};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use defender_odata::{parse_filter, parse_filter_with, Limits, ParseOptions};
-use support::{median_ns, p50};
+use support::{median_ns, p50, round_group};
 
 const SIZES_KIB: [usize; 5] = [1, 2, 4, 8, 16];
 const DEPTHS: [usize; 5] = [10, 25, 50, 75, 100];
 
 /// How many times every series is measured; see the module docs.
 const ROUNDS: usize = 9;
-
-fn round_group(series: &str, round: usize) -> String {
-    format!("{series}-{round}")
-}
 
 /// The block: corpus lines in parentheses, joined by ` or `, up to `max_len`.
 fn block(max_len: usize, lines: &[String]) -> String {

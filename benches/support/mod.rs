@@ -1,6 +1,17 @@
-//! Shared by the criterion benches: the corpus, and reading back the
-//! medians criterion measured in this run so a bench can print summary
-//! statistics (p50, slowest) over many per-item benchmarks.
+//! Shared by the criterion benches: the corpus, reading back the medians
+//! criterion measured in this run so a bench can print summary statistics
+//! (p50, slowest) over many per-item benchmarks, and the naming and reading
+//! of interleaved rounds.
+//!
+//! # Rounds
+//!
+//! The machine is shared and its speed drifts over seconds: two benchmarks
+//! measured one after the other can differ by the drift between them. So
+//! the benches measure in rounds: every benchmark of a comparison briefly,
+//! then all again, one criterion group per round ([`round_group`]). A ratio
+//! is read within a round, where its two sides were measured seconds apart,
+//! and reported from the round with the median ratio
+//! ([`median_round_ratio`]); a lone cost is the median of its rounds.
 //!
 //! Must not know about: what is measured; each bench owns its own groups.
 
@@ -65,5 +76,60 @@ pub fn human(ns: f64) -> String {
         format!("{:.2} µs", ns / 1e3)
     } else {
         format!("{ns:.0} ns")
+    }
+}
+
+/// The criterion group of round `round` (from 1) of the comparison `name`.
+pub fn round_group(name: &str, round: usize) -> String {
+    format!("{name}-{round}")
+}
+
+/// The medians of `id` in rounds 1 to `rounds` of `name`, if every round
+/// was measured in this run.
+pub fn round_medians(name: &str, id: &str, rounds: usize, since: SystemTime) -> Option<Vec<f64>> {
+    (1..=rounds)
+        .map(|round| median_ns(&round_group(name, round), id, since))
+        .collect()
+}
+
+/// Round by round, `a / b`: the two sides of the round with the median
+/// ratio, and every round's ratio, sorted.
+pub fn median_round_ratio(a: &[f64], b: &[f64]) -> Option<((f64, f64), Vec<f64>)> {
+    let mut rounds: Vec<(f64, f64)> = a.iter().copied().zip(b.iter().copied()).collect();
+    rounds.sort_by(|x, y| (x.0 / x.1).total_cmp(&(y.0 / y.1)));
+    let median = *rounds.get(rounds.len() / 2)?;
+    Some((median, rounds.iter().map(|(x, y)| x / y).collect()))
+}
+
+/// Prints, for each of `ids` in the rounds of `name`, its cost per item
+/// (of `items`) and its ratio to `baseline` in the round with the median
+/// ratio, with every round's ratio.
+pub fn print_ratios(
+    name: &str,
+    baseline: &str,
+    ids: &[&str],
+    rounds: usize,
+    items: usize,
+    since: SystemTime,
+) {
+    println!("\n== {name} summary (criterion medians, the median round of {rounds} by ratio)");
+    let Some(base) = round_medians(name, baseline, rounds, since) else {
+        println!("not measured in this run; run without a filter");
+        return;
+    };
+    for id in ids {
+        let Some(((cost, base), ratios)) =
+            round_medians(name, id, rounds, since).and_then(|m| median_round_ratio(&m, &base))
+        else {
+            continue;
+        };
+        let ratios: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
+        println!(
+            "{id}: {} per item, {:.2}× {baseline} ({} per item); rounds {}",
+            human(cost / items as f64),
+            cost / base,
+            human(base / items as f64),
+            ratios.join(", ")
+        );
     }
 }
