@@ -173,9 +173,13 @@ struct Parser<'a> {
     limits: Limits,
     depth: usize,
     nodes: usize,
-    /// The last operator lookahead, by cursor position: as precedence levels
-    /// unwind, the same operator is asked for several times in a row.
-    ahead_cache: Option<(usize, Option<OperatorAhead>)>,
+    /// The last operator lookahead and the cursor position it was made at
+    /// (`usize::MAX`: none yet): as precedence levels unwind, the same
+    /// operator is asked for several times in a row. Two fields rather than
+    /// an `Option` of a pair, which copied and compared the whole pair on
+    /// every hit.
+    ahead_at: usize,
+    ahead: Option<OperatorAhead>,
     /// The nodes built so far.
     tree: Tree,
     /// What is read but not yet placed: the operands of the `and`/`or`
@@ -279,7 +283,8 @@ impl<'a> Parser<'a> {
             limits: options.limits,
             depth: 0,
             nodes: 0,
-            ahead_cache: None,
+            ahead_at: usize::MAX,
+            ahead: None,
             tree: Tree::for_source(text),
             pending: Vec::new(),
         })
@@ -572,14 +577,11 @@ impl<'a> Parser<'a> {
     /// anything but an identifier character.
     #[inline]
     fn operator_ahead(&mut self) -> Option<OperatorAhead> {
-        match self.ahead_cache {
-            Some((pos, ahead)) if pos == self.pos => ahead,
-            _ => {
-                let ahead = self.scan_operator();
-                self.ahead_cache = Some((self.pos, ahead));
-                ahead
-            }
+        if self.ahead_at != self.pos {
+            self.ahead = self.scan_operator();
+            self.ahead_at = self.pos;
         }
+        self.ahead
     }
 
     #[inline(never)]
