@@ -35,7 +35,7 @@ use defender_odata::eval::CompiledFilter;
 use defender_odata::model::{MachineAction, Timestamp};
 use defender_odata::validate::check_filter;
 use defender_odata::{machine_actions, ParseOptions};
-use support::{human, median_round_ratio, p50, round_group, round_medians};
+use support::{deviation, human, median_round_ratio, p50, round_group, round_medians};
 
 const ENTITIES: usize = 1_000_000;
 const SCALING: [usize; 5] = [10_000, 30_000, 100_000, 300_000, 1_000_000];
@@ -324,7 +324,7 @@ fn main() {
             "\n== eval time per entity, 10k → 1M, {label} (`{}`)",
             cases[1].1
         );
-        let mut per_entity = Vec::new();
+        let (mut filters, mut closures) = (Vec::new(), Vec::new());
         for n in SCALING {
             let cost = |who: &str| {
                 let id = format!("{who}{suffix}/{n}");
@@ -338,22 +338,16 @@ fn main() {
                 "{n:>8}: compiled {filter:.2} ns/entity, closure {closure:.2} ns/entity ({:.2}×)",
                 filter / closure
             );
-            per_entity.push((filter, closure));
+            filters.push(filter);
+            closures.push(closure);
         }
-        if per_entity.len() == SCALING.len() {
-            let deviation = |pick: fn(&(f64, f64)) -> f64| {
-                let first = pick(&per_entity[0]);
-                per_entity
-                    .iter()
-                    .map(|p| (pick(p) / first - 1.0).abs())
-                    .fold(0.0, f64::max)
-            };
-            let spread = deviation(|p| p.0);
+        if filters.len() == SCALING.len() {
+            let spread = deviation(&filters);
             println!(
                 "largest deviation from 10k: compiled {:.0}% (target ±30%: {}), closure {:.0}%",
                 spread * 100.0,
                 if spread <= 0.30 { "met" } else { "missed" },
-                deviation(|p| p.1) * 100.0
+                deviation(&closures) * 100.0
             );
         }
     }

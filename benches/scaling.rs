@@ -41,7 +41,7 @@ use std::time::{Duration, SystemTime};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use defender_odata::{parse_filter, parse_filter_with, Limits, ParseOptions};
-use support::{median_ns, p50, round_group};
+use support::{deviation, median_ns, p50, round_group};
 
 const SIZES_KIB: [usize; 5] = [1, 2, 4, 8, 16];
 const DEPTHS: [usize; 5] = [10, 25, 50, 75, 100];
@@ -137,14 +137,6 @@ fn depth_series(c: &mut Criterion, shape: &str, inputs: &[(usize, String)], roun
         });
     }
     group.finish();
-}
-
-/// The largest deviation of `per_unit` from its first value.
-fn deviation(per_unit: &[f64]) -> f64 {
-    per_unit
-        .iter()
-        .map(|v| (v / per_unit[0] - 1.0).abs())
-        .fold(0.0, f64::max)
 }
 
 /// Prints each point's cost per unit (the median of its rounds), the

@@ -79,6 +79,18 @@ pub fn human(ns: f64) -> String {
     }
 }
 
+/// The largest deviation of `per_unit` from its first value, as a fraction
+/// (the scaling targets allow 0.30); 0 when empty.
+pub fn deviation(per_unit: &[f64]) -> f64 {
+    let Some(&first) = per_unit.first() else {
+        return 0.0;
+    };
+    per_unit
+        .iter()
+        .map(|v| (v / first - 1.0).abs())
+        .fold(0.0, f64::max)
+}
+
 /// The criterion group of round `round` (from 1) of the comparison `name`.
 pub fn round_group(name: &str, round: usize) -> String {
     format!("{name}-{round}")

@@ -53,22 +53,35 @@ static ASCII_IDENT: [bool; 256] = {
     table
 };
 
+/// Where the run of ASCII identifier bytes that starts at `start` ends, if
+/// an identifier starts there with an ASCII byte. The byte after it may be
+/// one of 128 or more, which continues the name in the Unicode grammar:
+/// callers check.
+#[inline]
+fn ascii_identifier_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let first = *bytes.get(start)?;
+    if !(first.is_ascii_alphabetic() || first == b'_') {
+        return None;
+    }
+    let mut end = start + 1;
+    while bytes.get(end).is_some_and(|&b| ASCII_IDENT[usize::from(b)]) {
+        end += 1;
+    }
+    Some(end)
+}
+
+/// Whether `bytes` holds a byte of 128 or more at `at`.
+fn non_ascii_at(bytes: &[u8], at: usize) -> bool {
+    bytes.get(at).is_some_and(|&b| b >= 0x80)
+}
+
 /// One OData identifier: `machineId`, `_x`, `Zoë`.
 #[inline]
 pub fn identifier(input: &str) -> IResult<&str, &str> {
     // ASCII fast path: most names are ASCII.
     let bytes = input.as_bytes();
-    match bytes.first() {
-        Some(&b) if b.is_ascii_alphabetic() || b == b'_' => {
-            let end = bytes
-                .iter()
-                .position(|&b| !ASCII_IDENT[usize::from(b)])
-                .unwrap_or(bytes.len());
-            if bytes.get(end).is_some_and(|&b| b >= 0x80) {
-                return identifier_unicode(input);
-            }
-            Ok((&input[end..], &input[..end]))
-        }
+    match ascii_identifier_end(bytes, 0) {
+        Some(end) if !non_ascii_at(bytes, end) => Ok((&input[end..], &input[..end])),
         _ => identifier_unicode(input),
     }
 }
@@ -101,31 +114,21 @@ pub fn qualified_name(input: &str) -> IResult<&str, &str> {
     let bytes = input.as_bytes();
     let mut end = 0;
     loop {
-        // An identifier from `end`: after a dot, one that does not start
-        // leaves the dot unread.
-        match bytes.get(end) {
-            Some(&b) if b.is_ascii_alphabetic() || b == b'_' => {}
-            Some(&b) if b >= 0x80 => return qualified_name_unicode(input),
-            _ if end == 0 => {
-                return Err(nom::Err::Error(nom::error::Error::new(
-                    input,
-                    nom::error::ErrorKind::Alpha,
-                )))
-            }
-            _ => {
+        match ascii_identifier_end(bytes, end) {
+            Some(after) if !non_ascii_at(bytes, after) => end = after,
+            // After a dot, a byte that starts no identifier leaves the dot
+            // unread.
+            None if end > 0 && !non_ascii_at(bytes, end) => {
                 end -= 1;
                 break;
             }
+            // No name at all, or a non-ASCII byte: the grammar's to answer.
+            _ => return qualified_name_unicode(input),
+        }
+        if bytes.get(end) != Some(&b'.') {
+            break;
         }
         end += 1;
-        while bytes.get(end).is_some_and(|&b| ASCII_IDENT[usize::from(b)]) {
-            end += 1;
-        }
-        match bytes.get(end) {
-            Some(b'.') => end += 1,
-            Some(&b) if b >= 0x80 => return qualified_name_unicode(input),
-            _ => break,
-        }
     }
     Ok((&input[end..], &input[..end]))
 }
