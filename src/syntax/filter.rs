@@ -518,7 +518,14 @@ impl<'a> Parser<'a> {
     /// Binary operators of precedence `min_prec` and up (precedence
     /// climbing), leaving an `and`/`or` chain flat for the caller to extend.
     fn operand(&mut self, min_prec: u8) -> Parsed<Operand> {
-        let mut left = self.unary()?;
+        // `unary` answers only these bytes itself: going straight to the
+        // (inlined) `postfix` for the rest saves two call frames per operand
+        // (callgrind, with the forced inline: ten corpus passes 17.03 M ->
+        // 15.99 M instructions).
+        let mut left = match self.peek() {
+            Some(b'n' | b'N' | b'-') => self.unary()?,
+            _ => self.postfix()?,
+        };
         while let Some(ahead) = self.operator_ahead() {
             let op = ahead.op;
             let prec = op.precedence();
@@ -653,6 +660,7 @@ impl<'a> Parser<'a> {
 
     /// A primary expression followed by any `has` / `in` (which bind tighter
     /// than the unary operators).
+    #[inline(always)] // see `operand`
     fn postfix(&mut self) -> Parsed<Operand> {
         let first = if self.peek() == Some(b'(') {
             self.group()?
