@@ -1024,10 +1024,13 @@ impl<'a> Parser<'a> {
     #[inline(always)] // see `primary`
     fn name_led(&mut self) -> Parsed<NodeId> {
         let start = self.pos;
-        let rest = self.rest();
-        if let Ok((after, uuid)) = lexer::guid(rest) {
-            self.pos = self.text.len() - after.len();
-            return self.node(NodeKind::Guid(uuid), start);
+        // `guid`'s own first test, made before `rest()` pays a char-boundary
+        // check for a name, which nearly every operand here is.
+        if self.peek_at(8) == Some(b'-') {
+            if let Ok((after, uuid)) = lexer::guid(self.rest()) {
+                self.pos = self.text.len() - after.len();
+                return self.node(NodeKind::Guid(uuid), start);
+            }
         }
         let Some(name) = self.qualified_name() else {
             return Err(self.unexpected("an expression").into());
