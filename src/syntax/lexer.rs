@@ -144,12 +144,18 @@ fn qualified_name_unicode(input: &str) -> IResult<&str, &str> {
     Ok((rest, &input[..input.len() - rest.len()]))
 }
 
+/// Whether a GUID could start at byte `at` of `bytes`: the ninth byte from
+/// there is a `-`. Most names and numbers are not GUIDs; this rules them out
+/// with one byte, inlined at the call, before the full shape is read.
+#[inline]
+pub(crate) fn may_start_guid(bytes: &[u8], at: usize) -> bool {
+    bytes.get(at + 8) == Some(&b'-')
+}
+
 /// An unquoted GUID `8-4-4-4-12` not followed by another identifier character.
 #[inline]
 pub fn guid(input: &str) -> IResult<&str, Uuid> {
-    // Most names and numbers are not GUIDs: rule them out with one byte,
-    // inlined at the call, before running the full shape.
-    if input.as_bytes().get(8) != Some(&b'-') {
+    if !may_start_guid(input.as_bytes(), 0) {
         return Err(nom::Err::Error(nom::error::Error::new(
             input,
             nom::error::ErrorKind::HexDigit,
