@@ -1271,16 +1271,44 @@ impl PartialEq for Complex<'_> {
     }
 }
 
-/// A direct reader of one text property: the string, or `None` for null.
-pub type TextReader<E> = for<'a> fn(&'a E) -> Option<&'a str>;
+/// Code built around a direct reader of one string property: the
+/// evaluator's specialized tests (`status eq 'Pending'`).
+///
+/// [`Entity::text_reader`] hands the builder the reader as a closure type
+/// of its own, so the built code calls it statically and the compiler can
+/// inline it: reading the property costs what `a.status.as_deref()` costs
+/// in a hand-written closure, not a call through a function pointer.
+pub trait UseTextReader<E: ?Sized> {
+    /// What is built.
+    type Built;
 
-/// A direct reader of one DateTimeOffset property: the instant, or `None`
-/// for null.
-pub type InstantReader<E> = fn(&E) -> Option<DateTime<FixedOffset>>;
+    /// Builds around `read`, which answers as [`Entity::property`] does:
+    /// `Some(s)` for [`PropertyValue::String`]`(s)`, `None` for
+    /// [`PropertyValue::Null`].
+    fn build<R>(self, read: R) -> Self::Built
+    where
+        R: for<'a> Fn(&'a E) -> Option<&'a str> + Copy + Send + Sync + 'static;
+}
+
+/// As [`UseTextReader`], for a DateTimeOffset property.
+pub trait UseInstantReader<E: ?Sized> {
+    /// What is built.
+    type Built;
+
+    /// Builds around `read`, which answers as [`Entity::property`] does:
+    /// `Some(t)` for [`PropertyValue::DateTimeOffset`]`(t)`, `None` for
+    /// [`PropertyValue::Null`].
+    fn build<R>(self, read: R) -> Self::Built
+    where
+        R: Fn(&E) -> Option<DateTime<FixedOffset>> + Copy + Send + Sync + 'static;
+}
 
 /// An entity the evaluator can read: names are resolved once into an
 /// accessor, which then reads any entity of the type.
-pub trait Entity {
+///
+/// `'static`: the evaluator keeps code built for the type (see
+/// [`Entity::text_reader`]) in a compiled filter, which outlives any borrow.
+pub trait Entity: 'static {
     /// A resolved property name, kept in a compiled filter.
     type Accessor: Clone + fmt::Debug;
 
@@ -1291,24 +1319,28 @@ pub trait Entity {
     /// `Map` have inherent `get`s, which would shadow it.)
     fn property<'a>(&'a self, accessor: &Self::Accessor) -> PropertyValue<'a>;
 
-    /// A direct reader of the property `accessor` denotes, when every value
-    /// it can hold is a string or null; `None` (the default) when the type
-    /// has none, and [`Entity::property`] is the way to read it.
+    /// Has `user` build its code around a direct reader of the property
+    /// `accessor` denotes, when every value it can hold is a string or
+    /// null; `None` (the default) when the type has no such reader, and
+    /// [`Entity::property`] is the way to read it.
     ///
-    /// Reading the same property of many entities through a resolved
-    /// function skips [`Entity::property`]'s dispatch on the accessor and
-    /// its [`PropertyValue`], which is most of the cost of a comparison.
-    /// A reader must answer as [`Entity::property`] does: `Some(s)` for
-    /// [`PropertyValue::String`]`(s)`, `None` for [`PropertyValue::Null`].
-    fn text_reader(accessor: &Self::Accessor) -> Option<TextReader<Self>> {
-        let _ = accessor;
+    /// Reading the same property of many entities through a reader the
+    /// compiler sees skips [`Entity::property`]'s dispatch on the accessor
+    /// and its [`PropertyValue`], which is most of the cost of a
+    /// comparison. The reader must answer as [`Entity::property`] does
+    /// (see [`UseTextReader::build`]).
+    fn text_reader<U: UseTextReader<Self>>(accessor: &Self::Accessor, user: U) -> Option<U::Built> {
+        let _ = (accessor, user);
         None
     }
 
     /// As [`Entity::text_reader`], for a property every value of which is
     /// a typed DateTimeOffset ([`PropertyValue::DateTimeOffset`]) or null.
-    fn instant_reader(accessor: &Self::Accessor) -> Option<InstantReader<Self>> {
-        let _ = accessor;
+    fn instant_reader<U: UseInstantReader<Self>>(
+        accessor: &Self::Accessor,
+        user: U,
+    ) -> Option<U::Built> {
+        let _ = (accessor, user);
         None
     }
 
@@ -1331,60 +1363,29 @@ impl Entity for MachineAction {
         self.field(*accessor).to_property_value()
     }
 
-    fn text_reader(accessor: &Property) -> Option<TextReader<MachineAction>> {
-        fn id(a: &MachineAction) -> Option<&str> {
-            a.id.as_deref()
-        }
-        fn action_type(a: &MachineAction) -> Option<&str> {
-            a.action_type.as_deref()
-        }
-        fn title(a: &MachineAction) -> Option<&str> {
-            a.title.as_deref()
-        }
-        fn requestor(a: &MachineAction) -> Option<&str> {
-            a.requestor.as_deref()
-        }
-        fn requestor_comment(a: &MachineAction) -> Option<&str> {
-            a.requestor_comment.as_deref()
-        }
-        fn status(a: &MachineAction) -> Option<&str> {
-            a.status.as_deref()
-        }
-        fn machine_id(a: &MachineAction) -> Option<&str> {
-            a.machine_id.as_deref()
-        }
-        fn computer_dns_name(a: &MachineAction) -> Option<&str> {
-            a.computer_dns_name.as_deref()
-        }
-        fn cancellation_requestor(a: &MachineAction) -> Option<&str> {
-            a.cancellation_requestor.as_deref()
-        }
-        fn cancellation_comment(a: &MachineAction) -> Option<&str> {
-            a.cancellation_comment.as_deref()
-        }
-        fn scope(a: &MachineAction) -> Option<&str> {
-            a.scope.as_deref()
-        }
-        fn external_id(a: &MachineAction) -> Option<&str> {
-            a.external_id.as_deref()
-        }
-        fn request_source(a: &MachineAction) -> Option<&str> {
-            a.request_source.as_deref()
-        }
-        let read: TextReader<MachineAction> = match accessor {
-            Property::Id => id,
-            Property::Type => action_type,
-            Property::Title => title,
-            Property::Requestor => requestor,
-            Property::RequestorComment => requestor_comment,
-            Property::Status => status,
-            Property::MachineId => machine_id,
-            Property::ComputerDnsName => computer_dns_name,
-            Property::CancellationRequestor => cancellation_requestor,
-            Property::CancellationComment => cancellation_comment,
-            Property::Scope => scope,
-            Property::ExternalId => external_id,
-            Property::RequestSource => request_source,
+    fn text_reader<U: UseTextReader<Self>>(accessor: &Property, user: U) -> Option<U::Built> {
+        Some(match accessor {
+            Property::Id => user.build(|a: &MachineAction| a.id.as_deref()),
+            Property::Type => user.build(|a: &MachineAction| a.action_type.as_deref()),
+            Property::Title => user.build(|a: &MachineAction| a.title.as_deref()),
+            Property::Requestor => user.build(|a: &MachineAction| a.requestor.as_deref()),
+            Property::RequestorComment => {
+                user.build(|a: &MachineAction| a.requestor_comment.as_deref())
+            }
+            Property::Status => user.build(|a: &MachineAction| a.status.as_deref()),
+            Property::MachineId => user.build(|a: &MachineAction| a.machine_id.as_deref()),
+            Property::ComputerDnsName => {
+                user.build(|a: &MachineAction| a.computer_dns_name.as_deref())
+            }
+            Property::CancellationRequestor => {
+                user.build(|a: &MachineAction| a.cancellation_requestor.as_deref())
+            }
+            Property::CancellationComment => {
+                user.build(|a: &MachineAction| a.cancellation_comment.as_deref())
+            }
+            Property::Scope => user.build(|a: &MachineAction| a.scope.as_deref()),
+            Property::ExternalId => user.build(|a: &MachineAction| a.external_id.as_deref()),
+            Property::RequestSource => user.build(|a: &MachineAction| a.request_source.as_deref()),
             Property::CreationDateTimeUtc
             | Property::LastUpdateDateTimeUtc
             | Property::CancellationDateTimeUtc
@@ -1392,21 +1393,25 @@ impl Entity for MachineAction {
             | Property::RelatedFileInfo
             | Property::Commands
             | Property::TroubleshootInfo => return None,
-        };
-        Some(read)
+        })
     }
 
-    fn instant_reader(accessor: &Property) -> Option<InstantReader<MachineAction>> {
+    fn instant_reader<U: UseInstantReader<Self>>(accessor: &Property, user: U) -> Option<U::Built> {
         fn instant(t: &Option<Timestamp>) -> Option<DateTime<FixedOffset>> {
             t.as_ref().map(Timestamp::value)
         }
-        let read: InstantReader<MachineAction> = match accessor {
-            Property::CreationDateTimeUtc => |a| instant(&a.creation_date_time_utc),
-            Property::LastUpdateDateTimeUtc => |a| instant(&a.last_update_date_time_utc),
-            Property::CancellationDateTimeUtc => |a| instant(&a.cancellation_date_time_utc),
+        Some(match accessor {
+            Property::CreationDateTimeUtc => {
+                user.build(|a: &MachineAction| instant(&a.creation_date_time_utc))
+            }
+            Property::LastUpdateDateTimeUtc => {
+                user.build(|a: &MachineAction| instant(&a.last_update_date_time_utc))
+            }
+            Property::CancellationDateTimeUtc => {
+                user.build(|a: &MachineAction| instant(&a.cancellation_date_time_utc))
+            }
             _ => return None,
-        };
-        Some(read)
+        })
     }
 
     fn to_json(&self) -> Value {
@@ -1627,28 +1632,48 @@ mod tests {
         .expect("test entity");
         let mut entities = crate::sample::example1();
         entities.extend([full, MachineAction::default()]);
+        /// Builds the reader's answer for each of the entities.
+        struct ReadAll<'e>(&'e [MachineAction]);
+        impl UseTextReader<MachineAction> for ReadAll<'_> {
+            type Built = Vec<Option<String>>;
+            fn build<R>(self, read: R) -> Self::Built
+            where
+                R: for<'a> Fn(&'a MachineAction) -> Option<&'a str> + Copy + Send + Sync,
+            {
+                self.0.iter().map(|a| read(a).map(String::from)).collect()
+            }
+        }
+        impl UseInstantReader<MachineAction> for ReadAll<'_> {
+            type Built = Vec<Option<DateTime<FixedOffset>>>;
+            fn build<R>(self, read: R) -> Self::Built
+            where
+                R: Fn(&MachineAction) -> Option<DateTime<FixedOffset>> + Copy + Send + Sync,
+            {
+                self.0.iter().map(read).collect()
+            }
+        }
         for &p in Property::ALL {
             let (text, instant) = (
-                MachineAction::text_reader(&p),
-                MachineAction::instant_reader(&p),
+                MachineAction::text_reader(&p, ReadAll(&entities)),
+                MachineAction::instant_reader(&p, ReadAll(&entities)),
             );
-            for a in &entities {
+            for (i, a) in entities.iter().enumerate() {
                 let value = a.property(&p);
-                if let Some(read) = text {
+                if let Some(read) = &text {
                     let expected = match value {
                         PropertyValue::String(s) => Some(s),
                         PropertyValue::Null => None,
                         other => panic!("{p:?} has a text reader but holds {other:?}"),
                     };
-                    assert_eq!(read(a), expected, "{p:?}");
+                    assert_eq!(read[i].as_deref(), expected, "{p:?}");
                 }
-                if let Some(read) = instant {
+                if let Some(read) = &instant {
                     let expected = match value {
                         PropertyValue::DateTimeOffset(t) => Some(t),
                         PropertyValue::Null => None,
                         other => panic!("{p:?} has an instant reader but holds {other:?}"),
                     };
-                    assert_eq!(read(a), expected, "{p:?}");
+                    assert_eq!(read[i], expected, "{p:?}");
                 }
             }
             // Every text and instant property has its reader.

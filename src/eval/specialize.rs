@@ -1,10 +1,13 @@
 //! Specialized leaf tests: the common filter leaves (one property compared
 //! with a string or DateTimeOffset literal, a property `in` a list of
 //! strings, `startswith`/`endswith`/`contains` of a property and a string
-//! literal), compiled into tests that read the property through the entity
-//! type's direct reader ([`Entity::text_reader`],
-//! [`Entity::instant_reader`]; [`Entity::property`] for types without one)
-//! and compare, without building [`Val`]s. A `not` around such a test is
+//! literal), compiled into tests that read the property and compare,
+//! without building [`Val`]s. Where the entity type has a direct reader of
+//! the property ([`Entity::text_reader`], [`Entity::instant_reader`]), the
+//! test is built around it as a closure of its own ([`Direct`]), in which
+//! the compiler inlines the reader and the kind of test; elsewhere (JSON
+//! objects) the property is read through [`Entity::property`] and the test
+//! dispatched on per entity. A `not` around such a test is
 //! folded into it, and an `and`/`or` chain made only of them becomes one
 //! node over its tests (`FastAll`/`FastAny`), run by the same three-valued
 //! short-circuit loop as every chain (`short_circuit` in `compile.rs`).
@@ -33,36 +36,68 @@
 //! [`Val`]: super::value::Val
 
 use std::cmp::Ordering;
+use std::fmt;
 
 use chrono::{DateTime, FixedOffset};
 
 use super::compile::{keeps_strings, truth, CmpOp, Lit, Node};
-use crate::model::{Entity, InstantReader, PropertyValue, TextReader};
+use crate::model::{Entity, PropertyValue, UseInstantReader, UseTextReader};
 use crate::syntax::ast::Function;
 
 /// A leaf test of one property, and the generic node it replaces.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) struct Fast<E: Entity> {
     accessor: E::Accessor,
-    test: Test<E>,
+    test: Test,
+    /// The test built around the entity type's direct reader of the
+    /// property ([`Entity::text_reader`]), when it has one; without one,
+    /// the property is read through [`Entity::property`].
+    direct: Option<Direct<E>>,
     /// Answers for property values of kinds the test is not made for.
     generic: Node<E>,
 }
 
-/// A test, with the entity type's direct reader of the property when it
-/// has one ([`Entity::text_reader`]); without one, the property is read
-/// through [`Entity::property`].
+/// A test compiled together with a direct reader: one call, in which the
+/// reader is inlined.
+///
+/// A `Box`, not an `Arc`: calling through an `Arc<dyn Fn>` first finds
+/// the closure past the counts, at an offset read from the vtable, on
+/// every call. A clone of a [`Fast`] builds its own instead.
+struct Direct<E>(Box<DirectTest<E>>);
+
+/// What a [`Direct`] calls.
+type DirectTest<E> = dyn Fn(&E) -> Option<bool> + Send + Sync;
+
+impl<E: Entity> Direct<E> {
+    fn new(test: impl Fn(&E) -> Option<bool> + Send + Sync + 'static) -> Direct<E> {
+        Direct(Box::new(test))
+    }
+}
+
+impl<E: Entity + Clone> Clone for Fast<E> {
+    fn clone(&self) -> Fast<E> {
+        Fast::new(
+            self.accessor.clone(),
+            self.test.clone(),
+            self.generic.clone(),
+        )
+    }
+}
+
+impl<E> fmt::Debug for Direct<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Direct(..)")
+    }
+}
+
+/// A test of one property.
 ///
 /// A `not` around a test is folded into it (see [`Test::negate`]), so
 /// `not (status eq 'x')` is one test, not two nodes.
 #[derive(Clone, Debug)]
-enum Test<E: Entity> {
-    Text {
-        read: Option<TextReader<E>>,
-        test: TextTest,
-    },
+enum Test {
+    Text(TextTest),
     Instant {
-        read: Option<InstantReader<E>>,
         op: CmpOp,
         at: DateTime<FixedOffset>,
     },
@@ -143,11 +178,11 @@ impl CmpOp {
     }
 }
 
-impl<E: Entity> Test<E> {
+impl Test {
     /// Makes the test answer `not` of what it answered.
     fn negate(&mut self) {
         match self {
-            Test::Text { test, .. } => match test {
+            Test::Text(test) => match test {
                 TextTest::Equals { negated, .. }
                 | TextTest::In { negated, .. }
                 | TextTest::Function { negated, .. } => *negated = !*negated,
@@ -169,21 +204,26 @@ pub(crate) fn specialize<E: Entity>(node: Node<E>) -> Node<E> {
     let is_fast = |o: &Node<E>| matches!(o, Node::Fast(_));
     match node {
         Node::Not(inner) => match *inner {
-            Node::Fast(mut fast) => {
-                fast.test.negate();
-                fast.generic = Node::Not(Box::new(fast.generic));
-                Node::Fast(fast)
+            Node::Fast(fast) => {
+                let Fast {
+                    accessor,
+                    mut test,
+                    generic,
+                    ..
+                } = *fast;
+                test.negate();
+                Node::Fast(Box::new(Fast::new(
+                    accessor,
+                    test,
+                    Node::Not(Box::new(generic)),
+                )))
             }
             other => Node::Not(Box::new(other)),
         },
         Node::All(operands) if operands.iter().all(is_fast) => Node::FastAll(unwrap(operands)),
         Node::Any(operands) if operands.iter().all(is_fast) => Node::FastAny(unwrap(operands)),
         node => match recognize(&node) {
-            Some((accessor, test)) => Node::Fast(Box::new(Fast {
-                accessor,
-                test,
-                generic: node,
-            })),
+            Some((accessor, test)) => Node::Fast(Box::new(Fast::new(accessor, test, node))),
             None => node,
         },
     }
@@ -200,11 +240,8 @@ fn unwrap<E: Entity>(operands: Vec<Node<E>>) -> Box<[Fast<E>]> {
         .collect()
 }
 
-fn recognize<E: Entity>(node: &Node<E>) -> Option<(E::Accessor, Test<E>)> {
-    let text = |accessor: &E::Accessor, test| {
-        let read = E::text_reader(accessor);
-        Some((accessor.clone(), Test::Text { read, test }))
-    };
+fn recognize<E: Entity>(node: &Node<E>) -> Option<(E::Accessor, Test)> {
+    let text = |accessor: &E::Accessor, test| Some((accessor.clone(), Test::Text(test)));
     match node {
         Node::Compare { op, left, right } => {
             let (op, accessor, edm, lit) = match (&**left, &**right) {
@@ -228,14 +265,7 @@ fn recognize<E: Entity>(node: &Node<E>) -> Option<(E::Accessor, Test<E>)> {
                         },
                     },
                 ),
-                Lit::DateTimeOffset(at) => Some((
-                    accessor.clone(),
-                    Test::Instant {
-                        read: E::instant_reader(accessor),
-                        op,
-                        at: *at,
-                    },
-                )),
+                Lit::DateTimeOffset(at) => Some((accessor.clone(), Test::Instant { op, at: *at })),
                 _ => None,
             }
         }
@@ -278,24 +308,30 @@ fn recognize<E: Entity>(node: &Node<E>) -> Option<(E::Accessor, Test<E>)> {
 }
 
 impl<E: Entity> Fast<E> {
+    fn new(accessor: E::Accessor, test: Test, generic: Node<E>) -> Fast<E> {
+        let direct = match &test {
+            Test::Text(test) => E::text_reader(&accessor, test.clone()),
+            &Test::Instant { op, at } => E::instant_reader(&accessor, InstantTest { op, at }),
+        };
+        Fast {
+            accessor,
+            test,
+            direct,
+            generic,
+        }
+    }
+
     /// The three-valued answer for `entity`, as the generic node gives it.
     ///
-    /// Runs per entity: with a direct reader it is a call to the reader and
-    /// a comparison; what takes more instructions is out of line, so it
-    /// costs registers (saved and restored on every call) only when used.
+    /// Runs per entity: with a direct reader it is one call, to code that
+    /// reads the property and compares; what takes more instructions is
+    /// out of line, so it costs registers (saved and restored on every
+    /// call) only when used.
     #[inline]
     pub(crate) fn truth(&self, entity: &E) -> Option<bool> {
-        match &self.test {
-            Test::Text {
-                read: Some(read),
-                test,
-            } => test.answer(read(entity)),
-            Test::Instant {
-                read: Some(read),
-                op,
-                at,
-            } => instant(*op, read(entity), at),
-            _ => self.through_property(entity),
+        match &self.direct {
+            Some(direct) => (direct.0)(entity),
+            None => self.through_property(entity),
         }
     }
 
@@ -303,12 +339,12 @@ impl<E: Entity> Fast<E> {
     #[inline(never)]
     fn through_property(&self, entity: &E) -> Option<bool> {
         match (&self.test, entity.property(&self.accessor)) {
-            (Test::Text { test, .. }, PropertyValue::String(s)) => test.answer(Some(s)),
-            (Test::Text { test, .. }, PropertyValue::Null) => test.answer(None),
-            (Test::Instant { op, at, .. }, PropertyValue::DateTimeOffset(t)) => {
+            (Test::Text(test), PropertyValue::String(s)) => test.answer(Some(s)),
+            (Test::Text(test), PropertyValue::Null) => test.answer(None),
+            (Test::Instant { op, at }, PropertyValue::DateTimeOffset(t)) => {
                 instant(*op, Some(t), at)
             }
-            (Test::Instant { op, at, .. }, PropertyValue::Null) => instant(*op, None, at),
+            (Test::Instant { op, at }, PropertyValue::Null) => instant(*op, None, at),
             _ => self.generic_truth(entity),
         }
     }
@@ -321,46 +357,132 @@ impl<E: Entity> Fast<E> {
     }
 }
 
-impl TextTest {
-    /// The answer for a string property's value (`None`: null).
-    #[inline]
-    fn answer(&self, value: Option<&str>) -> Option<bool> {
-        match (self, value) {
-            (TextTest::Equals { text, negated }, Some(s)) => {
-                Some(same(s.as_bytes(), text.as_bytes()) != *negated)
+impl<E: Entity> UseTextReader<E> for TextTest {
+    type Built = Direct<E>;
+
+    fn build<R>(self, read: R) -> Direct<E>
+    where
+        R: for<'a> Fn(&'a E) -> Option<&'a str> + Copy + Send + Sync + 'static,
+    {
+        match self {
+            TextTest::Equals { text, negated } => {
+                Direct::new(move |entity| equals(read(entity), &text, negated))
             }
-            (TextTest::Equals { negated, .. }, None) => Some(*negated),
-            (TextTest::Order { op, text }, Some(s)) => Some(ordered(*op, s, text)),
-            (TextTest::In { texts, negated, .. }, Some(s)) => Some(texts.contains(s) != *negated),
-            (
-                TextTest::In {
-                    has_null, negated, ..
-                },
-                None,
-            ) => Some(*has_null != *negated),
-            (
-                TextTest::Function {
-                    function,
-                    text,
-                    negated,
-                },
-                Some(s),
-            ) => Some(
+            TextTest::Order { op, text } => {
+                Direct::new(move |entity| read(entity).map(|s| ordered(op, s, &text)))
+            }
+            TextTest::In {
+                texts,
+                has_null,
+                negated,
+            } => Direct::new(move |entity| one_of(read(entity), &texts, has_null, negated)),
+            TextTest::Function {
+                function,
+                text,
+                negated,
+            } => {
+                // Each function a type of its own, so each test inlines it.
                 match function {
-                    TextFunction::StartsWith => s
-                        .as_bytes()
-                        .get(..text.len())
-                        .is_some_and(|head| same(head, text.as_bytes())),
-                    TextFunction::EndsWith => s
-                        .as_bytes()
-                        .get(s.len().wrapping_sub(text.len())..)
-                        .is_some_and(|tail| same(tail, text.as_bytes())),
-                    TextFunction::Contains => contains(s, text),
-                } != *negated,
-            ),
-            (TextTest::Order { .. } | TextTest::Function { .. }, None) => None,
+                    TextFunction::StartsWith => function_test(read, starts_with, text, negated),
+                    TextFunction::EndsWith => function_test(read, ends_with, text, negated),
+                    TextFunction::Contains => function_test(read, contains, text, negated),
+                }
+            }
         }
     }
+}
+
+/// A [`Test::Instant`], to build around a direct reader.
+struct InstantTest {
+    op: CmpOp,
+    at: DateTime<FixedOffset>,
+}
+
+impl<E: Entity> UseInstantReader<E> for InstantTest {
+    type Built = Direct<E>;
+
+    fn build<R>(self, read: R) -> Direct<E>
+    where
+        R: Fn(&E) -> Option<DateTime<FixedOffset>> + Copy + Send + Sync + 'static,
+    {
+        let InstantTest { op, at } = self;
+        Direct::new(move |entity| instant(op, read(entity), &at))
+    }
+}
+
+impl TextTest {
+    /// The answer for a string property's value (`None`: null), when the
+    /// property is read through [`Entity::property`]. With a direct reader
+    /// each kind of test is built on its own ([`UseTextReader::build`]),
+    /// from the same functions.
+    fn answer(&self, value: Option<&str>) -> Option<bool> {
+        match self {
+            TextTest::Equals { text, negated } => equals(value, text, *negated),
+            TextTest::Order { op, text } => value.map(|s| ordered(*op, s, text)),
+            TextTest::In {
+                texts,
+                has_null,
+                negated,
+            } => one_of(value, texts, *has_null, *negated),
+            TextTest::Function {
+                function,
+                text,
+                negated,
+            } => value.map(|s| function.holds(s, text) != *negated),
+        }
+    }
+}
+
+impl TextFunction {
+    fn holds(self, s: &str, text: &str) -> bool {
+        match self {
+            TextFunction::StartsWith => starts_with(s, text),
+            TextFunction::EndsWith => ends_with(s, text),
+            TextFunction::Contains => contains(s, text),
+        }
+    }
+}
+
+/// A [`TextTest::Function`] built around a direct reader.
+fn function_test<E, R, F>(read: R, holds: F, text: Box<str>, negated: bool) -> Direct<E>
+where
+    E: Entity,
+    R: for<'a> Fn(&'a E) -> Option<&'a str> + Send + Sync + 'static,
+    F: Fn(&str, &str) -> bool + Send + Sync + 'static,
+{
+    Direct::new(move |entity| read(entity).map(|s| holds(s, &text) != negated))
+}
+
+#[inline]
+fn starts_with(s: &str, text: &str) -> bool {
+    s.as_bytes()
+        .get(..text.len())
+        .is_some_and(|head| same(head, text.as_bytes()))
+}
+
+#[inline]
+fn ends_with(s: &str, text: &str) -> bool {
+    s.as_bytes()
+        .get(s.len().wrapping_sub(text.len())..)
+        .is_some_and(|tail| same(tail, text.as_bytes()))
+}
+
+/// `value eq text` (`ne` when `negated`); null is equal to no string.
+#[inline]
+fn equals(value: Option<&str>, text: &str, negated: bool) -> Option<bool> {
+    Some(match value {
+        Some(s) => same(s.as_bytes(), text.as_bytes()) != negated,
+        None => negated,
+    })
+}
+
+/// `value in texts` (`not` of it when `negated`).
+#[inline]
+fn one_of(value: Option<&str>, texts: &OneOf, has_null: bool, negated: bool) -> Option<bool> {
+    Some(match value {
+        Some(s) => texts.contains(s) != negated,
+        None => has_null != negated,
+    })
 }
 
 /// `a == b`, lengths first; strings of up to 16 bytes are compared as
