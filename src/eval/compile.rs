@@ -20,9 +20,10 @@
 //!   loop with short-circuiting, so a 500-operand chain needs no deep stack.
 //!   Other nesting recurses, but the parser caps it (depth 100, 1,000 nodes).
 //! - a comparison, `in` list or `startswith`/`endswith`/`contains` of one
-//!   property and literals becomes a specialized test (`specialize.rs`) that
-//!   reads the property through the entity type's direct reader and
-//!   compares without building [`Val`]s: most filters are made of these.
+//!   property and literals becomes a specialized test (`specialize.rs`),
+//!   built around the entity type's direct reader of the property so that
+//!   the read is inlined, which compares without building [`Val`]s: most
+//!   filters are made of these.
 //!
 //! Where running allocates (documented, and off the common paths):
 //! `concat`, `cast(…,Edm.String)`, `has`, and `substring`/`trim`/a second
