@@ -308,6 +308,8 @@ fn recognize<E: Entity>(node: &Node<E>) -> Option<(E::Accessor, Test)> {
 }
 
 impl<E: Entity> Fast<E> {
+    /// The test, built around the entity type's direct reader of the
+    /// property when it has one.
     fn new(accessor: E::Accessor, test: Test, generic: Node<E>) -> Fast<E> {
         let direct = match &test {
             Test::Text(test) => E::text_reader(&accessor, test.clone()),
@@ -414,7 +416,8 @@ impl TextTest {
     /// The answer for a string property's value (`None`: null), when the
     /// property is read through [`Entity::property`]. With a direct reader
     /// each kind of test is built on its own ([`UseTextReader::build`]),
-    /// from the same functions.
+    /// from the same comparisons (`equals`, `ordered`, `one_of` and the
+    /// text functions).
     fn answer(&self, value: Option<&str>) -> Option<bool> {
         match self {
             TextTest::Equals { text, negated } => equals(value, text, *negated),
@@ -443,7 +446,10 @@ impl TextFunction {
     }
 }
 
-/// A [`TextTest::Function`] built around a direct reader.
+/// A [`TextTest::Function`] built around a direct reader. (The test is
+/// spelled out here and in [`TextTest::answer`]: through a function shared
+/// by the two, taking the text as `&str`, it cost 4 more instructions per
+/// entity, 61.6 → 65.4 for `startswith(…) and not (…)`.)
 fn function_test<E, R, F>(read: R, holds: F, text: Box<str>, negated: bool) -> Direct<E>
 where
     E: Entity,
