@@ -21,7 +21,9 @@ use std::hint::black_box;
 use std::time::{Duration, SystemTime};
 
 use criterion::{Criterion, Throughput};
-use support::{human, median_ns, p50, round_group, round_medians};
+use support::{
+    bench_byte_scan, bench_each, corpus_round, human, median_ns, p50, round_group, round_medians,
+};
 
 const PEER: &str = "odatav4-parser 0.0.3";
 
@@ -39,42 +41,17 @@ fn parse_corpus(c: &mut Criterion, lines: &[String]) {
     let queries = as_queries(lines);
     let bytes: usize = lines.iter().map(String::len).sum();
     for round in 1..=ROUNDS {
-        let mut group = c.benchmark_group(round_group("corpus", round));
-        group
-            .throughput(Throughput::Bytes(bytes as u64))
-            .sample_size(30)
-            .warm_up_time(Duration::from_millis(200))
-            .measurement_time(Duration::from_millis(800));
-        group.bench_function("parse_filter", |b| {
-            b.iter(|| {
-                for line in lines {
-                    let _ = black_box(defender_odata::parse_filter(black_box(line)));
-                }
-            })
-        });
-        group.bench_function("parse", |b| {
-            b.iter(|| {
-                for query in &queries {
-                    let _ = black_box(defender_odata::parse(black_box(query)));
-                }
-            })
-        });
-        group.bench_function("peer", |b| {
-            b.iter(|| {
-                for query in &queries {
-                    let _ = black_box(odatav4_parser::parse(black_box(query)));
-                }
-            })
-        });
-        group.bench_function("baseline byte scan", |b| {
-            b.iter(|| {
-                let mut quotes = 0usize;
-                for line in lines {
-                    quotes += black_box(line).bytes().filter(|&b| b == b'\'').count();
-                }
-                quotes
-            })
-        });
+        let mut group = corpus_round(c, "corpus", round);
+        group.throughput(Throughput::Bytes(bytes as u64));
+        bench_each(
+            &mut group,
+            "parse_filter",
+            lines,
+            defender_odata::parse_filter,
+        );
+        bench_each(&mut group, "parse", &queries, defender_odata::parse);
+        bench_each(&mut group, "peer", &queries, odatav4_parser::parse);
+        bench_byte_scan(&mut group, "baseline byte scan", lines);
         group.finish();
     }
 }

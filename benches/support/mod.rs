@@ -17,8 +17,12 @@
 
 #![allow(dead_code)] // Each bench crate uses a part of it.
 
+use std::hint::black_box;
 use std::path::PathBuf;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
+
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion};
 
 /// The 300 lines of `benches/data/filters.txt`, one `$filter` expression each.
 pub fn filters() -> Vec<String> {
@@ -94,6 +98,52 @@ pub fn deviation(per_unit: &[f64]) -> f64 {
 /// The criterion group of round `round` (from 1) of the comparison `name`.
 pub fn round_group(name: &str, round: usize) -> String {
     format!("{name}-{round}")
+}
+
+/// Round `round` of a corpus comparison `name`: a group whose benchmarks
+/// each read the whole corpus, measured briefly so that a round's
+/// benchmarks run seconds apart.
+pub fn corpus_round<'a>(
+    c: &'a mut Criterion,
+    name: &str,
+    round: usize,
+) -> BenchmarkGroup<'a, WallTime> {
+    let mut group = c.benchmark_group(round_group(name, round));
+    group
+        .sample_size(30)
+        .warm_up_time(Duration::from_millis(200))
+        .measurement_time(Duration::from_millis(800));
+    group
+}
+
+/// Benchmark `id`: every one of `inputs` through `parse`, each result
+/// dropped as soon as it is made, as a caller would.
+pub fn bench_each<T>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    id: &str,
+    inputs: &[String],
+    parse: impl Fn(&str) -> T,
+) {
+    group.bench_function(id, |b| {
+        b.iter(|| {
+            for input in inputs {
+                let _ = black_box(parse(black_box(input)));
+            }
+        })
+    });
+}
+
+/// Benchmark `id`: a count of the quotes in `inputs`, a byte at a time,
+/// the floor any parser of the same text stands on.
+pub fn bench_byte_scan(group: &mut BenchmarkGroup<'_, WallTime>, id: &str, inputs: &[String]) {
+    group.bench_function(id, |b| {
+        b.iter(|| {
+            inputs
+                .iter()
+                .map(|input| black_box(input).bytes().filter(|&b| b == b'\'').count())
+                .sum::<usize>()
+        })
+    });
 }
 
 /// The medians of `id` in rounds 1 to `rounds` of `name`, if every round
