@@ -593,6 +593,12 @@ impl<'a> Parser<'a> {
 
     #[inline(never)]
     fn scan_operator(&self) -> Option<OperatorAhead> {
+        spaced_operator(self.bytes, self.pos).or_else(|| self.scan_operator_spelled_otherwise())
+    }
+
+    /// [`Parser::scan_operator`] for any spelling: runs of spaces and tabs,
+    /// or in the Defender dialect none where the tokens cannot merge.
+    fn scan_operator_spelled_otherwise(&self) -> Option<OperatorAhead> {
         let bytes = self.bytes;
         let mut i = self.pos;
         while let Some(b' ' | b'\t') = bytes.get(i) {
@@ -1416,6 +1422,50 @@ fn is_qualified(name: &str) -> bool {
     name.bytes().any(|b| b == b'.')
 }
 
+/// The usual spelling of a binary operator after an operand: one space, a
+/// keyword of two or three letters, one space, then the operand. Both
+/// dialects read that alike, and nearly every operator is spelled so; the
+/// general scan spent about 80 instructions on it (its loops over
+/// whitespace, the slices, the checks for the dialects' other spellings).
+/// Anything else, `None`, is left to the general scan.
+#[inline]
+fn spaced_operator(bytes: &[u8], at: usize) -> Option<OperatorAhead> {
+    let &[b' ', a, b, c, d, e] = bytes.get(at..at + 6)? else {
+        return None;
+    };
+    let (op, len) = match (a | 0x20, b | 0x20, c) {
+        (b'e', b'q', b' ') => (BinaryOp::Eq, 2),
+        (b'n', b'e', b' ') => (BinaryOp::Ne, 2),
+        (b'g', b't', b' ') => (BinaryOp::Gt, 2),
+        (b'g', b'e', b' ') => (BinaryOp::Ge, 2),
+        (b'l', b't', b' ') => (BinaryOp::Lt, 2),
+        (b'l', b'e', b' ') => (BinaryOp::Le, 2),
+        (b'o', b'r', b' ') => (BinaryOp::Or, 2),
+        (b'i', b'n', b' ') => (BinaryOp::In, 2),
+        _ if d == b' ' => match (a | 0x20, b | 0x20, c | 0x20) {
+            (b'a', b'n', b'd') => (BinaryOp::And, 3),
+            (b'a', b'd', b'd') => (BinaryOp::Add, 3),
+            (b's', b'u', b'b') => (BinaryOp::Sub, 3),
+            (b'm', b'u', b'l') => (BinaryOp::Mul, 3),
+            (b'd', b'i', b'v') => (BinaryOp::Div, 3),
+            (b'm', b'o', b'd') => (BinaryOp::Mod, 3),
+            (b'h', b'a', b's') => (BinaryOp::Has, 3),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    // More whitespace after the keyword is the general scan's to skip.
+    let operand_first = if len == 2 { d } else { e };
+    if matches!(operand_first, b' ' | b'\t') {
+        return None;
+    }
+    Some(OperatorAhead {
+        op,
+        start: (at + 1) as u32,
+        operand_start: (at + len + 2) as u32,
+    })
+}
+
 /// The binary operator keyword that starts `rest` as a whole word (not
 /// followed by a name's byte), in any case, and its length.
 ///
@@ -1921,5 +1971,51 @@ mod tests {
         assert_eq!(items.len(), 3);
         assert_eq!(items[2].path.segments.len(), 3);
         assert!(parse_select("id,,x", &ParseOptions::default()).is_err());
+    }
+
+    #[test]
+    fn the_usual_operator_spelling_is_read_without_the_general_scan() {
+        let found = |text: &str| {
+            spaced_operator(text.as_bytes(), 1).map(|o| (o.op, o.start, o.operand_start))
+        };
+        assert_eq!(found("a eq 'x'"), Some((BinaryOp::Eq, 2, 5)));
+        assert_eq!(found("a AND (b)"), Some((BinaryOp::And, 2, 6)));
+        assert_eq!(found("a in ('x')"), Some((BinaryOp::In, 2, 5)));
+        // Left to the general scan: more whitespace, a tab, no operand
+        // byte yet, a longer keyword, a keyword that runs on.
+        for text in [
+            "a eq  'x'",
+            "a eq\t'x'",
+            "a\teq 'x'",
+            "a eq ",
+            "a divby 2",
+            "a eqx 'x'",
+        ] {
+            assert_eq!(found(text), None, "{text:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5_000))]
+
+        /// Wherever the fast path answers, it answers as the general scan
+        /// does, in both dialects.
+        #[test]
+        fn spaced_operators_scan_as_the_general_scan_does(
+            text in "[ \t]{0,2}(eq|Ne|gT|ge|lt|le|or|OR|in|and|AnD|add|sub|mul|div|divby|mod|has|an|e|eqx|x)[ \t(']{0,2}[a-z'(]{0,2}",
+            strict: bool,
+        ) {
+            let options = if strict { ParseOptions::strict() } else { ParseOptions::default() };
+            let text = format!("a{text}");
+            let mut parser = Parser::new(&text, &options).unwrap();
+            parser.pos = 1;
+            if let Some(fast) = spaced_operator(parser.bytes, 1) {
+                let general = parser.scan_operator_spelled_otherwise();
+                proptest::prop_assert_eq!(
+                    Some((fast.op, fast.start, fast.operand_start)),
+                    general.map(|o| (o.op, o.start, o.operand_start))
+                );
+            }
+        }
     }
 }
