@@ -38,7 +38,8 @@ pub fn parse_filter(text: &str, options: &ParseOptions) -> Result<FilterExpr, Di
 }
 
 fn filter(text: &str, options: &ParseOptions) -> Parsed<(Tree, NodeId)> {
-    let mut parser = Parser::new(text, options)?;
+    check_length(text, options)?;
+    let mut parser = Parser::new(text, options);
     parser.skip_defender_whitespace();
     if parser.at_end() {
         return Err(parser
@@ -62,7 +63,8 @@ pub fn parse_orderby(text: &str, options: &ParseOptions) -> Result<Vec<OrderByIt
 }
 
 fn orderby(text: &str, options: &ParseOptions) -> Parsed<Vec<OrderByItem>> {
-    let mut parser = Parser::new(text, options)?;
+    check_length(text, options)?;
+    let mut parser = Parser::new(text, options);
     parser.skip_defender_whitespace();
     let mut items = Vec::new();
     loop {
@@ -114,7 +116,8 @@ pub fn parse_select(text: &str, options: &ParseOptions) -> Result<Select, Diagno
 }
 
 fn select(text: &str, options: &ParseOptions) -> Parsed<Select> {
-    let mut parser = Parser::new(text, options)?;
+    check_length(text, options)?;
+    let mut parser = Parser::new(text, options);
     parser.skip_defender_whitespace();
     if parser.eat(b'*') {
         parser.skip_defender_whitespace();
@@ -163,6 +166,30 @@ fn select(text: &str, options: &ParseOptions) -> Parsed<Select> {
 /// text is the value plus the unescaped strings appended after it (each
 /// shorter than its source), so twice this still fits.
 const MAX_TREE_TEXT: usize = 1 << 30;
+
+/// Refuses a value longer than `Limits::max_value_len` (and than the tree's
+/// offsets can hold) before any of it is read.
+#[inline]
+fn check_length(text: &str, options: &ParseOptions) -> Parsed<()> {
+    let limit = options.limits.max_value_len.min(MAX_TREE_TEXT);
+    if text.len() > limit {
+        return Err(too_long(text, limit));
+    }
+    Ok(())
+}
+
+#[cold]
+fn too_long(text: &str, limit: usize) -> Box<Diagnostic> {
+    Diagnostic::new(
+        Code::TooLong,
+        format!(
+            "the value is {} bytes long; the limit is {limit}",
+            text.len(),
+        ),
+    )
+    .at(Span::new(limit, text.len()), text)
+    .into()
+}
 
 /// The cursor and counters of one parse.
 struct Parser<'a> {
@@ -262,20 +289,12 @@ fn fold_chain(
 }
 
 impl<'a> Parser<'a> {
-    fn new(text: &'a str, options: &ParseOptions) -> Parsed<Parser<'a>> {
-        let limit = options.limits.max_value_len.min(MAX_TREE_TEXT);
-        if text.len() > limit {
-            return Err(Diagnostic::new(
-                Code::TooLong,
-                format!(
-                    "the value is {} bytes long; the limit is {limit}",
-                    text.len(),
-                ),
-            )
-            .at(Span::new(limit, text.len()), text)
-            .into());
-        }
-        Ok(Parser {
+    /// A parser at the start of `text`, which must be within
+    /// [`check_length`]'s limit. Construction cannot fail, so the parser is
+    /// built in place: returned inside a `Result`, its 200-odd bytes were
+    /// copied out of it on every parse.
+    fn new(text: &'a str, options: &ParseOptions) -> Parser<'a> {
+        Parser {
             text,
             bytes: text.as_bytes(),
             pos: 0,
@@ -287,7 +306,7 @@ impl<'a> Parser<'a> {
             ahead: None,
             tree: Tree::for_source(text),
             pending: Vec::new(),
-        })
+        }
     }
 
     // ----- cursor -------------------------------------------------------
@@ -2007,7 +2026,7 @@ mod tests {
         ) {
             let options = if strict { ParseOptions::strict() } else { ParseOptions::default() };
             let text = format!("a{text}");
-            let mut parser = Parser::new(&text, &options).unwrap();
+            let mut parser = Parser::new(&text, &options);
             parser.pos = 1;
             if let Some(fast) = spaced_operator(parser.bytes, 1) {
                 let general = parser.scan_operator_spelled_otherwise();
