@@ -619,6 +619,15 @@ impl<'a> Parser<'a> {
     /// or in the Defender dialect none where the tokens cannot merge.
     fn scan_operator_spelled_otherwise(&self) -> Option<OperatorAhead> {
         let bytes = self.bytes;
+        // A keyword starts with a letter, after whitespace or not: anything
+        // else at the cursor (`)`, `,`, the end) is no operator, and those
+        // are asked after every operand that ends a group or an argument.
+        if !matches!(
+            bytes.get(self.pos),
+            Some(b' ' | b'\t' | b'a'..=b'z' | b'A'..=b'Z')
+        ) {
+            return None;
+        }
         let mut i = self.pos;
         while let Some(b' ' | b'\t') = bytes.get(i) {
             i += 1;
