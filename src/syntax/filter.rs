@@ -412,18 +412,26 @@ impl<'a> Parser<'a> {
         )
     }
 
+    /// Inlined for the usual answer, the end; what is left over is
+    /// `left_over`'s to describe.
+    #[inline]
     fn expect_end(&self, expected: &str) -> Parsed<()> {
         if self.at_end() {
             return Ok(());
         }
+        Err(self.left_over(expected))
+    }
+
+    #[cold]
+    fn left_over(&self, expected: &str) -> Box<Diagnostic> {
         if self.peek() == Some(b')') {
-            return Err(self
+            return self
                 .error(
                     Code::Syntax,
                     Span::new(self.pos, self.pos + 1),
                     "this ')' closes no open parenthesis",
                 )
-                .into());
+                .into();
         }
         let mut diagnostic = self.unexpected(expected);
         if self.strict() && matches!(self.peek(), Some(b' ' | b'\t')) {
@@ -431,7 +439,7 @@ impl<'a> Parser<'a> {
                 "the Strict dialect allows no whitespace around a value, and needs it around keyword operators",
             );
         }
-        Err(diagnostic.into())
+        diagnostic.into()
     }
 
     fn expect(&mut self, b: u8, expected: &str) -> Parsed<()> {

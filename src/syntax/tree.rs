@@ -151,6 +151,7 @@ impl Tree {
     /// nodes of most expressions that long: the corpus averages a node per
     /// 5 to 15 bytes, and growing by doubling from a few nodes would cost a
     /// reallocation per doubling.
+    #[inline]
     pub(crate) fn for_source(source: &str) -> Tree {
         Tree {
             nodes: Vec::with_capacity((source.len() / 4 + 4).min(4096)),
