@@ -1464,6 +1464,12 @@ fn is_qualified(name: &str) -> bool {
 /// general scan spent about 80 instructions on it (its loops over
 /// whitespace, the slices, the checks for the dialects' other spellings).
 /// Anything else, `None`, is left to the general scan.
+///
+/// The keywords are spelled here again, as a match on the window's bytes:
+/// finding them through [`operator_keyword_at`] instead took the gain away
+/// (ten corpus passes 14.82 M → 15.30 M instructions, line 198 ×10,000
+/// 896 M → 968 M). The proptest `spaced_operators_scan_as_the_general_scan_does`
+/// holds the two spellings to the same answers, every keyword included.
 #[inline]
 fn spaced_operator(bytes: &[u8], at: usize) -> Option<OperatorAhead> {
     let &[b' ', a, b, c, d, e] = bytes.get(at..at + 6)? else {
