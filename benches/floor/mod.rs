@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use defender_odata::syntax::ast::Function;
+use defender_odata::syntax::lexer::is_ident_byte;
 
 #[derive(Clone, Copy)]
 pub enum Kind {
@@ -43,19 +44,6 @@ struct Parser<'a> {
 
 type Parsed<T> = Result<T, Box<(usize, &'static str)>>;
 
-static IDENT: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        t[b] = (b as u8).is_ascii_alphanumeric() || b == b'_' as usize;
-        b += 1;
-    }
-    t
-};
-fn ident(b: u8) -> bool {
-    IDENT[usize::from(b)]
-}
-
 impl<'a> Parser<'a> {
     fn ws(&mut self) {
         while let Some(b' ') = self.b.get(self.pos) {
@@ -85,7 +73,7 @@ impl<'a> Parser<'a> {
             (b'i', b'n') => (8, 2, 6),
             _ => return None,
         };
-        if r.get(len).is_some_and(|&b| ident(b)) {
+        if r.get(len).is_some_and(|&b| is_ident_byte(b)) {
             return None;
         }
         Some((op, len, bp))
@@ -263,7 +251,7 @@ impl<'a> Parser<'a> {
                 Ok(self.push(Kind::Int(v), start))
             }
             Some(c) if c.is_ascii_alphabetic() => {
-                while self.b.get(self.pos).is_some_and(|&b| ident(b)) {
+                while self.b.get(self.pos).is_some_and(|&b| is_ident_byte(b)) {
                     self.pos += 1;
                 }
                 let name = &self.b[start..self.pos];
