@@ -22,17 +22,25 @@
 //! **Cold**: each iteration takes the next n entities of the million
 //! (wrapping around), so no size is served from cache; what is left is the
 //! evaluator's own growth per entity, if any.
+//!
+//! Both are measured again over [`compact::CompactAction`]s, a 112-byte
+//! entity type with nothing on the heap, holding the same million actions'
+//! filterable properties: the same evaluator over a layout a sixth the
+//! size, which says how much of the hot series' growth the `MachineAction`
+//! layout accounts for.
 
+mod compact;
 mod support;
 
 use std::hint::black_box;
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, TimeZone, Utc};
+use compact::{CompactAction, Interner};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput};
 use defender_odata::eval::CompiledFilter;
-use defender_odata::model::{MachineAction, Timestamp};
+use defender_odata::model::{Entity, MachineAction, Timestamp};
 use defender_odata::validate::check_filter;
 use defender_odata::{machine_actions, ParseOptions};
 use support::{deviation, human, median_round_ratio, p50, round_group, round_medians};
@@ -60,6 +68,8 @@ const STATUSES: [&str; 6] = [
     "Cancelled",
 ];
 const MACHINE: &str = "1e5bc9d7e413ddd7902c2932e418702b84d0cc07";
+/// `Succeeded`'s index in [`STATUSES`].
+const SUCCEEDED: u8 = 2;
 
 struct XorShift(u64);
 
@@ -181,7 +191,7 @@ fn cases() -> Vec<(&'static str, String, Closure)> {
     ]
 }
 
-fn compile(filter: &str) -> CompiledFilter<MachineAction> {
+fn compile<E: Entity>(filter: &str) -> CompiledFilter<E> {
     let query = check_filter(filter, machine_actions(), &ParseOptions::default())
         .unwrap_or_else(|e| panic!("{filter} must validate: {e}"));
     CompiledFilter::compile(&query).unwrap_or_else(|e| panic!("{filter} must compile: {e}"))
@@ -226,14 +236,23 @@ fn next_window(offset: usize, n: usize) -> usize {
     }
 }
 
-/// Measures the scaling series once, hot and cold, for one filter and its
-/// closure: round `round`.
+/// One entity type's data for the scaling series: the entities, the
+/// compiled filter and its hand-written closure, and a name prefix for its
+/// benchmark ids.
+struct Series<'a, E: Entity> {
+    prefix: &'static str,
+    data: &'a [E],
+    filter: &'a CompiledFilter<E>,
+    closure: fn(&E) -> bool,
+}
+
+/// Measures the scaling series once, hot and cold, for each entity type's
+/// filter and closure: round `round`.
 fn scaling(
     c: &mut Criterion,
     round: usize,
-    data: &[MachineAction],
-    filter: &CompiledFilter<MachineAction>,
-    closure: Closure,
+    actions: &Series<'_, MachineAction>,
+    compact: &Series<'_, CompactAction>,
 ) {
     let mut group = c.benchmark_group(round_group("eval-scaling", round));
     group
@@ -242,22 +261,34 @@ fn scaling(
         .measurement_time(Duration::from_millis(500));
     for n in SCALING {
         group.throughput(Throughput::Elements(n as u64));
-        scaling_point(&mut group, "filter", n, data, |a| {
-            filter.matches(black_box(a))
-        });
-        scaling_point(&mut group, "closure", n, data, |a| closure(black_box(a)));
+        scaling_points(&mut group, n, actions);
+        scaling_points(&mut group, n, compact);
     }
     group.finish();
 }
 
+/// The filter's and the closure's points at `n` entities.
+fn scaling_points<E: Entity>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    n: usize,
+    s: &Series<'_, E>,
+) {
+    let (filter, closure) = (s.filter, s.closure);
+    let who = |what: &str| format!("{}{what}", s.prefix);
+    scaling_point(group, &who("filter"), n, s.data, |a| {
+        filter.matches(black_box(a))
+    });
+    scaling_point(group, &who("closure"), n, s.data, |a| closure(black_box(a)));
+}
+
 /// One point of the series for one predicate, hot and cold. Generic, so
 /// that each predicate is called as directly as in [`pairs`].
-fn scaling_point(
+fn scaling_point<E>(
     group: &mut BenchmarkGroup<'_, WallTime>,
     who: &str,
     n: usize,
-    data: &[MachineAction],
-    test: impl Fn(&MachineAction) -> bool,
+    data: &[E],
+    test: impl Fn(&E) -> bool,
 ) {
     group.bench_with_input(BenchmarkId::new(who, n), &data[..n], |b, slice| {
         b.iter(|| slice.iter().filter(|a| test(a)).count())
@@ -272,11 +303,48 @@ fn scaling_point(
     });
 }
 
+/// Prints the hot and cold series of one entity type's scaling points.
+fn print_scaling(what: &str, prefix: &str, filter: &str, since: SystemTime) {
+    for (label, suffix) in [
+        ("hot: the first n entities every time", ""),
+        ("cold: the next n entities every time", "-cold"),
+    ] {
+        println!("\n== eval time per entity, 10k → 1M, {what}, {label} (`{filter}`)");
+        let (mut filters, mut closures) = (Vec::new(), Vec::new());
+        for n in SCALING {
+            let cost = |who: &str| {
+                let id = format!("{prefix}{who}{suffix}/{n}");
+                let mut medians = round_medians("eval-scaling", &id, ROUNDS, since)?;
+                p50(&mut medians).map(|ns| ns / n as f64)
+            };
+            let (Some(filter), Some(closure)) = (cost("filter"), cost("closure")) else {
+                continue;
+            };
+            println!(
+                "{n:>8}: compiled {filter:.2} ns/entity, closure {closure:.2} ns/entity ({:.2}×)",
+                filter / closure
+            );
+            filters.push(filter);
+            closures.push(closure);
+        }
+        if filters.len() == SCALING.len() {
+            let spread = deviation(&filters);
+            println!(
+                "largest deviation from 10k: compiled {:.0}% (target ±30%: {}), closure {:.0}%",
+                spread * 100.0,
+                if spread <= 0.30 { "met" } else { "missed" },
+                deviation(&closures) * 100.0
+            );
+        }
+    }
+}
+
 fn main() {
     let since = SystemTime::now();
     let data = entities(ENTITIES);
     let cases = cases();
-    let compiled: Vec<_> = cases.iter().map(|(_, f, _)| compile(f)).collect();
+    let compiled: Vec<CompiledFilter<MachineAction>> =
+        cases.iter().map(|(_, f, _)| compile(f)).collect();
     for ((name, filter, closure), compiled) in cases.iter().zip(&compiled) {
         let by_filter = data.iter().filter(|a| compiled.matches(a)).count();
         let by_closure = data.iter().filter(|a| closure(a)).count();
@@ -286,11 +354,41 @@ fn main() {
 
     // One representative filter (two comparisons, a string and a nullable
     // string) for the scaling series. A MachineAction is 720 bytes plus its
-    // strings: see the module docs for hot and cold.
+    // strings: see the module docs for hot and cold, and for the compact
+    // entities.
+    let actions = Series {
+        prefix: "",
+        data: &data,
+        filter: &compiled[1],
+        closure: cases[1].2,
+    };
+    let mut interner = Interner::default();
+    let rows: Vec<CompactAction> = data
+        .iter()
+        .map(|a| CompactAction::from_action(a, &mut interner))
+        .collect();
+    let compact_filter = compile::<CompactAction>(&cases[1].1);
+    let compact = Series {
+        prefix: "compact-",
+        data: &rows,
+        filter: &compact_filter,
+        // As a hand-written filter over this layout would: the bytes, and
+        // the status's index.
+        closure: |a| a.machine_id() == MACHINE.as_bytes() && a.status_index() == Some(SUCCEEDED),
+    };
+    let by_compact = rows.iter().filter(|a| compact_filter.matches(a)).count();
+    let by_compact_closure = rows.iter().filter(|a| (compact.closure)(a)).count();
+    let by_actions = data.iter().filter(|a| compiled[1].matches(a)).count();
+    assert_eq!((by_compact, by_compact_closure), (by_actions, by_actions));
+    println!(
+        "compact entities: {} bytes each, {by_compact} selected",
+        std::mem::size_of::<CompactAction>()
+    );
+
     let mut c = Criterion::default().configure_from_args();
     for round in 1..=ROUNDS {
         pairs(&mut c, round, &data, &cases, &compiled);
-        scaling(&mut c, round, &data, &compiled[1], cases[1].2);
+        scaling(&mut c, round, &actions, &compact);
     }
     c.final_summary();
 
@@ -316,39 +414,6 @@ fn main() {
             if f <= 2.0 * h { "met" } else { "missed" }
         );
     }
-    for (label, suffix) in [
-        ("hot: the first n entities every time", ""),
-        ("cold: the next n entities every time", "-cold"),
-    ] {
-        println!(
-            "\n== eval time per entity, 10k → 1M, {label} (`{}`)",
-            cases[1].1
-        );
-        let (mut filters, mut closures) = (Vec::new(), Vec::new());
-        for n in SCALING {
-            let cost = |who: &str| {
-                let id = format!("{who}{suffix}/{n}");
-                let mut medians = round_medians("eval-scaling", &id, ROUNDS, since)?;
-                p50(&mut medians).map(|ns| ns / n as f64)
-            };
-            let (Some(filter), Some(closure)) = (cost("filter"), cost("closure")) else {
-                continue;
-            };
-            println!(
-                "{n:>8}: compiled {filter:.2} ns/entity, closure {closure:.2} ns/entity ({:.2}×)",
-                filter / closure
-            );
-            filters.push(filter);
-            closures.push(closure);
-        }
-        if filters.len() == SCALING.len() {
-            let spread = deviation(&filters);
-            println!(
-                "largest deviation from 10k: compiled {:.0}% (target ±30%: {}), closure {:.0}%",
-                spread * 100.0,
-                if spread <= 0.30 { "met" } else { "missed" },
-                deviation(&closures) * 100.0
-            );
-        }
-    }
+    print_scaling("MachineActions", "", &cases[1].1, since);
+    print_scaling("compact entities", "compact-", &cases[1].1, since);
 }
