@@ -175,7 +175,7 @@ impl Entity for CompactAction {
             "type": self.text(Field::Type),
             "status": self.text(Field::Status),
             "machineId": self.text(Field::MachineId),
-            "requestor": self.requestor,
+            "requestor": self.text(Field::Requestor),
             "creationDateTimeUtc": self.created.map(|t| t.to_rfc3339()),
         })
     }
