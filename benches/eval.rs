@@ -414,6 +414,6 @@ fn main() {
             if f <= 2.0 * h { "met" } else { "missed" }
         );
     }
-    print_scaling("MachineActions", "", &cases[1].1, since);
-    print_scaling("compact entities", "compact-", &cases[1].1, since);
+    print_scaling("MachineActions", actions.prefix, &cases[1].1, since);
+    print_scaling("compact entities", compact.prefix, &cases[1].1, since);
 }
