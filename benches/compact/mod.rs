@@ -21,7 +21,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, FixedOffset};
 use defender_odata::model::{
-    Entity, MachineAction, PropertyValue, UseInstantReader, UseTextReader,
+    Entity, MachineAction, Property, PropertyValue, UseInstantReader, UseTextReader,
 };
 use serde_json::{json, Value};
 
@@ -101,6 +101,7 @@ impl CompactAction {
         (self.status != ABSENT).then_some(self.status)
     }
 
+    #[inline(always)]
     fn text(&self, field: Field) -> Option<&str> {
         match field {
             Field::Id => ascii(&self.id),
@@ -127,17 +128,18 @@ fn known(index: u8, values: &[&'static str]) -> Option<&'static str> {
 impl Entity for CompactAction {
     type Accessor = Field;
 
+    /// As `MachineAction` resolves names (case-insensitively), for the
+    /// properties this type holds.
     fn accessor(name: &str) -> Option<Field> {
-        [
-            ("id", Field::Id),
-            ("type", Field::Type),
-            ("status", Field::Status),
-            ("machineId", Field::MachineId),
-            ("requestor", Field::Requestor),
-            ("creationDateTimeUtc", Field::Created),
-        ]
-        .into_iter()
-        .find_map(|(known, field)| known.eq_ignore_ascii_case(name).then_some(field))
+        Some(match Property::resolve(name)? {
+            Property::Id => Field::Id,
+            Property::Type => Field::Type,
+            Property::Status => Field::Status,
+            Property::MachineId => Field::MachineId,
+            Property::Requestor => Field::Requestor,
+            Property::CreationDateTimeUtc => Field::Created,
+            _ => return None,
+        })
     }
 
     fn property<'a>(&'a self, field: &Field) -> PropertyValue<'a> {
@@ -151,13 +153,15 @@ impl Entity for CompactAction {
         }
     }
 
+    /// The readers are [`CompactAction::text`] of a constant field, which
+    /// the compiler folds to the one arm.
     fn text_reader<U: UseTextReader<Self>>(field: &Field, user: U) -> Option<U::Built> {
         Some(match field {
-            Field::Id => user.build(|a: &CompactAction| ascii(&a.id)),
-            Field::MachineId => user.build(|a: &CompactAction| ascii(&a.machine_id)),
-            Field::Type => user.build(|a: &CompactAction| known(a.action_type, &super::TYPES)),
-            Field::Status => user.build(|a: &CompactAction| known(a.status, &super::STATUSES)),
-            Field::Requestor => user.build(|a: &CompactAction| a.requestor),
+            Field::Id => user.build(|a: &CompactAction| a.text(Field::Id)),
+            Field::MachineId => user.build(|a: &CompactAction| a.text(Field::MachineId)),
+            Field::Type => user.build(|a: &CompactAction| a.text(Field::Type)),
+            Field::Status => user.build(|a: &CompactAction| a.text(Field::Status)),
+            Field::Requestor => user.build(|a: &CompactAction| a.text(Field::Requestor)),
             Field::Created => return None,
         })
     }
