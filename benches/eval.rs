@@ -1,4 +1,4 @@
-//! Evaluation benches (SPEC §8): five representative compiled filters over
+//! Evaluation benches: five representative compiled filters over
 //! 1,000,000 MachineActions, each against a hand-written Rust closure for the
 //! same predicate, measured in the same run (target: compiled ≤ 2× the
 //! closure); and the cost per entity as the entity count grows 10k → 1M
@@ -39,9 +39,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use compact::{CompactAction, Interner};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput};
+use defender_odata::check_filter;
 use defender_odata::eval::CompiledFilter;
 use defender_odata::model::{Entity, MachineAction, Timestamp};
-use defender_odata::validate::check_filter;
 use defender_odata::{machine_actions, ParseOptions};
 use support::{deviation, human, median_round_ratio, p50, round_group, round_medians};
 

@@ -5,7 +5,7 @@
 //!
 //! The peer has no expression-only entry point, so it reads `$filter=<line>`
 //! (as the peer table in `shared/bench/README.md` was measured); we are
-//! measured both ways: `parse_filter(line)` (SPEC §10, the expression alone)
+//! measured both ways: `parse_filter(line)` (the expression alone)
 //! and `parse("$filter=<line>")` (the whole query-string layer too). Inputs
 //! are built before timing. A plain byte scan of the same text is the floor.
 //!

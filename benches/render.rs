@@ -1,5 +1,5 @@
 //! Render bench: the 300 corpus filters, parsed once before timing, written
-//! back in both canonical forms (SPEC §7): `Display` (human) and
+//! back in both canonical forms: `Display` (human) and
 //! `to_query_string` (percent-encoded).
 //!
 //! Baselines measured in the same run: parsing the same 300 lines, and

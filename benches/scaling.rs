@@ -1,4 +1,4 @@
-//! Scaling series (issue 5 targets): does cost grow linearly?
+//! Scaling series: does cost grow linearly?
 //! - filter length 1 → 16 KiB: parse time per byte should be flat (±30%);
 //! - nesting depth 10 → 100: parse time per level should be flat;
 //! - entities 10k → 1M: evaluation time per entity should be flat (in
@@ -99,13 +99,7 @@ const SHAPES: [(&str, Shape); 3] = [
 ];
 
 fn many_nodes() -> ParseOptions {
-    ParseOptions {
-        limits: Limits {
-            max_nodes: usize::MAX,
-            ..Limits::default()
-        },
-        ..ParseOptions::default()
-    }
+    ParseOptions::default().with_limits(Limits::default().with_max_nodes(usize::MAX))
 }
 
 fn length_series(c: &mut Criterion, inputs: &[(usize, String)], round: usize) {

@@ -11,7 +11,7 @@
 
 use std::process::ExitCode;
 
-use defender_odata::validate::check;
+use defender_odata::check;
 use defender_odata::{machine_actions, ParseOptions};
 
 fn main() -> ExitCode {

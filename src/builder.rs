@@ -5,11 +5,10 @@
 //! from them), [`OrderBy`], [`MachineActionsQuery`] (the whole query) and
 //! [`BuildError`].
 //!
-//! Must not know about: query text. The builder makes the very AST the
-//! parser makes (nodes through [`Expr::binary`], spans
-//! [`Span::default()`]), so `Display` and `to_query_string()` of what it
-//! builds are the canonical forms by construction, and `parse` reads them
-//! back as an equal [`Query`].
+//! Must not know about: query text. The builder makes the very tree the
+//! parser makes (through [`Expr`]'s constructors), so `Display` and
+//! `to_query_string()` of what it builds are the canonical forms by
+//! construction, and `parse` reads them back as an equal [`Query`].
 //!
 //! Invalid queries are hard to build:
 //! - only filterable properties have comparison methods, and each takes one
@@ -64,19 +63,19 @@ use chrono::{DateTime, FixedOffset, Offset, TimeZone, Utc};
 
 use crate::error::Error;
 use crate::model::{ActionStatus, ActionType, Property};
+use crate::schema::MACHINE_ACTIONS;
 use crate::syntax::ast::{
-    BinaryOp, DateTimeOffset, Expr, ExprKind, Function, Literal, MemberPath, OrderByItem, Segment,
-    SegmentKind, Select, SelectItem, Span, UnaryOp,
+    BinaryOp, DateTimeOffset, Function, OrderByItem, Select, SelectItem, UnaryOp,
 };
 use crate::syntax::query::Query;
-use crate::syntax::tree::FilterExpr;
+use crate::syntax::tree::{Expr, Literal};
 
-/// The largest `$top` MachineActions accepts (SPEC §3).
-pub const MAX_TOP: u32 = 10_000;
+/// The largest `$top` MachineActions accepts: the schema's.
+pub const MAX_TOP: u32 = MACHINE_ACTIONS.max_top as u32;
 
-/// The largest `$skip` MachineActions accepts: the service declares it an
-/// int32 (SPEC §3).
-pub const MAX_SKIP: u32 = i32::MAX as u32;
+/// The largest `$skip` MachineActions accepts (the service declares it an
+/// int32): the schema's.
+pub const MAX_SKIP: u32 = MACHINE_ACTIONS.max_skip as u32;
 
 /// The kinds of value a [`Field`] takes; each is a type-level marker only.
 pub mod kind {
@@ -101,25 +100,25 @@ pub mod kind {
 /// `chrono::DateTime<Tz>` on the instant kind. Any other pairing does not
 /// compile, which is the point.
 pub trait FieldValue<K> {
-    /// The literal the value is written as.
-    fn into_literal(self) -> Literal;
+    /// The literal the value is written as, as an expression.
+    fn into_literal(self) -> Expr;
 }
 
 macro_rules! text_values {
     ($($kind:ty),*) => {$(
         impl FieldValue<$kind> for &str {
-            fn into_literal(self) -> Literal {
-                Literal::String(self.into())
+            fn into_literal(self) -> Expr {
+                Expr::literal(Literal::String(self))
             }
         }
         impl FieldValue<$kind> for String {
-            fn into_literal(self) -> Literal {
-                Literal::String(self.into())
+            fn into_literal(self) -> Expr {
+                Expr::literal(Literal::String(&self))
             }
         }
         impl FieldValue<$kind> for &String {
-            fn into_literal(self) -> Literal {
-                Literal::String(self.as_str().into())
+            fn into_literal(self) -> Expr {
+                Expr::literal(Literal::String(self))
             }
         }
     )*};
@@ -128,28 +127,28 @@ macro_rules! text_values {
 text_values!(kind::Text, kind::Status, kind::Type);
 
 impl FieldValue<kind::Status> for ActionStatus {
-    fn into_literal(self) -> Literal {
-        Literal::String(self.as_str().into())
+    fn into_literal(self) -> Expr {
+        Expr::literal(Literal::String(self.as_str()))
     }
 }
 
 impl FieldValue<kind::Type> for ActionType {
-    fn into_literal(self) -> Literal {
-        Literal::String(self.as_str().into())
+    fn into_literal(self) -> Expr {
+        Expr::literal(Literal::String(self.as_str()))
     }
 }
 
 impl<Tz: TimeZone> FieldValue<kind::DateTimeOffset> for DateTime<Tz> {
     /// Keeps the value's offset when it is whole minutes (OData offsets
     /// have no seconds); otherwise writes the same instant in UTC.
-    fn into_literal(self) -> Literal {
+    fn into_literal(self) -> Expr {
         let offset = self.offset().fix();
         let value: DateTime<FixedOffset> = if offset.local_minus_utc() % 60 == 0 {
             self.with_timezone(&offset)
         } else {
             self.with_timezone(&Utc).fixed_offset()
         };
-        Literal::DateTimeOffset(DateTimeOffset(value))
+        Expr::literal(Literal::DateTimeOffset(DateTimeOffset(value)))
     }
 }
 
@@ -176,7 +175,7 @@ impl<K> From<Field<K>> for Property {
     }
 }
 
-/// The filterable (and sortable) MachineActions properties of SPEC §5, each
+/// The filterable (and sortable) MachineActions properties, each
 /// typed by the values it takes: `MachineActionField::Status.eq(ActionStatus::Succeeded)`.
 ///
 /// The other properties can be selected (see [`Property`]) but not filtered
@@ -203,23 +202,6 @@ impl MachineActionField {
         Field::new(Property::CreationDateTimeUtc);
 }
 
-fn node(kind: ExprKind) -> Expr {
-    Expr::new(kind, Span::default())
-}
-
-fn path(name: &str) -> MemberPath {
-    MemberPath {
-        segments: vec![Segment {
-            kind: SegmentKind::Property(name.into()),
-            span: Span::default(),
-        }],
-    }
-}
-
-fn literal(value: Literal) -> Expr {
-    node(ExprKind::Literal(value))
-}
-
 impl<K> Field<K> {
     const fn new(property: Property) -> Field<K> {
         Field {
@@ -239,11 +221,11 @@ impl<K> Field<K> {
     }
 
     fn expr(self) -> Expr {
-        node(ExprKind::Path(path(self.name())))
+        Expr::property(self.name())
     }
 
-    fn compare(self, op: BinaryOp, value: Literal) -> Filter {
-        Filter(Expr::binary(op, self.expr(), literal(value)))
+    fn compare(self, op: BinaryOp, value: Expr) -> Filter {
+        Filter(Expr::binary(op, self.expr(), value))
     }
 
     /// `name eq value`.
@@ -258,25 +240,18 @@ impl<K> Field<K> {
 
     /// `name in (v1,v2,…)`. An empty list selects nothing.
     pub fn is_in<V: FieldValue<K>>(self, values: impl IntoIterator<Item = V>) -> Filter {
-        let items = values
-            .into_iter()
-            .map(|v| literal(v.into_literal()))
-            .collect();
-        Filter(Expr::binary(
-            BinaryOp::In,
-            self.expr(),
-            node(ExprKind::List(items)),
-        ))
+        let items = values.into_iter().map(FieldValue::into_literal);
+        Filter(Expr::binary(BinaryOp::In, self.expr(), Expr::list(items)))
     }
 
     /// `name eq null`.
     pub fn is_null(self) -> Filter {
-        self.compare(BinaryOp::Eq, Literal::Null)
+        self.compare(BinaryOp::Eq, Expr::literal(Literal::Null))
     }
 
     /// `name ne null`.
     pub fn is_not_null(self) -> Filter {
-        self.compare(BinaryOp::Ne, Literal::Null)
+        self.compare(BinaryOp::Ne, Expr::literal(Literal::Null))
     }
 
     /// Sort by this property, smallest first.
@@ -324,11 +299,8 @@ macro_rules! ordering {
 ordering!(kind::Text, kind::DateTimeOffset);
 
 impl Field<kind::Text> {
-    fn call(self, function: Function, value: Literal) -> Filter {
-        Filter(node(ExprKind::Call {
-            function,
-            args: vec![self.expr(), literal(value)],
-        }))
+    fn call(self, function: Function, value: Expr) -> Filter {
+        Filter(Expr::call(function, [self.expr(), value]))
     }
 
     /// `startswith(name,'prefix')`.
@@ -360,6 +332,7 @@ impl Field<kind::DateTimeOffset> {
 }
 
 /// A Boolean `$filter` expression built from [`MachineActionField`]s.
+#[must_use]
 #[derive(Clone, Debug, PartialEq)]
 pub struct Filter(Expr);
 
@@ -401,10 +374,7 @@ impl Not for Filter {
     type Output = Filter;
 
     fn not(self) -> Filter {
-        Filter(node(ExprKind::Unary {
-            op: UnaryOp::Not,
-            operand: Box::new(self.0),
-        }))
+        Filter(Expr::unary(UnaryOp::Not, self.0))
     }
 }
 
@@ -414,7 +384,7 @@ pub fn not(filter: Filter) -> Filter {
 }
 
 impl fmt::Display for Filter {
-    /// The canonical `$filter` value (SPEC §7, human form).
+    /// The canonical `$filter` value (the human form).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.0, f)
     }
@@ -427,6 +397,7 @@ impl From<Filter> for Expr {
 }
 
 /// One `$orderby` key: a sortable field and a direction.
+#[must_use]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OrderBy {
     name: &'static str,
@@ -446,7 +417,7 @@ impl OrderBy {
 
     fn item(self) -> OrderByItem {
         OrderByItem {
-            expr: FilterExpr::from_expr(&node(ExprKind::Path(path(self.name)))),
+            expr: Expr::property(self.name),
             descending: self.descending,
         }
     }
@@ -454,6 +425,7 @@ impl OrderBy {
 
 /// Why [`MachineActionsQuery::build`] refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum BuildError {
     /// `$top` above [`MAX_TOP`]. To get more, page with
     /// [`crate::client::Pager`].
@@ -476,6 +448,7 @@ pub enum BuildError {
 
 /// A MachineActions query under construction. Every setter consumes and
 /// returns the builder; [`build`](MachineActionsQuery::build) checks it.
+#[must_use]
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MachineActionsQuery {
     filter: Option<Filter>,
@@ -575,10 +548,7 @@ impl MachineActionsQuery {
     /// [`build`](MachineActionsQuery::build).
     pub fn to_query_unchecked(&self) -> Query {
         Query {
-            filter: self
-                .filter
-                .as_ref()
-                .map(|f| FilterExpr::from_expr(f.as_expr())),
+            filter: self.filter.as_ref().map(|f| f.as_expr().clone()),
             count: self.count,
             orderby: (!self.orderby.is_empty())
                 .then(|| self.orderby.iter().map(|key| key.item()).collect()),
@@ -588,10 +558,7 @@ impl MachineActionsQuery {
                 Select::Paths(
                     properties
                         .iter()
-                        .map(|p| SelectItem {
-                            path: path(p.wire_name()),
-                            span: Span::default(),
-                        })
+                        .map(|p| SelectItem::new(Expr::property(p.wire_name())))
                         .collect(),
                 )
             }),

@@ -11,14 +11,9 @@ use serde_json::{json, Value};
 
 use crate::syntax::ast::Span;
 
-/// Names longer than this get no did-you-mean. Every candidate (option,
-/// function and property names) is under 24 bytes, so a plausible typo of
-/// one is short too, and the string distances cost time in the name's
-/// length (a 16 KiB unknown function name took 8 ms to compare).
-pub(crate) const MAX_SUGGESTED_NAME_LEN: usize = 40;
-
-/// The stable codes of SPEC §6. Their names are part of the public contract.
+/// The stable error codes. Their names are part of the public contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Code {
     /// A bad `%` escape, or bytes that are not UTF-8.
     InvalidEncoding,
@@ -164,7 +159,7 @@ impl Diagnostic {
         self.location.as_ref().map(|l| l.span)
     }
 
-    /// The detail object of SPEC §6:
+    /// The detail object of the error body:
     /// `{"code","message","target","span","help"}` (absent parts omitted).
     pub fn to_json(&self) -> Value {
         let mut detail = serde_json::Map::new();
@@ -283,7 +278,7 @@ impl Error {
         self.diagnostics.iter().map(|d| d.code).collect()
     }
 
-    /// The HTTP error body of SPEC §6, in the Defender envelope:
+    /// The HTTP error body, in the Defender envelope:
     /// `{"error":{"code":"ODataError","message":…,"details":[…]}}`.
     pub fn to_odata_json(&self) -> Value {
         let message = if self.diagnostics.len() == 1 {

@@ -9,22 +9,43 @@ use std::fmt::Write;
 
 use chrono::SecondsFormat;
 
-use crate::syntax::ast::{Expr, ExprKind, LambdaKind, Select, Span, SpecialFloat, UnaryOp};
+use crate::syntax::ast::{LambdaKind, Select, Span, SpecialFloat, UnaryOp};
 use crate::syntax::query::Query;
-use crate::syntax::tree::{
-    ExprRef, ExprRefKind, FilterExpr, LiteralRef, PathRef, SegmentRef, SegmentRefKind,
-};
+use crate::syntax::tree::{Expr, ExprKind, ExprRef, Literal, PathRef, SegmentKind, SegmentRef};
 
-/// The tree of one `$filter` expression, one node a line, ending in a newline.
-pub fn explain_filter(expr: &FilterExpr) -> String {
+impl Expr {
+    /// The tree for people: one node a line (its kind, its key detail, its
+    /// span), children indented under it, ending in a newline.
+    ///
+    /// ```
+    /// let filter: defender_odata::Expr = "status eq 'Pending'".parse()?;
+    /// assert_eq!(
+    ///     filter.explain(),
+    ///     "eq [0..19]\n  path status [0..6]\n  string 'Pending' [10..19]\n"
+    /// );
+    /// # Ok::<(), defender_odata::Error>(())
+    /// ```
+    pub fn explain(&self) -> String {
+        explain_filter(self)
+    }
+}
+
+impl Query {
+    /// The tree of the whole query for people: each option given, in
+    /// canonical order, its value's nodes indented under its name (as
+    /// [`Expr::explain`] lays them out); custom options last.
+    pub fn explain(&self) -> String {
+        explain_query(self)
+    }
+}
+
+fn explain_filter(expr: &Expr) -> String {
     let mut out = String::new();
     write_expr(&mut out, expr.root(), 0);
     out
 }
 
-/// The tree of a whole query: each option given, in canonical order, its
-/// value's nodes indented under its name; custom options last.
-pub fn explain_query(query: &Query) -> String {
+fn explain_query(query: &Query) -> String {
     let mut out = String::new();
     if let Some(filter) = &query.filter {
         out.push_str("$filter\n");
@@ -53,10 +74,7 @@ pub fn explain_query(query: &Query) -> String {
         Some(Select::Paths(items)) => {
             out.push_str("$select\n");
             for item in items {
-                // A `$select` path is owned, not a view; as a one-node
-                // filter tree it is laid out exactly as a filter's paths are.
-                let path = Expr::new(ExprKind::Path(item.path.clone()), item.span);
-                write_expr(&mut out, FilterExpr::from_expr(&path).root(), 1);
+                write_expr(&mut out, item.path.root(), 1);
             }
         }
         None => {}
@@ -113,9 +131,9 @@ fn write_node<'a>(
     pending: &mut Vec<Pending<'a>>,
 ) {
     match expr.kind() {
-        ExprRefKind::Literal(literal) => line(out, depth, &describe_literal(literal), expr.span()),
-        ExprRefKind::Path(path) => write_path(out, path, expr.span(), depth, pending),
-        ExprRefKind::Unary { op, operand } => {
+        ExprKind::Literal(literal) => line(out, depth, &describe_literal(literal), expr.span()),
+        ExprKind::Path(path) => write_path(out, path, expr.span(), depth, pending),
+        ExprKind::Unary { op, operand } => {
             let label = match op {
                 UnaryOp::Not => "not",
                 UnaryOp::Negate => "negate",
@@ -123,15 +141,15 @@ fn write_node<'a>(
             line(out, depth, label, expr.span());
             pending.push(Pending::Expr(operand, depth + 1));
         }
-        ExprRefKind::Binary { op, operands } => {
+        ExprKind::Binary { op, operands } => {
             line(out, depth, op.keyword(), expr.span());
             push_children(pending, operands.into_iter(), depth + 1);
         }
-        ExprRefKind::List(items) => {
+        ExprKind::List(items) => {
             line(out, depth, &format!("list ({})", items.len()), expr.span());
             push_children(pending, items.iter(), depth + 1);
         }
-        ExprRefKind::Call { function, args } => {
+        ExprKind::Call { function, args } => {
             line(
                 out,
                 depth,
@@ -140,7 +158,7 @@ fn write_node<'a>(
             );
             push_children(pending, args.iter(), depth + 1);
         }
-        ExprRefKind::TypeFunction {
+        ExprKind::TypeFunction {
             function,
             operand,
             type_name,
@@ -181,7 +199,7 @@ fn write_path<'a>(
     let plain = path.segments().all(|s| {
         !matches!(
             s.kind(),
-            SegmentRefKind::FunctionCall { .. } | SegmentRefKind::Lambda { .. }
+            SegmentKind::FunctionCall { .. } | SegmentKind::Lambda { .. }
         )
     });
     if !plain {
@@ -195,11 +213,11 @@ fn write_path<'a>(
 
 fn segment_text(segment: SegmentRef<'_>) -> String {
     match segment.kind() {
-        SegmentRefKind::Property(name) | SegmentRefKind::TypeCast(name) => name.to_string(),
-        SegmentRefKind::It => "$it".into(),
-        SegmentRefKind::This => "$this".into(),
-        SegmentRefKind::FunctionCall { name, .. } => format!("{name}(…)"),
-        SegmentRefKind::Lambda { kind, predicate } => match predicate {
+        SegmentKind::Property(name) | SegmentKind::TypeCast(name) => name.to_string(),
+        SegmentKind::It => "$it".into(),
+        SegmentKind::This => "$this".into(),
+        SegmentKind::FunctionCall { name, .. } => format!("{name}(…)"),
+        SegmentKind::Lambda { kind, predicate } => match predicate {
             Some(p) => format!("{}({}:…)", lambda_name(kind), p.variable),
             None => format!("{}()", lambda_name(kind)),
         },
@@ -222,15 +240,15 @@ fn write_segment<'a>(
 ) {
     let span = segment.span();
     match segment.kind() {
-        SegmentRefKind::Property(name) => line(out, depth, &format!("property {name}"), span),
-        SegmentRefKind::TypeCast(name) => line(out, depth, &format!("typecast {name}"), span),
-        SegmentRefKind::It => line(out, depth, "$it", span),
-        SegmentRefKind::This => line(out, depth, "$this", span),
-        SegmentRefKind::FunctionCall { name, args } => {
+        SegmentKind::Property(name) => line(out, depth, &format!("property {name}"), span),
+        SegmentKind::TypeCast(name) => line(out, depth, &format!("typecast {name}"), span),
+        SegmentKind::It => line(out, depth, "$it", span),
+        SegmentKind::This => line(out, depth, "$this", span),
+        SegmentKind::FunctionCall { name, args } => {
             line(out, depth, &format!("function {name}"), span);
             push_children(pending, args.iter(), depth + 1);
         }
-        SegmentRefKind::Lambda { kind, predicate } => match predicate {
+        SegmentKind::Lambda { kind, predicate } => match predicate {
             Some(predicate) => {
                 let label = format!("{} {}", lambda_name(kind), predicate.variable);
                 line(out, depth, &label, span);
@@ -241,29 +259,29 @@ fn write_segment<'a>(
     }
 }
 
-fn describe_literal(literal: LiteralRef<'_>) -> String {
+fn describe_literal(literal: Literal<'_>) -> String {
     match literal {
-        LiteralRef::Null => "null".into(),
-        LiteralRef::Boolean(b) => format!("boolean {b}"),
-        LiteralRef::Int(n) => format!("int {n}"),
-        LiteralRef::Decimal(text) => format!("decimal {text}"),
-        LiteralRef::Double(text) => format!("double {text}"),
-        LiteralRef::Special(special) => match special {
+        Literal::Null => "null".into(),
+        Literal::Boolean(b) => format!("boolean {b}"),
+        Literal::Int(n) => format!("int {n}"),
+        Literal::Decimal(text) => format!("decimal {text}"),
+        Literal::Double(text) => format!("double {text}"),
+        Literal::Special(special) => match special {
             SpecialFloat::Infinity => "special INF".into(),
             SpecialFloat::NegativeInfinity => "special -INF".into(),
             SpecialFloat::NaN => "special NaN".into(),
         },
-        LiteralRef::String(text) => format!("string {}", quoted(text)),
-        LiteralRef::Guid(guid) => format!("guid {guid}"),
-        LiteralRef::DateTimeOffset(dto) => format!(
+        Literal::String(text) => format!("string {}", quoted(text)),
+        Literal::Guid(guid) => format!("guid {guid}"),
+        Literal::DateTimeOffset(dto) => format!(
             "datetimeoffset {}",
             dto.0.to_rfc3339_opts(SecondsFormat::AutoSi, true)
         ),
-        LiteralRef::Date(date) => format!("date {date}"),
-        LiteralRef::TimeOfDay(time) => format!("timeofday {time}"),
-        LiteralRef::Duration(text) => format!("duration {}", quoted(text)),
-        LiteralRef::Binary(text) => format!("binary {}", quoted(text)),
-        LiteralRef::Enum { type_name, value } => format!("enum {type_name}{}", quoted(value)),
+        Literal::Date(date) => format!("date {date}"),
+        Literal::TimeOfDay(time) => format!("timeofday {time}"),
+        Literal::Duration(text) => format!("duration {}", quoted(text)),
+        Literal::Binary(text) => format!("binary {}", quoted(text)),
+        Literal::Enum { type_name, value } => format!("enum {type_name}{}", quoted(value)),
     }
 }
 
@@ -286,62 +304,15 @@ fn quoted(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::syntax::ast::{
-        BinaryOp, CustomOption, DateTimeOffset, EnumLiteral, Function, Lambda, LambdaPredicate,
-        Literal, MemberPath, OrderByItem, Segment, SegmentKind, Select, SelectItem, TypeFunction,
-    };
-    use chrono::{NaiveDate, NaiveTime};
 
-    fn node(kind: ExprKind, start: usize, end: usize) -> Expr {
-        Expr::new(kind, Span::new(start, end))
-    }
-
-    fn lit(literal: Literal, start: usize, end: usize) -> Expr {
-        node(ExprKind::Literal(literal), start, end)
-    }
-
-    fn segment(kind: SegmentKind, start: usize, end: usize) -> Segment {
-        Segment {
-            kind,
-            span: Span::new(start, end),
-        }
-    }
-
-    fn path(names: &[&str], start: usize, end: usize) -> Expr {
-        let segments = names
-            .iter()
-            .map(|n| segment(SegmentKind::Property((*n).into()), start, end))
-            .collect();
-        node(ExprKind::Path(MemberPath { segments }), start, end)
-    }
-
-    fn binary(op: BinaryOp, left: Expr, right: Expr) -> Expr {
-        Expr::binary(op, left, right)
-    }
-
-    /// [`explain_filter`] of the flat form of `expr`.
-    fn explain(expr: &Expr) -> String {
-        explain_filter(&FilterExpr::from_expr(expr))
+    fn explain(text: &str) -> String {
+        crate::parse_filter(text).expect("a valid filter").explain()
     }
 
     #[test]
     fn a_comparison_chain_is_an_indented_tree() {
-        // status eq 'Pending' and machineId eq 'F46B'
-        let expr = binary(
-            BinaryOp::And,
-            binary(
-                BinaryOp::Eq,
-                path(&["status"], 0, 6),
-                lit(Literal::String("Pending".into()), 10, 19),
-            ),
-            binary(
-                BinaryOp::Eq,
-                path(&["machineId"], 24, 33),
-                lit(Literal::String("O'F".into()), 37, 43),
-            ),
-        );
         assert_eq!(
-            explain(&expr),
+            explain("status eq 'Pending' and machineId eq 'O''F'"),
             "and [0..43]\n\
              \x20 eq [0..19]\n\
              \x20   path status [0..6]\n\
@@ -354,167 +325,68 @@ mod tests {
 
     #[test]
     fn every_literal_kind_has_its_own_label() {
-        let dto = chrono::DateTime::parse_from_rfc3339("2018-12-04T12:43:57.2011911+01:00")
-            .expect("valid date-time");
         let cases = [
-            (Literal::Null, "null"),
-            (Literal::Boolean(true), "boolean true"),
-            (Literal::Int(-42), "int -42"),
-            (Literal::Decimal("3.14".into()), "decimal 3.14"),
-            (Literal::Double("-1.5e3".into()), "double -1.5e3"),
-            (Literal::Special(SpecialFloat::Infinity), "special INF"),
+            ("null", "null"),
+            ("true", "boolean true"),
+            ("-42", "int -42"),
+            ("3.14", "decimal 3.14"),
+            ("-1.5e3", "double -1.5e3"),
+            ("INF", "special INF"),
+            ("-INF", "special -INF"),
+            ("NaN", "special NaN"),
+            ("'a\nb'", "string 'a\\nb'"),
             (
-                Literal::Special(SpecialFloat::NegativeInfinity),
-                "special -INF",
-            ),
-            (Literal::Special(SpecialFloat::NaN), "special NaN"),
-            (Literal::String("a\nb".into()), "string 'a\\nb'"),
-            (
-                Literal::Guid(
-                    uuid::Uuid::parse_str("69DC3630-1ED2-4B8B-9C45-3C6A8D7F6D4A")
-                        .expect("valid guid"),
-                ),
+                "69DC3630-1ED2-4B8B-9C45-3C6A8D7F6D4A",
                 "guid 69dc3630-1ed2-4b8b-9c45-3c6a8d7f6d4a",
             ),
             (
-                Literal::DateTimeOffset(DateTimeOffset(dto)),
+                "2018-12-04T12:43:57.2011911+01:00",
                 "datetimeoffset 2018-12-04T12:43:57.201191100+01:00",
             ),
+            ("2018-12-04", "date 2018-12-04"),
+            ("12:43:57", "timeofday 12:43:57"),
+            ("duration'P1DT2H'", "duration 'P1DT2H'"),
+            ("binary'AQID'", "binary 'AQID'"),
             (
-                Literal::Date(NaiveDate::from_ymd_opt(2018, 12, 4).expect("valid date")),
-                "date 2018-12-04",
-            ),
-            (
-                Literal::TimeOfDay(NaiveTime::from_hms_opt(12, 43, 57).expect("valid time")),
-                "timeofday 12:43:57",
-            ),
-            (Literal::Duration("P1DT2H".into()), "duration 'P1DT2H'"),
-            (Literal::Binary("AQID".into()), "binary 'AQID'"),
-            (
-                Literal::Enum(Box::new(EnumLiteral {
-                    type_name: "Sales.Pattern".into(),
-                    value: "Solid,Yellow".into(),
-                })),
+                "Sales.Pattern'Solid,Yellow'",
                 "enum Sales.Pattern'Solid,Yellow'",
             ),
         ];
-        for (literal, label) in cases {
-            assert_eq!(explain(&lit(literal, 3, 7)), format!("{label} [3..7]\n"));
+        for (text, label) in cases {
+            assert_eq!(explain(text), format!("{label} [0..{}]\n", text.len()));
         }
     }
 
     #[test]
     fn unary_list_call_and_type_functions_show_their_children() {
-        let negate = node(
-            ExprKind::Unary {
-                op: UnaryOp::Negate,
-                operand: Box::new(lit(Literal::Int(1), 1, 2)),
-            },
-            0,
-            2,
-        );
-        let not = node(
-            ExprKind::Unary {
-                op: UnaryOp::Not,
-                operand: Box::new(path(&["flag"], 4, 8)),
-            },
-            0,
-            8,
-        );
-        let list = node(
-            ExprKind::List(vec![
-                lit(Literal::String("a".into()), 1, 4),
-                lit(Literal::String("b".into()), 5, 8),
-            ]),
-            0,
-            9,
-        );
-        let call = node(
-            ExprKind::Call {
-                function: Function::StartsWith,
-                args: vec![
-                    path(&["name"], 11, 15),
-                    lit(Literal::String("d".into()), 16, 19),
-                ],
-            },
-            0,
-            20,
-        );
-        let cast = node(
-            ExprKind::TypeFunction {
-                function: TypeFunction::Cast,
-                operand: Some(Box::new(path(&["x"], 5, 6))),
-                type_name: "Edm.String".into(),
-            },
-            0,
-            18,
-        );
-        let isof = node(
-            ExprKind::TypeFunction {
-                function: TypeFunction::IsOf,
-                operand: None,
-                type_name: "Model.Customer".into(),
-            },
-            0,
-            20,
-        );
-        assert_eq!(explain(&negate), "negate [0..2]\n  int 1 [1..2]\n");
-        assert_eq!(explain(&not), "not [0..8]\n  path flag [4..8]\n");
+        assert_eq!(explain("-x"), "negate [0..2]\n  path x [1..2]\n");
+        assert_eq!(explain("not flag"), "not [0..8]\n  path flag [4..8]\n");
         assert_eq!(
-            explain(&list),
-            "list (2) [0..9]\n  string 'a' [1..4]\n  string 'b' [5..8]\n"
+            explain("x in ('a','b')"),
+            "in [0..14]\n  path x [0..1]\n  list (2) [5..14]\n    string 'a' [6..9]\n    string 'b' [10..13]\n"
         );
         assert_eq!(
-            explain(&call),
+            explain("startswith(name,'d')"),
             "call startswith [0..20]\n  path name [11..15]\n  string 'd' [16..19]\n"
         );
-        assert_eq!(explain(&cast), "cast Edm.String [0..18]\n  path x [5..6]\n");
-        assert_eq!(explain(&isof), "isof Model.Customer [0..20]\n");
+        assert_eq!(
+            explain("cast(x,Edm.String)"),
+            "cast Edm.String [0..18]\n  path x [5..6]\n"
+        );
+        assert_eq!(
+            explain("isof(Model.Customer)"),
+            "isof Model.Customer [0..20]\n"
+        );
     }
 
     #[test]
     fn every_segment_kind_is_shown_and_lambdas_list_their_segments() {
-        let plain = node(
-            ExprKind::Path(MemberPath {
-                segments: vec![
-                    segment(SegmentKind::It, 0, 3),
-                    segment(SegmentKind::TypeCast("Sales.Manager".into()), 4, 17),
-                    segment(SegmentKind::Property("Name".into()), 18, 22),
-                ],
-            }),
-            0,
-            22,
-        );
-        assert_eq!(explain(&plain), "path $it/Sales.Manager/Name [0..22]\n");
-
-        // Items/any(x:x/Price gt 5)/… and $this/F(1)/all()-like shapes.
-        let body = binary(
-            BinaryOp::Gt,
-            path(&["x", "Price"], 12, 19),
-            lit(Literal::Int(5), 23, 24),
-        );
-        let lambda = node(
-            ExprKind::Path(MemberPath {
-                segments: vec![
-                    segment(SegmentKind::Property("Items".into()), 0, 5),
-                    segment(
-                        SegmentKind::Lambda(Lambda {
-                            kind: LambdaKind::Any,
-                            predicate: Some(LambdaPredicate {
-                                variable: "x".into(),
-                                body: Box::new(body),
-                            }),
-                        }),
-                        6,
-                        25,
-                    ),
-                ],
-            }),
-            0,
-            25,
+        assert_eq!(
+            explain("$it/Sales.Manager/Name"),
+            "path $it/Sales.Manager/Name [0..22]\n"
         );
         assert_eq!(
-            explain(&lambda),
+            explain("Items/any(x:x/Price gt 5)"),
             "path Items/any(x:…) [0..25]\n\
              \x20 property Items [0..5]\n\
              \x20 any x [6..25]\n\
@@ -522,39 +394,13 @@ mod tests {
              \x20     path x/Price [12..19]\n\
              \x20     int 5 [23..24]\n"
         );
-
-        let calls = node(
-            ExprKind::Path(MemberPath {
-                segments: vec![
-                    segment(SegmentKind::This, 0, 5),
-                    segment(
-                        SegmentKind::FunctionCall {
-                            name: "Model.F".into(),
-                            args: vec![lit(Literal::Int(1), 14, 15)],
-                        },
-                        6,
-                        16,
-                    ),
-                    segment(
-                        SegmentKind::Lambda(Lambda {
-                            kind: LambdaKind::All,
-                            predicate: None,
-                        }),
-                        17,
-                        22,
-                    ),
-                ],
-            }),
-            0,
-            22,
-        );
         assert_eq!(
-            explain(&calls),
-            "path $this/Model.F(…)/all() [0..22]\n\
+            explain("$this/Model.F(1)/any()"),
+            "path $this/Model.F(…)/any() [0..22]\n\
              \x20 $this [0..5]\n\
              \x20 function Model.F [6..16]\n\
              \x20   int 1 [14..15]\n\
-             \x20 all [17..22]\n"
+             \x20 any [17..22]\n"
         );
     }
 
@@ -564,12 +410,12 @@ mod tests {
         // would need far more stack than this thread's 256 KiB.
         let operands = 2_000;
         let text = vec!["x"; operands].join(" or ");
-        let mut options = crate::ParseOptions::default();
-        options.limits.max_nodes = 10 * operands;
+        let options = crate::ParseOptions::default()
+            .with_limits(crate::Limits::default().with_max_nodes(10 * operands));
         let expr = crate::parse_filter_with(&text, &options).expect("a valid chain");
         let explained = std::thread::Builder::new()
             .stack_size(256 * 1024)
-            .spawn(move || explain_filter(&expr))
+            .spawn(move || expr.explain())
             .expect("a thread")
             .join()
             .expect("no overflow");
@@ -586,45 +432,13 @@ mod tests {
 
     #[test]
     fn a_query_lists_its_options_in_canonical_order() {
-        let query = Query {
-            filter: Some(FilterExpr::from_expr(&binary(
-                BinaryOp::Eq,
-                path(&["status"], 0, 6),
-                lit(Literal::String("Pending".into()), 10, 19),
-            ))),
-            count: Some(true),
-            orderby: Some(vec![
-                OrderByItem {
-                    expr: FilterExpr::from_expr(&path(&["creationDateTimeUtc"], 0, 19)),
-                    descending: true,
-                },
-                OrderByItem {
-                    expr: FilterExpr::from_expr(&path(&["id"], 25, 27)),
-                    descending: false,
-                },
-            ]),
-            skip: Some(3),
-            top: Some(2),
-            select: Some(Select::Paths(vec![SelectItem {
-                path: MemberPath {
-                    segments: vec![segment(SegmentKind::Property("status".into()), 0, 6)],
-                },
-                span: Span::new(0, 6),
-            }])),
-            custom: vec![
-                CustomOption {
-                    name: "debug".into(),
-                    value: Some("it's".into()),
-                },
-                CustomOption {
-                    name: "flag".into(),
-                    value: None,
-                },
-            ],
-            sources: Default::default(),
-        };
+        let query = crate::parse(
+            "debug=it's&$select=status&$top=2&$skip=3&$orderby=creationDateTimeUtc desc,id\
+             &$count=true&flag&$filter=status eq 'Pending'",
+        )
+        .expect("a valid query");
         assert_eq!(
-            explain_query(&query),
+            query.explain(),
             "$filter\n\
              \x20 eq [0..19]\n\
              \x20   path status [0..6]\n\
@@ -642,11 +456,7 @@ mod tests {
              custom 'debug'='it''s'\n\
              custom 'flag' (no value)\n"
         );
-        let star = Query {
-            select: Some(Select::All),
-            ..Query::default()
-        };
-        assert_eq!(explain_query(&star), "$select *\n");
-        assert_eq!(explain_query(&Query::default()), "");
+        assert_eq!(crate::parse("$select=*").unwrap().explain(), "$select *\n");
+        assert_eq!(Query::default().explain(), "");
     }
 }

@@ -1,42 +1,38 @@
-//! Parse, validate, render and evaluate the OData queries of the Microsoft
+//! Parse, validate, render and answer the OData queries of the Microsoft
 //! Defender for Endpoint API, starting with `GET /api/machineactions`.
 //!
-//! It serves both sides: clients check and build queries before sending
-//! them; servers (and test doubles of the Defender API) parse, validate and
-//! answer them. The stages below are one module each, and each hands the
-//! next a value that proves its work was done.
+//! It serves both sides of the wire: clients build and check queries before
+//! sending them; servers (and test doubles of the API) parse, validate and
+//! answer them. Each stage hands the next a value that proves its work:
 //!
-//! # 1. Parse: text → [`Query`]
+//! ```text
+//! text ──parse──▶ Query ──validate──▶ ValidatedQuery ──evaluate──▶ Response
+//!                   └────────── Display: one canonical query string
+//! ```
+//!
+//! # Parse: text → [`Query`]
 //!
 //! [`parse`] takes whatever a client has: a full URL, a query string with or
 //! without `?`, raw or percent-encoded. Option names ignore case and the
-//! `$` is optional. `$filter` is the whole OData 4.01 expression language,
-//! and every node of the tree carries the byte [`Span`] it came from.
-//! Parsing knows no schema: names keep the spelling they were given.
-//!
-//! An expression is a [`FilterExpr`]: a flat tree, its nodes in one vector
-//! and its names and strings ranges of one text, read through borrowed
-//! views ([`FilterExpr::root`], then [`ExprRef::kind`](syntax::tree::ExprRef::kind)).
-//! That makes a parse two allocations whatever its size, and lets the tree be
-//! cloned and dropped without walking it. [`FilterExpr::to_expr`] gives the
-//! owned, editable [`Expr`] (the shape the builder and tests construct), and
-//! [`FilterExpr::from_expr`] turns one back.
+//! `$` is optional. `$filter` is the whole OData 4.01 expression language;
+//! its tree is an [`Expr`] (see [`ast`]) whose every node carries the byte
+//! [`Span`] it came from. Parsing knows no schema: names keep the spelling
+//! they were given.
 //!
 //! ```
-//! use defender_odata::{parse, Code};
+//! use defender_odata::{parse, Code, Query};
 //!
-//! let query = parse(
-//!     "https://api.securitycenter.microsoft.com/api/machineactions\
-//!      ?$filter=MachineId+eq+'f46b9bb2'and(Status%20eq%20'Succeeded')&$TOP=2",
-//! )?;
+//! let query: Query = "https://api.securitycenter.microsoft.com/api/machineactions\
+//!      ?$filter=MachineId+eq+'f46b9bb2'and(Status%20eq%20'Succeeded')&$TOP=2"
+//!     .parse()?;
 //! assert_eq!(query.top, Some(2));
 //! assert_eq!(
-//!     query.filter.map(|f| f.to_string()).as_deref(),
-//!     Some("MachineId eq 'f46b9bb2' and Status eq 'Succeeded'")
+//!     query.to_string(),
+//!     "$filter=MachineId eq 'f46b9bb2' and Status eq 'Succeeded'&$top=2"
 //! );
 //!
-//! // A syntax error says what, where (a span into the decoded value), and
-//! // how to fix it.
+//! // An error says what, where (a span into the decoded value), and how to
+//! // fix it; `Display` draws a caret under the span.
 //! let error = parse("$filter=status eq").unwrap_err();
 //! assert_eq!(error.code(), Code::Syntax);
 //! assert_eq!(error.first().target.as_deref(), Some("$filter"));
@@ -45,9 +41,10 @@
 //!
 //! [`parse_filter`] reads one already-decoded `$filter` expression, and
 //! [`parse_with`] takes [`ParseOptions`]: the Strict (OASIS ABNF) dialect and
-//! the structural limits that keep any input linear in time and stack.
+//! the structural [`Limits`] that keep any input linear in time and bounded
+//! in stack.
 //!
-//! # 2. Validate: [`Query`] → [`ValidatedQuery`]
+//! # Validate: [`Query`] → [`ValidatedQuery`]
 //!
 //! [`validate()`] checks a query against an [`EntitySchema`], here the
 //! built-in [`machine_actions()`]: property names (case-insensitive, with a
@@ -74,19 +71,18 @@
 //! # Ok::<(), defender_odata::Error>(())
 //! ```
 //!
-//! [`validate::check`] does both steps on text, as the command line's
-//! `check` does. An [`Error`] prints each problem with a caret under it
-//! (`{error}`), and [`Error::to_odata_json`] is the HTTP 400 body in the
-//! Defender error envelope.
+//! [`check`] does both steps on text, as the command line's `check` does.
+//! [`Error::to_odata_json`] is the HTTP 400 body in the Defender error
+//! envelope.
 //!
-//! # 3. Render: one canonical string
+//! # Render: one canonical string
 //!
-//! `Display` on a [`Query`], [`ValidatedQuery`], [`FilterExpr`] or [`Expr`] gives the
+//! `Display` on a [`Query`], [`ValidatedQuery`] or [`Expr`] gives the
 //! canonical human form; `to_query_string()` the percent-encoded form, ready
 //! to send. Options come in a fixed order, keywords lower-case, parentheses
 //! only where precedence needs them. Reading the canonical form back gives
 //! an equal tree (property-tested), so two queries that mean the same thing
-//! render the same, and a rendered query can be cached or compared.
+//! render the same.
 //!
 //! ```
 //! use defender_odata::parse;
@@ -101,27 +97,31 @@
 //! # Ok::<(), defender_odata::Error>(())
 //! ```
 //!
-//! # 4. Evaluate: [`ValidatedQuery`] → the response
+//! A [`Query`] also serializes (serde) to a JSON tree of its options and
+//! nodes, what `defender-odata explain --json` prints.
 //!
-//! [`eval::evaluate`] runs a validated query over in-memory entities
-//! ([`model::MachineAction`]s, or `serde_json::Value` objects) and builds
-//! the OData response: OData's three-valued logic, `$orderby` (else the
-//! service's order, newest first), `$skip`, `$top`, `$count`, `$select`,
-//! and `@odata.nextLink` when a page is full. [`eval::CompiledQuery`]
-//! compiles the filter once to run it over many entity sets.
+//! # Evaluate: [`ValidatedQuery`] → the response
+//!
+//! [`evaluate`] runs a validated query over in-memory entities — owned or
+//! borrowed [`MachineAction`](model::MachineAction)s, `serde_json::Value`
+//! objects, or any type that implements [`model::Entity`] — and builds the
+//! OData response: three-valued logic, `$orderby` (else the service's
+//! order, newest first), `$skip`, `$top`, `$count`, `$select`, and
+//! `@odata.nextLink` when a page is full. [`eval::CompiledQuery`] compiles
+//! once to run over many entity sets.
 //!
 //! ```
-//! use defender_odata::validate::check;
-//! use defender_odata::{eval, machine_actions, sample, ParseOptions};
+//! use defender_odata::{check, evaluate, machine_actions, sample, ParseOptions};
 //!
 //! // The docs' Example 1 data: three actions on one machine.
+//! let actions = sample::example1();
 //! let query = check(
 //!     "$filter=status eq 'Succeeded' and type ne 'RunAntiVirusScan'\
 //!      &$orderby=creationDateTimeUtc&$select=id,type&$count=true",
 //!     machine_actions(),
 //!     &ParseOptions::default(),
 //! )?;
-//! let response = eval::evaluate(&query, sample::example1())?;
+//! let response = evaluate(&query, actions.iter())?;
 //! assert_eq!(response.count, Some(2));
 //! assert_eq!(
 //!     response.to_json(),
@@ -143,7 +143,7 @@
 //! tree from typed fields and values, so only filterable properties can be
 //! filtered and a date can only be compared with a date. [`client`] has the
 //! documented API hosts, a pager for more than 10,000 results, and a
-//! rate-limit budget (100 calls a minute, 1,500 an hour).
+//! rate-limit budget.
 //!
 //! ```
 //! use defender_odata::builder::{MachineActionField as F, MachineActionsQuery};
@@ -166,46 +166,45 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! # Examples and the command line
+//! # Features
 //!
-//! - `cargo run --example client`: a built query's URL on every host, and
-//!   the pages of a 25,000-result fetch.
-//! - `cargo run --example validate -- "<query>"`: the canonical form and
-//!   warnings, or every problem with a caret; exit status 0 or 1.
-//! - `cargo run --example server -- "<query>" [FILE]`: the core of a test
-//!   double of the API; the HTTP status and body for a query over the
-//!   MachineActions in FILE (default: the docs' Example 1), 400 with the
-//!   Defender error envelope for a bad query.
-//! - The `defender-odata` binary: `check`, `parse`, `explain`, `eval` (SPEC §9).
+//! - `cli` (default): the `defender-odata` binary. Without default
+//!   features the crate is the library alone, without `clap`.
 //!
-//! The product contract is SPEC.md; decisions it leaves open are written down
-//! where they are made, in the module that makes them.
+//! The decisions behind the grammar, the canonical form, the error codes and
+//! the evaluator are written down in `docs/design.md` in the repository.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod ast;
 pub mod builder;
 pub mod client;
-pub mod error;
+mod error;
 pub mod eval;
-pub mod explain;
+mod explain;
 pub mod model;
-pub mod render;
+mod render;
 pub mod sample;
 pub mod schema;
-pub mod syntax;
-pub mod validate;
+mod suggest;
+mod syntax;
+mod validate;
 
+/// The date and time types the builder and the model take and give.
+pub use chrono;
+
+pub use ast::{Expr, FilterExpr, Span};
 pub use error::{Code, Diagnostic, Error};
-pub use schema::{machine_actions, EdmType, EntitySchema, PropertyDef, MACHINE_ACTIONS};
-pub use syntax::ast::{Expr, ExprKind, Literal, Span};
-pub use syntax::tree::FilterExpr;
+pub use eval::evaluate;
+pub use schema::{machine_actions, EntitySchema};
+pub use syntax::query::MAX_DIAGNOSTICS;
 pub use syntax::{Dialect, Limits, ParseOptions, Query, SystemOption};
-pub use validate::{validate, ValidatedQuery};
+pub use validate::{check, check_filter, validate, ValidatedQuery};
 
 /// Parses a query (a full URL, a query string with or without `?`, raw or
 /// percent-encoded) in the Defender dialect with the default limits.
 ///
-/// One of the stable entry points of SPEC §10.
+/// A stable entry point: benchmarks and tools outside the crate call it.
 pub fn parse(query: &str) -> Result<Query, Error> {
     parse_with(query, &ParseOptions::default())
 }
@@ -218,7 +217,7 @@ pub fn parse_with(query: &str, options: &ParseOptions) -> Result<Query, Error> {
 /// Parses one already-decoded `$filter` expression in the Defender dialect,
 /// with no schema.
 ///
-/// One of the stable entry points of SPEC §10.
+/// A stable entry point: benchmarks and tools outside the crate call it.
 pub fn parse_filter(expr: &str) -> Result<FilterExpr, Error> {
     parse_filter_with(expr, &ParseOptions::default())
 }
@@ -228,3 +227,37 @@ pub fn parse_filter_with(expr: &str, options: &ParseOptions) -> Result<FilterExp
     syntax::filter::parse_filter(expr, options)
         .map_err(|d| Error::new(d.in_option(SystemOption::Filter.name())))
 }
+
+/// Decodes one query option value as the query-string layer does: `%XX`
+/// escapes, and in the Defender dialect `+` as a space. A bad escape is an
+/// `InvalidEncoding` error whose span indexes `raw`.
+///
+/// For a `$filter` value that arrives on its own, in URL form: decode it,
+/// then [`parse_filter_with`] or [`check_filter`] it.
+pub fn decode_value(raw: &str, options: &ParseOptions) -> Result<String, Error> {
+    syntax::query::decode_component(raw, options.dialect)
+        .map_err(|d| Error::new(d.in_option(SystemOption::Filter.name())))
+}
+
+impl std::str::FromStr for Query {
+    type Err = Error;
+
+    /// As [`parse`].
+    fn from_str(query: &str) -> Result<Query, Error> {
+        parse(query)
+    }
+}
+
+impl std::str::FromStr for Expr {
+    type Err = Error;
+
+    /// As [`parse_filter`].
+    fn from_str(expr: &str) -> Result<Expr, Error> {
+        parse_filter(expr)
+    }
+}
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;

@@ -1,4 +1,4 @@
-//! The `defender-odata` command line (SPEC §9): a thin shell over the library.
+//! The `defender-odata` command line: a thin shell over the library.
 //!
 //! Owns: arguments, exit codes, and which stream each output goes to. Must
 //! not know about: grammar, schemas or rendering; every answer comes from
@@ -12,14 +12,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use defender_odata::eval::{read_entities, CompiledQuery};
-use defender_odata::explain::{explain_filter, explain_query};
 use defender_odata::model::MachineAction;
-use defender_odata::sample;
-use defender_odata::schema::{machine_actions, EntitySchema};
-use defender_odata::syntax::query::decode_component;
-use defender_odata::validate::{check, check_filter};
 use defender_odata::{
-    parse_filter_with, parse_with, Diagnostic, Error, FilterExpr, ParseOptions, Query, SystemOption,
+    check, check_filter, decode_value, machine_actions, parse_filter_with, parse_with, sample,
+    Diagnostic, EntitySchema, Error, Expr, ParseOptions, Query,
 };
 use serde_json::json;
 
@@ -58,6 +54,9 @@ enum Command {
     },
     /// Print the parsed query as an indented tree of nodes and spans.
     Explain {
+        /// Print the tree as JSON, or the OData error body.
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         input: Input,
     },
@@ -90,7 +89,7 @@ struct Input {
 /// What [`Input::parse`] read: a whole query, or with `--expr` one filter.
 enum Parsed {
     Query(Box<Query>),
-    Expr(FilterExpr),
+    Expr(Expr),
 }
 
 impl Input {
@@ -104,8 +103,7 @@ impl Input {
 
     /// With `--expr`, the filter value percent-decoded (not split on `&`).
     fn decoded_expr(&self) -> Result<String, Error> {
-        decode_component(&self.query, self.options().dialect)
-            .map_err(|d| Error::new(d.in_option(SystemOption::Filter.name())))
+        decode_value(&self.query, &self.options())
     }
 
     fn parse(&self) -> Result<Parsed, Error> {
@@ -141,7 +139,7 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Check { json, input } => run_check(&input, json),
         Command::Parse { json, input } => run_parse(&input, json),
-        Command::Explain { input } => run_explain(&input),
+        Command::Explain { json, input } => run_explain(&input, json),
         Command::Eval { data, query } => run_eval(data.as_deref(), &query),
     }
 }
@@ -170,7 +168,7 @@ fn run_eval(data: Option<&Path>, query: &str) -> ExitCode {
                 Ok(file) => file,
                 Err(e) => return fail(&format!("{}: cannot read the data: {e}", path.display())),
             };
-            let mut evaluation = compiled.start();
+            let mut evaluation = compiled.start::<MachineAction>();
             let read = read_entities(BufReader::new(file), |action: MachineAction| {
                 evaluation.push(action);
             });
@@ -205,12 +203,24 @@ fn run_parse(input: &Input, json: bool) -> ExitCode {
     }
 }
 
-fn run_explain(input: &Input) -> ExitCode {
-    match input.parse() {
-        Ok(Parsed::Query(query)) => write_or_fail(io::stdout(), &explain_query(&query)),
-        Ok(Parsed::Expr(expr)) => write_or_fail(io::stdout(), &explain_filter(&expr)),
-        Err(error) => reject(&error, false),
-    }
+fn run_explain(input: &Input, json: bool) -> ExitCode {
+    let text = match (input.parse(), json) {
+        (Ok(Parsed::Query(query)), false) => query.explain(),
+        (Ok(Parsed::Expr(expr)), false) => expr.explain(),
+        (Ok(Parsed::Query(query)), true) => pretty_json(&query),
+        (Ok(Parsed::Expr(expr)), true) => pretty_json(&expr),
+        (Err(error), json) => return reject(&error, json),
+    };
+    write_or_fail(io::stdout(), &text)
+}
+
+/// `value` as indented JSON and a newline.
+fn pretty_json(value: &impl serde::Serialize) -> String {
+    // The tree's Serialize writes only maps, strings and numbers: it cannot
+    // fail.
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 /// Reports an accepted query: the canonical form on stdout and each warning

@@ -2,7 +2,7 @@
 //! reads entities through.
 //!
 //! Owns: [`MachineAction`] and its parts ([`RelatedFileInfo`], [`Timestamp`]),
-//! reading and writing the Defender wire JSON without loss (SPEC §8); the
+//! reading and writing the Defender wire JSON without loss; the
 //! [`Entity`] trait with its implementations for `MachineAction` and for
 //! `serde_json::Value` objects; the known values of `type` and `status`
 //! ([`ActionType`], [`ActionStatus`]); and [`parse_timestamp`], the one
@@ -30,9 +30,9 @@
 //!   spelling and the letter case to be remembered as well; the text is the
 //!   simplest record that is exact for every input.
 //! - **`lastUpdateTimeUtc`**, the name the docs' examples use, is read as an
-//!   alias of `lastUpdateDateTimeUtc` and written under the canonical name
-//!   (SPEC §8). Both names in one object is a `duplicate field` error, as
-//!   either name twice is: the two could disagree.
+//!   alias of `lastUpdateDateTimeUtc` and written under the canonical name.
+//!   Both names in one object is a `duplicate field` error, as either name
+//!   twice is: the two could disagree.
 //! - **Unknown properties** are kept, in their input order, in
 //!   [`MachineAction::extra`] and written after the known ones (nested
 //!   objects are `serde_json::Value`s, whose order `preserve_order` keeps).
@@ -62,7 +62,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::str::FromStr;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Offset, TimeZone, Timelike};
+use chrono::{DateTime, FixedOffset, Offset, Timelike};
 use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -74,135 +74,15 @@ use serde_json::{Map, Value};
 /// Parses a DateTimeOffset as entity data writes it:
 /// `YYYY-MM-DDThh:mm[:ss[.fffffff]]` followed by `Z` or `±hh:mm`.
 ///
-/// This is the `dateTimeOffsetValue` shape of the OData ABNF (four-digit
-/// years; `T` and `Z` in either case, as ABNF literals are), with 1 to 12
-/// fraction digits like `$filter` literals (SPEC §4): nanoseconds are kept,
-/// further digits are read and dropped. Returns `None` for anything else,
-/// including impossible dates and times (`2018-02-30`, `24:00`, leap
-/// second `60`) and offsets of a day or more.
-///
-/// One straight pass over the bytes without allocation, so the common
-/// Defender shape `2018-12-04T12:43:57.2011911Z` is fast.
+/// The grammar is the one `$filter` literals are read with (the OData ABNF's
+/// `dateTimeOffsetValue`: `T` and `Z` in either case, up to 12 fraction
+/// digits with nanoseconds kept, a leap second 60, offsets to ±23:59), so a
+/// value a filter can write is a value the data can hold. Returns `None`
+/// for anything else, including impossible dates and times.
 pub fn parse_timestamp(text: &str) -> Option<DateTime<FixedOffset>> {
-    let mut cursor = Cursor {
-        bytes: text.as_bytes(),
-        at: 0,
-    };
-    let year = cursor.digits(4)?;
-    cursor.expect(b'-')?;
-    let month = cursor.digits(2)?;
-    cursor.expect(b'-')?;
-    let day = cursor.digits(2)?;
-    cursor.expect_either(b'T', b't')?;
-    let hour = cursor.digits(2)?;
-    cursor.expect(b':')?;
-    let minute = cursor.digits(2)?;
-    let mut second = 0;
-    let mut nanos = 0;
-    if cursor.eat(b':') {
-        second = cursor.digits(2)?;
-        if cursor.eat(b'.') {
-            nanos = cursor.fraction()?;
-        }
-    }
-    let offset_seconds = match cursor.next()? {
-        b'Z' | b'z' => 0,
-        sign @ (b'+' | b'-') => {
-            let hours = cursor.digits(2)?;
-            cursor.expect(b':')?;
-            let minutes = cursor.digits(2)?;
-            if hours > 23 || minutes > 59 {
-                return None;
-            }
-            let magnitude = i32::try_from(hours * 3600 + minutes * 60).ok()?;
-            if sign == b'-' {
-                -magnitude
-            } else {
-                magnitude
-            }
-        }
-        _ => return None,
-    };
-    if cursor.at != cursor.bytes.len() {
-        return None;
-    }
-    let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
-    // `from_hms_nano_opt` would accept a leap second only as nanos ≥ 1e9,
-    // which `fraction` never returns; second 60 is rejected outright.
-    if second > 59 {
-        return None;
-    }
-    let time = NaiveTime::from_hms_nano_opt(hour, minute, second, nanos)?;
-    let offset = FixedOffset::east_opt(offset_seconds)?;
-    offset.from_local_datetime(&date.and_time(time)).single()
-}
-
-/// A byte cursor for [`parse_timestamp`]; every step checks bounds.
-struct Cursor<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl Cursor<'_> {
-    fn next(&mut self) -> Option<u8> {
-        let byte = *self.bytes.get(self.at)?;
-        self.at += 1;
-        Some(byte)
-    }
-
-    fn peek(&self) -> Option<u8> {
-        self.bytes.get(self.at).copied()
-    }
-
-    fn eat(&mut self, byte: u8) -> bool {
-        if self.peek() == Some(byte) {
-            self.at += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn expect(&mut self, byte: u8) -> Option<()> {
-        self.eat(byte).then_some(())
-    }
-
-    fn expect_either(&mut self, a: u8, b: u8) -> Option<()> {
-        (self.eat(a) || self.eat(b)).then_some(())
-    }
-
-    /// Exactly `count` ASCII digits as a number (`count` ≤ 4 here).
-    fn digits(&mut self, count: usize) -> Option<u32> {
-        let mut value = 0;
-        for _ in 0..count {
-            let byte = self.next()?;
-            if !byte.is_ascii_digit() {
-                return None;
-            }
-            value = value * 10 + u32::from(byte - b'0');
-        }
-        Some(value)
-    }
-
-    /// 1 to 12 fraction digits as nanoseconds (digits past the ninth are
-    /// dropped, not rounded, so the instant never moves to the next second).
-    fn fraction(&mut self) -> Option<u32> {
-        let mut nanos = 0;
-        let mut count = 0;
-        while let Some(byte) = self.peek().filter(u8::is_ascii_digit) {
-            self.at += 1;
-            count += 1;
-            if count <= 9 {
-                nanos = nanos * 10 + u32::from(byte - b'0');
-            }
-        }
-        if !(1..=12).contains(&count) {
-            return None;
-        }
-        for _ in count..9 {
-            nanos *= 10;
-        }
-        Some(nanos)
+    match crate::syntax::lexer::date_time_offset(text)? {
+        ("", value) => Some(value.0),
+        _ => None,
     }
 }
 
@@ -438,39 +318,42 @@ impl<P: PropertyKey> PropertySet<P> {
     }
 }
 
-/// Declares a property enum with its wire names, in writing order.
+/// Declares a property enum over a schema's property list: variant `i` is
+/// the schema's property `i`, whose name (and aliases) it answers to. The
+/// names live in the schema only.
 macro_rules! properties {
     (
         $(#[$meta:meta])*
-        $name:ident { $( $(#[$vmeta:meta])* $variant:ident => $wire:literal, )* }
+        $name:ident in $defs:expr => { $( $(#[$vmeta:meta])* $variant:ident, )* }
     ) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
         pub enum $name {
             $( $(#[$vmeta])* $variant, )*
         }
 
         impl $name {
-            /// The exact (camelCase) name on the wire.
-            pub const fn wire_name(self) -> &'static str {
-                match self {
-                    $( $name::$variant => $wire, )*
-                }
+            /// The exact (camelCase) name on the wire: the schema's.
+            pub fn wire_name(self) -> &'static str {
+                $defs[self as usize].name
             }
 
             /// Resolves a property name case-insensitively (as the service
             /// does), aliases included.
             pub fn resolve(name: &str) -> Option<$name> {
+                let def = crate::schema::find_property($defs, name)?;
                 <$name as PropertyKey>::ALL
                     .iter()
                     .copied()
-                    .find(|p| p.wire_name().eq_ignore_ascii_case(name))
-                    .or_else(|| $name::from_alias(name, true))
+                    .find(|p| std::ptr::eq(&$defs[*p as usize], def))
             }
         }
 
-        // A `PropertySet` is a `u32` bitset.
+        // A `PropertySet` is a `u32` bitset, and every variant is one of the
+        // schema's properties, in its order.
         const _: () = assert!(<$name as PropertyKey>::ALL.len() <= 32);
+        const _: () = assert!(<$name as PropertyKey>::ALL.len() == $defs.len());
 
         impl PropertyKey for $name {
             const ALL: &'static [$name] = &[ $( $name::$variant, )* ];
@@ -484,10 +367,10 @@ macro_rules! properties {
             }
 
             fn from_wire_name(name: &str) -> Option<$name> {
-                match name {
-                    $( $wire => Some($name::$variant), )*
-                    _ => $name::from_alias(name, false),
-                }
+                <$name as PropertyKey>::ALL.iter().copied().find(|p| {
+                    let def = &$defs[*p as usize];
+                    def.name == name || def.aliases.contains(&name)
+                })
             }
         }
 
@@ -500,82 +383,64 @@ macro_rules! properties {
 }
 
 properties! {
-    /// The properties of a [`MachineAction`] (SPEC §5), in the order the
-    /// service writes them in its responses (the docs' Examples 1 and 2 put
-    /// `scope` right after `type`) and this crate writes them.
+    /// The properties of a [`MachineAction`], in the order of the
+    /// MachineActions schema, which is the order the service writes them
+    /// in its responses (the docs' Examples 1 and 2 put `scope` right after
+    /// `type`) and this crate writes them.
     ///
     /// It is the [`Entity::Accessor`] of `MachineAction`.
-    Property {
+    Property in crate::schema::MACHINE_ACTIONS.properties => {
         /// `id`: the action's GUID, as text.
-        Id => "id",
+        Id,
         /// `type`: what the action does; see [`ActionType`].
-        Type => "type",
+        Type,
         /// `scope`: e.g. `Full` or `Selective`.
-        Scope => "scope",
+        Scope,
         /// `title`.
-        Title => "title",
+        Title,
         /// `requestor`: who asked for the action.
-        Requestor => "requestor",
+        Requestor,
         /// `requestorComment`.
-        RequestorComment => "requestorComment",
+        RequestorComment,
         /// `status`: see [`ActionStatus`].
-        Status => "status",
+        Status,
         /// `machineId`: the device the action runs on.
-        MachineId => "machineId",
+        MachineId,
         /// `computerDnsName`.
-        ComputerDnsName => "computerDnsName",
+        ComputerDnsName,
         /// `creationDateTimeUtc`.
-        CreationDateTimeUtc => "creationDateTimeUtc",
-        /// `lastUpdateDateTimeUtc` (alias on input: `lastUpdateTimeUtc`).
-        LastUpdateDateTimeUtc => "lastUpdateDateTimeUtc",
+        CreationDateTimeUtc,
+        /// `lastUpdateDateTimeUtc` (also read as `lastUpdateTimeUtc`, the
+        /// spelling of the docs' examples).
+        LastUpdateDateTimeUtc,
         /// `cancellationRequestor`.
-        CancellationRequestor => "cancellationRequestor",
+        CancellationRequestor,
         /// `cancellationComment`.
-        CancellationComment => "cancellationComment",
+        CancellationComment,
         /// `cancellationDateTimeUtc`.
-        CancellationDateTimeUtc => "cancellationDateTimeUtc",
+        CancellationDateTimeUtc,
         /// `errorHResult`: an Int32.
-        ErrorHResult => "errorHResult",
+        ErrorHResult,
         /// `externalId`: the caller's correlation id.
-        ExternalId => "externalId",
+        ExternalId,
         /// `requestSource`.
-        RequestSource => "requestSource",
+        RequestSource,
         /// `relatedFileInfo`: see [`RelatedFileInfo`].
-        RelatedFileInfo => "relatedFileInfo",
+        RelatedFileInfo,
         /// `commands`: the live response commands.
-        Commands => "commands",
+        Commands,
         /// `troubleshootInfo`.
-        TroubleshootInfo => "troubleshootInfo",
-    }
-}
-
-impl Property {
-    /// The alias `lastUpdateTimeUtc` of the docs' examples (SPEC §8); any
-    /// letter case when resolving a query's name, exact on the wire.
-    fn from_alias(name: &str, ignore_case: bool) -> Option<Property> {
-        const ALIAS: &str = "lastUpdateTimeUtc";
-        let hit = if ignore_case {
-            name.eq_ignore_ascii_case(ALIAS)
-        } else {
-            name == ALIAS
-        };
-        hit.then_some(Property::LastUpdateDateTimeUtc)
+        TroubleshootInfo,
     }
 }
 
 properties! {
     /// The properties of a [`RelatedFileInfo`], in writing order.
-    FileInfoProperty {
+    FileInfoProperty in crate::schema::machine_action::FILE_INFO.properties => {
         /// `fileIdentifier`: the hash.
-        FileIdentifier => "fileIdentifier",
+        FileIdentifier,
         /// `fileIdentifierType`: `Sha1`, `Sha256`, ...
-        FileIdentifierType => "fileIdentifierType",
-    }
-}
-
-impl FileInfoProperty {
-    fn from_alias(_name: &str, _ignore_case: bool) -> Option<FileInfoProperty> {
-        None
+        FileIdentifierType,
     }
 }
 
@@ -590,12 +455,13 @@ macro_rules! known_values {
     ) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
         pub enum $name {
             $( $(#[$vmeta])* $variant, )*
         }
 
         impl $name {
-            /// Every known value, in SPEC §5 order.
+            /// Every known value, in the documentation's order.
             pub const ALL: &'static [$name] = &[ $( $name::$variant, )* ];
 
             /// Every known value as the service spells it, in the same
@@ -625,7 +491,7 @@ macro_rules! known_values {
 }
 
 known_values! {
-    /// The known values of `MachineAction.type` (SPEC §5). The property
+    /// The known values of `MachineAction.type`. The property
     /// itself stays a `String`: the service adds values.
     ActionType {
         /// An antivirus scan.
@@ -654,7 +520,7 @@ known_values! {
 }
 
 known_values! {
-    /// The known values of `MachineAction.status` (SPEC §5). The property
+    /// The known values of `MachineAction.status`. The property
     /// itself stays a `String`: the service adds values.
     ActionStatus {
         /// Not started yet.
@@ -1136,6 +1002,7 @@ impl<'de> Deserialize<'de> for MachineAction {
 /// a [`PropertyValue::String`]; [`PropertyValue::to_datetime_offset`] reads
 /// either form.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum PropertyValue<'a> {
     /// `null`, or a property the entity does not have.
     Null,
@@ -1278,6 +1145,7 @@ impl PartialEq for Complex<'_> {
 /// of its own, so the built code calls it statically and the compiler can
 /// inline it: reading the property costs what `a.status.as_deref()` costs
 /// in a hand-written closure, not a call through a function pointer.
+#[doc(hidden)]
 pub trait UseTextReader<E: ?Sized> {
     /// What is built.
     type Built;
@@ -1291,6 +1159,7 @@ pub trait UseTextReader<E: ?Sized> {
 }
 
 /// As [`UseTextReader`], for a DateTimeOffset property.
+#[doc(hidden)]
 pub trait UseInstantReader<E: ?Sized> {
     /// What is built.
     type Built;
@@ -1304,31 +1173,76 @@ pub trait UseInstantReader<E: ?Sized> {
 }
 
 /// An entity the evaluator can read: names are resolved once into an
-/// accessor, which then reads any entity of the type.
+/// accessor, which then reads any entity of the type; `Serialize` writes
+/// the entity's wire form, which responses carry and `$select` projects.
 ///
-/// `'static`: the evaluator keeps code built for the type (see
-/// [`Entity::text_reader`]) in a compiled filter, which outlives any borrow.
-pub trait Entity: 'static {
+/// Implement [`Entity::accessor`] and [`Entity::property`] (and `Serialize`,
+/// usually derived) to evaluate queries over a type of your own:
+///
+/// ```
+/// use defender_odata::model::{Entity, PropertyValue};
+/// use defender_odata::{check, evaluate, machine_actions, ParseOptions};
+///
+/// #[derive(serde::Serialize)]
+/// struct Action { id: String, status: String }
+///
+/// #[derive(Clone, Debug)]
+/// enum Field { Id, Status }
+///
+/// impl Entity for Action {
+///     type Accessor = Field;
+///     fn accessor(name: &str) -> Option<Field> {
+///         match name {
+///             "id" => Some(Field::Id),
+///             "status" => Some(Field::Status),
+///             _ => None,
+///         }
+///     }
+///     fn property(&self, field: &Field) -> PropertyValue<'_> {
+///         match field {
+///             Field::Id => PropertyValue::String(&self.id),
+///             Field::Status => PropertyValue::String(&self.status),
+///         }
+///     }
+/// }
+///
+/// let actions = vec![
+///     Action { id: "a".into(), status: "Pending".into() },
+///     Action { id: "b".into(), status: "Failed".into() },
+/// ];
+/// // Without `$orderby`, MachineActions come newest first: a type without
+/// // `creationDateTimeUtc` needs an order of its own.
+/// let query = check(
+///     "$filter=status eq 'Failed'&$orderby=id",
+///     machine_actions(),
+///     &ParseOptions::default(),
+/// )?;
+/// let response = evaluate(&query, &actions)?;
+/// assert_eq!(response.value, [serde_json::json!({"id": "b", "status": "Failed"})]);
+/// # Ok::<(), defender_odata::Error>(())
+/// ```
+///
+/// `'static`: a compiled query keeps code built for the type, which
+/// outlives any borrow. Borrowed entities are evaluated all the same, through
+/// [`AsEntity`].
+pub trait Entity: Serialize + 'static {
     /// A resolved property name, kept in a compiled filter.
     type Accessor: Clone + fmt::Debug;
 
-    /// Resolves a property name; `None` when the type has no such property.
+    /// Resolves a property name (the schema's spelling); `None` when the
+    /// type has no such property.
     fn accessor(name: &str) -> Option<Self::Accessor>;
 
     /// Reads the property `accessor` denotes. (Not `get`: `Value` and
     /// `Map` have inherent `get`s, which would shadow it.)
     fn property<'a>(&'a self, accessor: &Self::Accessor) -> PropertyValue<'a>;
 
-    /// Has `user` build its code around a direct reader of the property
-    /// `accessor` denotes, when every value it can hold is a string or
-    /// null; `None` (the default) when the type has no such reader, and
-    /// [`Entity::property`] is the way to read it.
-    ///
-    /// Reading the same property of many entities through a reader the
-    /// compiler sees skips [`Entity::property`]'s dispatch on the accessor
-    /// and its [`PropertyValue`], which is most of the cost of a
-    /// comparison. The reader must answer as [`Entity::property`] does
-    /// (see [`UseTextReader::build`]).
+    /// A speed-up for the built-in types, which other implementations
+    /// leave alone: has `user` build its code around a direct reader of the
+    /// property `accessor` denotes, when every value it can hold is a
+    /// string or null. The reader must answer as [`Entity::property`]
+    /// does. `None` (the default): [`Entity::property`] is the way to read.
+    #[doc(hidden)]
     fn text_reader<U: UseTextReader<Self>>(accessor: &Self::Accessor, user: U) -> Option<U::Built> {
         let _ = (accessor, user);
         None
@@ -1336,6 +1250,7 @@ pub trait Entity: 'static {
 
     /// As [`Entity::text_reader`], for a property every value of which is
     /// a typed DateTimeOffset ([`PropertyValue::DateTimeOffset`]) or null.
+    #[doc(hidden)]
     fn instant_reader<U: UseInstantReader<Self>>(
         accessor: &Self::Accessor,
         user: U,
@@ -1343,9 +1258,45 @@ pub trait Entity: 'static {
         let _ = (accessor, user);
         None
     }
+}
 
-    /// The entity's wire form, which `$select` projects from.
-    fn to_json(&self) -> Value;
+/// What the evaluator accepts as an entity of type `E`: the entity itself,
+/// a reference to one, or a smart pointer to one. So
+/// `evaluate(&query, actions.iter())` reads a `&[MachineAction]` in place,
+/// without cloning it.
+pub trait AsEntity<E> {
+    /// The entity.
+    fn as_entity(&self) -> &E;
+}
+
+impl<E: Entity> AsEntity<E> for E {
+    fn as_entity(&self) -> &E {
+        self
+    }
+}
+
+impl<E: Entity> AsEntity<E> for &E {
+    fn as_entity(&self) -> &E {
+        self
+    }
+}
+
+impl<E: Entity> AsEntity<E> for Box<E> {
+    fn as_entity(&self) -> &E {
+        self
+    }
+}
+
+impl<E: Entity> AsEntity<E> for std::rc::Rc<E> {
+    fn as_entity(&self) -> &E {
+        self
+    }
+}
+
+impl<E: Entity> AsEntity<E> for std::sync::Arc<E> {
+    fn as_entity(&self) -> &E {
+        self
+    }
 }
 
 impl Entity for MachineAction {
@@ -1413,10 +1364,6 @@ impl Entity for MachineAction {
             _ => return None,
         })
     }
-
-    fn to_json(&self) -> Value {
-        MachineAction::to_json(self)
-    }
 }
 
 /// The accessor of a JSON object's member: its exact name.
@@ -1450,10 +1397,6 @@ impl Entity for Value {
         }
         .map_or(PropertyValue::Null, PropertyValue::from_json)
     }
-
-    fn to_json(&self) -> Value {
-        self.clone()
-    }
 }
 
 /// A JSON object's member map as an entity, as [`Value`] objects are.
@@ -1467,10 +1410,6 @@ impl Entity for Map<String, Value> {
     fn property<'a>(&'a self, accessor: &JsonProperty) -> PropertyValue<'a> {
         self.get(accessor.name())
             .map_or(PropertyValue::Null, PropertyValue::from_json)
-    }
-
-    fn to_json(&self) -> Value {
-        Value::Object(self.clone())
     }
 }
 
@@ -1538,7 +1477,7 @@ mod tests {
             "2018-13-04T12:43:57Z",
             "2018-12-04T24:00:00Z",
             "2018-12-04T12:60:00Z",
-            "2016-12-31T23:59:60Z",
+            "2016-12-31T23:59:61Z",
             "+2018-12-04T12:43:57Z",
             "２018-12-04T12:43:57Z",
             "2018-12-04T12:43:57.1é",

@@ -1,15 +1,14 @@
-//! The canonical renderer (SPEC §7): any AST back to one query string.
+//! The canonical renderer: any tree back to one query string.
 //!
 //! Owns: the canonical text of every node (`Display`, the human form) and of
 //! a whole [`Query`] (`Display`, and [`Query::to_query_string`], the
-//! percent-encoded form), and the encoding set of [`encode_component`].
+//! percent-encoded form), and the encoding set.
 //!
 //! Must not know about: parsing, schemas or evaluation. It renders what the
 //! tree says; the round-trip laws hold for every tree the parser can produce
 //! (`Expr::binary` and the parser keep `and`/`or` chains left-nested, so the
-//! flat text of a chain reads back as the same tree). It reads the flat
-//! [`FilterExpr`] through its views; the owned [`Expr`] and [`MemberPath`]
-//! render by converting to it, so there is one renderer.
+//! flat text of a chain reads back as the same tree). It reads [`Expr`]s
+//! through their views.
 //!
 //! Parentheses are written only where precedence needs them (see
 //! [`BinaryOp::precedence`] and [`UNARY_PRECEDENCE`]):
@@ -40,15 +39,15 @@ use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::syntax::ast::{
-    BinaryOp, CustomOption, DateTimeOffset, Expr, ExprKind, LambdaKind, Literal, MemberPath,
-    OrderByItem, Select, SelectItem, Span, SpecialFloat, UnaryOp, UNARY_PRECEDENCE,
+    BinaryOp, CustomOption, DateTimeOffset, LambdaKind, OrderByItem, Select, SelectItem,
+    SpecialFloat, UnaryOp, UNARY_PRECEDENCE,
 };
 use crate::syntax::query::{Query, SystemOption};
 use crate::syntax::tree::{
-    ExprRef, ExprRefKind, ExprRefs, FilterExpr, LiteralRef, PathRef, SegmentRef, SegmentRefKind,
+    Expr, ExprKind, ExprRef, ExprRefs, Literal, PathRef, SegmentKind, SegmentRef,
 };
 
-/// The bytes [`encode_component`] leaves as they are: the unreserved
+/// The bytes the encoded form leaves as they are: the unreserved
 /// characters and the sub-delimiters OData text uses that carry no meaning
 /// in a query string (`&`, `=`, `+`, `#`, `%`, `;` and space are escaped).
 const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -73,13 +72,6 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 /// the round trip would lose the query (found by fuzzing `parse_query`).
 const CUSTOM_NAME: &AsciiSet = &COMPONENT.add(b'/').add(b':');
 
-/// Percent-encodes one query option name or value for the encoded canonical
-/// form: every byte outside `A-Z a-z 0-9 - . _ ~ ' ( ) * , : @ $ / !` becomes
-/// `%XX` with upper-case hex digits (`+01:00` → `%2B01:00`).
-pub fn encode_component(s: &str) -> String {
-    utf8_percent_encode(s, COMPONENT).to_string()
-}
-
 /// A writer that percent-encodes everything written through it, so the
 /// encoded form is produced in one pass without an intermediate string.
 struct Encoding<'a, W: Write>(&'a mut W);
@@ -90,7 +82,7 @@ impl<W: Write> Write for Encoding<'_, W> {
     }
 }
 
-impl fmt::Display for FilterExpr {
+impl fmt::Display for Expr {
     /// Renders into a `String` sized from the parsed span, then writes it
     /// once: through the `Formatter` every piece was a dynamic call, and
     /// `to_string`'s buffer grew by reallocation from empty.
@@ -108,9 +100,10 @@ impl fmt::Display for ExprRef<'_> {
     }
 }
 
-impl FilterExpr {
-    /// The canonical expression, percent-encoded as one query option value
-    /// (as [`encode_component`] does).
+impl Expr {
+    /// The canonical expression, percent-encoded as one query option value:
+    /// every byte outside `A-Z a-z 0-9 - . _ ~ ' ( ) * , : @ $ / !` becomes
+    /// `%XX`.
     pub fn to_query_string(&self) -> String {
         let mut out = String::new();
         // Writing into a String cannot fail.
@@ -119,26 +112,12 @@ impl FilterExpr {
     }
 }
 
-/// The owned tree renders through its flat form, so there is one renderer.
-impl fmt::Display for Expr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        FilterExpr::from_expr(self).fmt(f)
-    }
-}
-
-impl Expr {
-    /// The canonical expression, percent-encoded as one query option value.
-    pub fn to_query_string(&self) -> String {
-        FilterExpr::from_expr(self).to_query_string()
-    }
-}
-
 /// How tightly a node binds as an operand; primaries bind tighter than any
 /// operator.
 fn binding(expr: ExprRef<'_>) -> u8 {
     match expr.kind() {
-        ExprRefKind::Binary { op, .. } => op.precedence(),
-        ExprRefKind::Unary { .. } => UNARY_PRECEDENCE,
+        ExprKind::Binary { op, .. } => op.precedence(),
+        ExprKind::Unary { .. } => UNARY_PRECEDENCE,
         _ => u8::MAX,
     }
 }
@@ -146,22 +125,22 @@ fn binding(expr: ExprRef<'_>) -> u8 {
 /// Whether the text of `expr` begins with a literal (its leftmost operand).
 fn starts_with_literal(expr: ExprRef<'_>) -> bool {
     let mut leftmost = expr;
-    while let ExprRefKind::Binary { operands, .. } = leftmost.kind() {
+    while let ExprKind::Binary { operands, .. } = leftmost.kind() {
         leftmost = operands[0];
     }
-    matches!(leftmost.kind(), ExprRefKind::Literal(_))
+    matches!(leftmost.kind(), ExprKind::Literal(_))
 }
 
 fn write_expr<W: Write>(w: &mut W, expr: ExprRef<'_>) -> fmt::Result {
     match expr.kind() {
-        ExprRefKind::Literal(literal) => write_literal(w, literal),
-        ExprRefKind::Path(path) if is_lone_not(path) => {
+        ExprKind::Literal(literal) => write_literal(w, literal),
+        ExprKind::Path(path) if is_lone_not(path) => {
             w.write_char('(')?;
             write_path(w, path)?;
             w.write_char(')')
         }
-        ExprRefKind::Path(path) => write_path(w, path),
-        ExprRefKind::Unary { op, operand } => {
+        ExprKind::Path(path) => write_path(w, path),
+        ExprKind::Unary { op, operand } => {
             w.write_str(match op {
                 UnaryOp::Not => "not ",
                 // `-5` would read back as the literal -5, not as negation.
@@ -170,19 +149,19 @@ fn write_expr<W: Write>(w: &mut W, expr: ExprRef<'_>) -> fmt::Result {
             })?;
             write_operand(w, operand, binding(operand) < UNARY_PRECEDENCE)
         }
-        ExprRefKind::Binary { op, operands } => write_binary(w, op, operands[0], operands[1]),
-        ExprRefKind::List(items) => {
+        ExprKind::Binary { op, operands } => write_binary(w, op, operands[0], operands[1]),
+        ExprKind::List(items) => {
             w.write_char('(')?;
             write_list(w, items)?;
             w.write_char(')')
         }
-        ExprRefKind::Call { function, args } => {
+        ExprKind::Call { function, args } => {
             w.write_str(function.name())?;
             w.write_char('(')?;
             write_list(w, args)?;
             w.write_char(')')
         }
-        ExprRefKind::TypeFunction {
+        ExprKind::TypeFunction {
             function,
             operand,
             type_name,
@@ -217,7 +196,7 @@ fn write_binary<W: Write>(
     let mut leftmost_parent = op;
     while binding(leftmost) >= leftmost_parent.precedence() {
         match leftmost.kind() {
-            ExprRefKind::Binary { op, operands } => {
+            ExprKind::Binary { op, operands } => {
                 inner.push((op, operands[1]));
                 leftmost_parent = op;
                 leftmost = operands[0];
@@ -246,11 +225,11 @@ fn write_right<W: Write>(w: &mut W, op: BinaryOp, right: ExprRef<'_>) -> fmt::Re
     let kind = right.kind();
     // The right operand of `has` and `in` is read as a primary, where `not`
     // is only a name, so a path is written bare (`in (Not)` would be a list).
-    if let (BinaryOp::Has | BinaryOp::In, ExprRefKind::Path(path)) = (op, kind) {
+    if let (BinaryOp::Has | BinaryOp::In, ExprKind::Path(path)) = (op, kind) {
         return write_path(w, path);
     }
     let same_chain = matches!(op, BinaryOp::And | BinaryOp::Or)
-        && matches!(kind, ExprRefKind::Binary { op: r, .. } if r == op);
+        && matches!(kind, ExprKind::Binary { op: r, .. } if r == op);
     write_operand(w, right, !same_chain && binding(right) <= op.precedence())
 }
 
@@ -274,20 +253,6 @@ fn write_list<W: Write>(w: &mut W, items: ExprRefs<'_>) -> fmt::Result {
     Ok(())
 }
 
-/// An owned path renders through the flat form, as [`Expr`] does.
-/// (As a path, not an expression: a `$select` item named `not` is written
-/// bare, because `$select` has no operators.)
-impl fmt::Display for MemberPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let expr = Expr::new(ExprKind::Path(self.clone()), Span::default());
-        let tree = FilterExpr::from_expr(&expr);
-        match tree.root().kind() {
-            ExprRefKind::Path(path) => write_path(f, path),
-            _ => unreachable!("a path converts to a path"),
-        }
-    }
-}
-
 /// Whether `path` is one property named `not` (in any case). Bare, before
 /// whitespace, it reads back as the operator (`Not eq null` is `not` of a
 /// property `eq`, then an error), so an expression writes it `(Not)`, except
@@ -295,7 +260,7 @@ impl fmt::Display for MemberPath {
 fn is_lone_not(path: PathRef<'_>) -> bool {
     let mut segments = path.segments();
     match (segments.next().map(|s| s.kind()), segments.next()) {
-        (Some(SegmentRefKind::Property(name)), None) => name.eq_ignore_ascii_case("not"),
+        (Some(SegmentKind::Property(name)), None) => name.eq_ignore_ascii_case("not"),
         _ => false,
     }
 }
@@ -312,16 +277,16 @@ fn write_path<W: Write>(w: &mut W, path: PathRef<'_>) -> fmt::Result {
 
 fn write_segment<W: Write>(w: &mut W, segment: SegmentRef<'_>) -> fmt::Result {
     match segment.kind() {
-        SegmentRefKind::Property(name) | SegmentRefKind::TypeCast(name) => w.write_str(name),
-        SegmentRefKind::It => w.write_str("$it"),
-        SegmentRefKind::This => w.write_str("$this"),
-        SegmentRefKind::FunctionCall { name, args } => {
+        SegmentKind::Property(name) | SegmentKind::TypeCast(name) => w.write_str(name),
+        SegmentKind::It => w.write_str("$it"),
+        SegmentKind::This => w.write_str("$this"),
+        SegmentKind::FunctionCall { name, args } => {
             w.write_str(name)?;
             w.write_char('(')?;
             write_list(w, args)?;
             w.write_char(')')
         }
-        SegmentRefKind::Lambda { kind, predicate } => {
+        SegmentKind::Lambda { kind, predicate } => {
             w.write_str(match kind {
                 LambdaKind::Any => "any(",
                 LambdaKind::All => "all(",
@@ -336,42 +301,36 @@ fn write_segment<W: Write>(w: &mut W, segment: SegmentRef<'_>) -> fmt::Result {
     }
 }
 
-impl fmt::Display for Literal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_literal(f, self.as_ref())
-    }
-}
-
-impl fmt::Display for LiteralRef<'_> {
+impl fmt::Display for Literal<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write_literal(f, *self)
     }
 }
 
-fn write_literal<W: Write>(w: &mut W, literal: LiteralRef<'_>) -> fmt::Result {
+fn write_literal<W: Write>(w: &mut W, literal: Literal<'_>) -> fmt::Result {
     match literal {
-        LiteralRef::Null => w.write_str("null"),
-        LiteralRef::Boolean(true) => w.write_str("true"),
-        LiteralRef::Boolean(false) => w.write_str("false"),
-        LiteralRef::Int(n) => write!(w, "{n}"),
-        LiteralRef::Decimal(text) | LiteralRef::Double(text) => w.write_str(text),
-        LiteralRef::Special(SpecialFloat::Infinity) => w.write_str("INF"),
-        LiteralRef::Special(SpecialFloat::NegativeInfinity) => w.write_str("-INF"),
-        LiteralRef::Special(SpecialFloat::NaN) => w.write_str("NaN"),
-        LiteralRef::String(value) => write_quoted(w, value),
-        LiteralRef::Guid(guid) => write!(w, "{}", guid.hyphenated()),
-        LiteralRef::DateTimeOffset(value) => write_date_time_offset(w, &value),
-        LiteralRef::Date(date) => write_date(w, &date),
-        LiteralRef::TimeOfDay(time) => write_time(w, &time),
-        LiteralRef::Duration(text) => {
+        Literal::Null => w.write_str("null"),
+        Literal::Boolean(true) => w.write_str("true"),
+        Literal::Boolean(false) => w.write_str("false"),
+        Literal::Int(n) => write!(w, "{n}"),
+        Literal::Decimal(text) | Literal::Double(text) => w.write_str(text),
+        Literal::Special(SpecialFloat::Infinity) => w.write_str("INF"),
+        Literal::Special(SpecialFloat::NegativeInfinity) => w.write_str("-INF"),
+        Literal::Special(SpecialFloat::NaN) => w.write_str("NaN"),
+        Literal::String(value) => write_quoted(w, value),
+        Literal::Guid(guid) => write!(w, "{}", guid.hyphenated()),
+        Literal::DateTimeOffset(value) => write_date_time_offset(w, &value),
+        Literal::Date(date) => write_date(w, &date),
+        Literal::TimeOfDay(time) => write_time(w, &time),
+        Literal::Duration(text) => {
             w.write_str("duration")?;
             write_quoted(w, text)
         }
-        LiteralRef::Binary(text) => {
+        Literal::Binary(text) => {
             w.write_str("binary")?;
             write_quoted(w, text)
         }
-        LiteralRef::Enum { type_name, value } => {
+        Literal::Enum { type_name, value } => {
             w.write_str(type_name)?;
             write_quoted(w, value)
         }
@@ -474,9 +433,18 @@ fn write_order_by_item<W: Write>(w: &mut W, item: &OrderByItem) -> fmt::Result {
     Ok(())
 }
 
+/// A `$select` item is written as a path, not an expression: one named
+/// `not` is written bare, because `$select` has no operators.
 impl fmt::Display for SelectItem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.path.fmt(f)
+        write_select_item(f, self)
+    }
+}
+
+fn write_select_item<W: Write>(w: &mut W, item: &SelectItem) -> fmt::Result {
+    match item.path.root().kind() {
+        ExprKind::Path(path) => write_path(w, path),
+        _ => write_expr(w, item.path.root()),
     }
 }
 
@@ -494,7 +462,7 @@ fn write_select<W: Write>(w: &mut W, select: &Select) -> fmt::Result {
                 if i > 0 {
                     w.write_char(',')?;
                 }
-                write!(w, "{}", item.path)?;
+                write_select_item(w, item)?;
             }
             Ok(())
         }
@@ -509,7 +477,8 @@ impl fmt::Display for Query {
 
 impl Query {
     /// The canonical query, each option name and value percent-encoded as
-    /// [`encode_component`] does; `parse` reads it back as an equal query.
+    /// the encoded form of [`Expr::to_query_string`] is; `parse` reads it
+    /// back as an equal query.
     pub fn to_query_string(&self) -> String {
         let mut out = String::new();
         // Writing into a String cannot fail.

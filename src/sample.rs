@@ -1,6 +1,6 @@
 //! Sample data: the three MachineActions of the Defender docs' "List
 //! MachineActions API" Example 1, which `eval` answers queries over when no
-//! `--data` is given (SPEC §8).
+//! `--data` is given.
 //!
 //! Owns: the embedded copy of that response (`data/example1.json`, verbatim
 //! from the docs page, including its `lastUpdateTimeUtc` spelling). Must not

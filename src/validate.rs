@@ -1,4 +1,4 @@
-//! Validation: a parsed [`Query`] against an [`EntitySchema`] (SPEC §3, §5).
+//! Validation: a parsed [`Query`] against an [`EntitySchema`].
 //!
 //! Owns: name resolution (case-insensitive, to the schema's spelling),
 //! filterability/sortability/selectability, EDM type inference and checking
@@ -10,13 +10,13 @@
 //! reads spans and the decoded option texts to point at problems), how a
 //! query is rendered (`render`), or evaluated.
 //!
-//! Decisions where SPEC is silent, following ODataLib where it has an answer:
+//! Decisions, following ODataLib where it has an answer:
 //! - Every problem is reported, never only the first: after a bad node its
 //!   type becomes "unknown", which every later check accepts, so one mistake
 //!   is reported once rather than cascading.
-//! - A function argument of the wrong type is `InvalidArguments` (SPEC §6:
-//!   "the wrong number or kind of arguments"); operands of operators that do
-//!   not fit are `TypeMismatch`.
+//! - A function argument of the wrong type is `InvalidArguments` ("the
+//!   wrong number or kind of arguments"); operands of operators that do not
+//!   fit are `TypeMismatch`.
 //! - `$it` and `$this` alone denote the whole entity: comparing one with a
 //!   value, or using one as the filter, is a `TypeMismatch` whose help says to
 //!   compare one of its properties. `$it/status` works as `status` does.
@@ -27,7 +27,7 @@
 //!   MachineActions none of `relatedFileInfo`, `commands`, `troubleshootInfo`
 //!   is filterable, so such paths are `PropertyNotFilterable`.
 //! - A property whose `selectable` flag is off is reported in `$select` as
-//!   `UnknownProperty` (SPEC §6 has no narrower code); no built-in property
+//!   `UnknownProperty` (there is no narrower code); no built-in property
 //!   has the flag off.
 //! - An option the schema does not list in `supported_options` is
 //!   `UnsupportedOption`, as the parser reports options no entity supports.
@@ -37,16 +37,14 @@ use std::fmt;
 use chrono::{DateTime, NaiveDate, NaiveTime};
 use uuid::Uuid;
 
-use crate::error::{Code, Diagnostic, Error, MAX_SUGGESTED_NAME_LEN};
+use crate::error::{Code, Diagnostic, Error};
 use crate::schema::{EdmType, EntitySchema, PropertyDef};
-use crate::syntax::ast::{
-    BinaryOp, CompactString, Function, MemberPath, SegmentKind, Select, Span, TypeFunction, UnaryOp,
-};
+use crate::suggest::nearest;
+use crate::syntax::ast::{BinaryOp, Function, Select, Span, TypeFunction, UnaryOp};
 use crate::syntax::options::ParseOptions;
 use crate::syntax::query::{Query, SystemOption, MAX_DIAGNOSTICS};
 use crate::syntax::tree::{
-    ExprRef, ExprRefKind, ExprRefs, FilterExpr, LiteralRef, PathRef, SegmentId, SegmentRef,
-    SegmentRefKind,
+    Expr, ExprKind, ExprRef, ExprRefs, Literal, PathRef, SegmentId, SegmentKind, SegmentRef,
 };
 
 /// A query that passed validation against a schema: property names in the
@@ -80,7 +78,7 @@ impl<'s> ValidatedQuery<'s> {
         self.schema
     }
 
-    /// The canonical percent-encoded form (SPEC §7), ready to send.
+    /// The canonical percent-encoded form, ready to send.
     pub fn to_query_string(&self) -> String {
         self.query.to_query_string()
     }
@@ -92,7 +90,7 @@ impl<'s> ValidatedQuery<'s> {
 }
 
 impl fmt::Display for ValidatedQuery<'_> {
-    /// The canonical human form (SPEC §7) with the schema's spellings.
+    /// The canonical human form with the schema's spellings.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.query, f)
     }
@@ -126,12 +124,13 @@ pub fn validate<'s>(query: &Query, schema: &'s EntitySchema) -> Result<Validated
     }))
 }
 
-/// Parses `query_text` (any SPEC §2 form) and validates it: what the CLI's
+/// Parses `query_text` (a URL or a query string, as [`parse`](crate::parse)
+/// reads) and validates it: what the CLI's
 /// `check` command does. Options that parsed are validated even when others
 /// did not, and the error holds the problems of both.
 ///
 /// A syntax error caused by a `+hh:mm` offset that arrived as a space gets a
-/// help text saying to encode the `+` as `%2B` (see [`offset_space_hint`]).
+/// help text saying to encode the `+` as `%2B`.
 pub fn check<'s>(
     query_text: &str,
     schema: &'s EntitySchema,
@@ -500,22 +499,22 @@ fn arithmetic(op: BinaryOp, a: Ty, b: Ty) -> Option<Ty> {
     Some(Ty::Edm(result))
 }
 
-fn literal_type(literal: LiteralRef<'_>) -> Ty {
+fn literal_type(literal: Literal<'_>) -> Ty {
     let t = match literal {
-        LiteralRef::Null => return Ty::Null,
-        LiteralRef::Enum { .. } => return Ty::EnumLiteral,
-        LiteralRef::Boolean(_) => EdmType::Boolean,
-        LiteralRef::Int(i) if i32::try_from(i).is_ok() => EdmType::Int32,
-        LiteralRef::Int(_) => EdmType::Int64,
-        LiteralRef::Decimal(_) => EdmType::Decimal,
-        LiteralRef::Double(_) | LiteralRef::Special(_) => EdmType::Double,
-        LiteralRef::String(_) => EdmType::String,
-        LiteralRef::Guid(_) => EdmType::Guid,
-        LiteralRef::DateTimeOffset(_) => EdmType::DateTimeOffset,
-        LiteralRef::Date(_) => EdmType::Date,
-        LiteralRef::TimeOfDay(_) => EdmType::TimeOfDay,
-        LiteralRef::Duration(_) => EdmType::Duration,
-        LiteralRef::Binary(_) => EdmType::Binary,
+        Literal::Null => return Ty::Null,
+        Literal::Enum { .. } => return Ty::EnumLiteral,
+        Literal::Boolean(_) => EdmType::Boolean,
+        Literal::Int(i) if i32::try_from(i).is_ok() => EdmType::Int32,
+        Literal::Int(_) => EdmType::Int64,
+        Literal::Decimal(_) => EdmType::Decimal,
+        Literal::Double(_) | Literal::Special(_) => EdmType::Double,
+        Literal::String(_) => EdmType::String,
+        Literal::Guid(_) => EdmType::Guid,
+        Literal::DateTimeOffset(_) => EdmType::DateTimeOffset,
+        Literal::Date(_) => EdmType::Date,
+        Literal::TimeOfDay(_) => EdmType::TimeOfDay,
+        Literal::Duration(_) => EdmType::Duration,
+        Literal::Binary(_) => EdmType::Binary,
     };
     Ty::Edm(t)
 }
@@ -562,21 +561,6 @@ fn unquoted_parses_as(t: EdmType, s: &str) -> bool {
     }
 }
 
-/// The candidate nearest to `name` (ignoring case), if near enough to be a
-/// plausible typo.
-fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    if name.len() > MAX_SUGGESTED_NAME_LEN {
-        return None;
-    }
-    let name = name.to_lowercase();
-    candidates
-        .into_iter()
-        .map(|c| (strsim::jaro_winkler(&name, &c.to_lowercase()), c))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
-}
-
 fn join_names<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     names.into_iter().collect::<Vec<_>>().join(", ")
 }
@@ -590,7 +574,7 @@ struct Checker<'s> {
     text: String,
     usage: Usage,
     /// Lambda range variables in scope, innermost last.
-    variables: Vec<(CompactString, Ty)>,
+    variables: Vec<(String, Ty)>,
     /// Property segments of the expression being checked whose spelling
     /// differs from the schema's. The views borrow the tree, so the names
     /// are respelled once its walk is done (see [`Checker::respell_all`]).
@@ -666,26 +650,26 @@ impl<'s> Checker<'s> {
             return format!("`{s}`");
         }
         match node.kind() {
-            ExprRefKind::Path(path) => {
+            ExprKind::Path(path) => {
                 let names: Vec<&str> = path
                     .segments()
                     .map(|s| match s.kind() {
                         // Renames are applied after the walk; the message
                         // already uses the schema's spelling.
-                        SegmentRefKind::Property(n) | SegmentRefKind::TypeCast(n) => self
+                        SegmentKind::Property(n) | SegmentKind::TypeCast(n) => self
                             .renames
                             .iter()
                             .find(|(id, _)| *id == s.id())
                             .map_or(n, |(_, canonical)| canonical),
-                        SegmentRefKind::It => "$it",
-                        SegmentRefKind::This => "$this",
-                        SegmentRefKind::FunctionCall { name, .. } => name,
-                        SegmentRefKind::Lambda { .. } => "any/all",
+                        SegmentKind::It => "$it",
+                        SegmentKind::This => "$this",
+                        SegmentKind::FunctionCall { name, .. } => name,
+                        SegmentKind::Lambda { .. } => "any/all",
                     })
                     .collect();
                 format!("`{}`", names.join("/"))
             }
-            ExprRefKind::Literal(_) => "the literal".to_string(),
+            ExprKind::Literal(_) => "the literal".to_string(),
             _ => "the expression".to_string(),
         }
     }
@@ -754,7 +738,7 @@ impl<'s> Checker<'s> {
     }
 
     /// Gives `expr` the spellings collected while it was checked.
-    fn respell_all(&mut self, expr: &mut FilterExpr) {
+    fn respell_all(&mut self, expr: &mut Expr) {
         for (segment, name) in self.renames.drain(..) {
             expr.rename(segment, name);
         }
@@ -842,15 +826,18 @@ impl<'s> Checker<'s> {
             return;
         };
         for item in items {
-            self.check_select_path(&mut item.path);
+            if let ExprKind::Path(path) = item.path.root().kind() {
+                self.check_select_path(path);
+            }
+            self.respell_all(&mut item.path);
         }
     }
 
-    fn check_select_path(&mut self, path: &mut MemberPath) {
+    fn check_select_path(&mut self, path: PathRef<'_>) {
         let mut current: Option<EdmType> = None;
-        for (index, segment) in path.segments.iter_mut().enumerate() {
-            let span = segment.span;
-            match &mut segment.kind {
+        for (index, segment) in path.segments().enumerate() {
+            let span = segment.span();
+            match segment.kind() {
                 SegmentKind::Property(name) if index == 0 => {
                     let Some(p) = self.schema.property(name) else {
                         self.unknown_entity_property(name, span, None);
@@ -868,7 +855,7 @@ impl<'s> Checker<'s> {
                         self.error(Code::UnknownProperty, message, span, Some(help));
                         return;
                     }
-                    *name = p.name.into();
+                    self.respell(segment, name, p.name);
                     current = Some(p.edm_type);
                 }
                 SegmentKind::Property(name) => match current {
@@ -877,7 +864,7 @@ impl<'s> Checker<'s> {
                             self.unknown_member(name, complex.name, complex.properties, span);
                             return;
                         };
-                        *name = p.name.into();
+                        self.respell(segment, name, p.name);
                         current = Some(p.edm_type);
                     }
                     _ => {
@@ -912,14 +899,14 @@ impl<'s> Checker<'s> {
     fn check_expr(&mut self, expr: ExprRef<'_>) -> Typed {
         let span = expr.span();
         match expr.kind() {
-            ExprRefKind::Literal(literal) => Typed::of(literal_type(literal)),
-            ExprRefKind::Path(path) => self.check_path(path),
-            ExprRefKind::Unary { op, operand } => {
+            ExprKind::Literal(literal) => Typed::of(literal_type(literal)),
+            ExprKind::Path(path) => self.check_path(path),
+            ExprKind::Unary { op, operand } => {
                 let typed = self.check_expr(operand);
                 self.check_unary(op, operand, typed.ty, span)
             }
-            ExprRefKind::Binary { .. } => self.check_binary_chain(expr),
-            ExprRefKind::List(items) => {
+            ExprKind::Binary { .. } => self.check_binary_chain(expr),
+            ExprKind::List(items) => {
                 for item in items.iter() {
                     self.check_expr(item);
                 }
@@ -932,8 +919,8 @@ impl<'s> Checker<'s> {
                 );
                 Typed::of(Ty::Unknown)
             }
-            ExprRefKind::Call { function, args } => self.check_call(function, args, span),
-            ExprRefKind::TypeFunction {
+            ExprKind::Call { function, args } => self.check_call(function, args, span),
+            ExprKind::TypeFunction {
                 function,
                 operand,
                 type_name,
@@ -1004,7 +991,7 @@ impl<'s> Checker<'s> {
     fn check_binary_chain(&mut self, expr: ExprRef<'_>) -> Typed {
         let mut spine = Vec::new();
         let mut node = expr;
-        while let ExprRefKind::Binary {
+        while let ExprKind::Binary {
             op,
             operands: [left, right],
         } = node.kind()
@@ -1116,7 +1103,7 @@ impl<'s> Checker<'s> {
     }
 
     fn check_in(&mut self, left: ExprRef<'_>, lt: Typed, right: ExprRef<'_>, span: Span) -> Typed {
-        if let ExprRefKind::List(items) = right.kind() {
+        if let ExprKind::List(items) = right.kind() {
             for item in items.iter() {
                 let it = self.check_expr(item);
                 if comparable(lt.ty, it.ty) {
@@ -1183,8 +1170,8 @@ impl<'s> Checker<'s> {
         };
         let literal = node.literal()?;
         match literal {
-            LiteralRef::Null => None,
-            LiteralRef::String(s) if expected != EdmType::String => {
+            Literal::Null => None,
+            Literal::String(s) if expected != EdmType::String => {
                 if unquoted_parses_as(expected, s) {
                     let fixed = self
                         .splice(outer, node.span(), s)
@@ -1208,9 +1195,9 @@ impl<'s> Checker<'s> {
                 let text = match self.source(node.span()) {
                     Some(text) => text.to_string(),
                     None => match literal {
-                        LiteralRef::Guid(g) => g.to_string(),
-                        LiteralRef::Int(i) => i.to_string(),
-                        LiteralRef::Boolean(b) => b.to_string(),
+                        Literal::Guid(g) => g.to_string(),
+                        Literal::Int(i) => i.to_string(),
+                        Literal::Boolean(b) => b.to_string(),
                         _ => return Some("strings are quoted: quote the value".to_string()),
                     },
                 };
@@ -1246,7 +1233,7 @@ impl<'s> Checker<'s> {
         let Some(property) = property else {
             return;
         };
-        let Some(LiteralRef::String(value)) = node.literal() else {
+        let Some(Literal::String(value)) = node.literal() else {
             return;
         };
         let known = property.known_values;
@@ -1328,7 +1315,7 @@ impl<'s> Checker<'s> {
             let span = segment.span();
             let first = std::mem::replace(&mut at_start, false);
             current = match segment.kind() {
-                SegmentRefKind::Property(name) if first => {
+                SegmentKind::Property(name) if first => {
                     if let Some(ty) = self.variable(name) {
                         Typed::of(ty)
                     } else {
@@ -1338,8 +1325,8 @@ impl<'s> Checker<'s> {
                         }
                     }
                 }
-                SegmentRefKind::It | SegmentRefKind::This if first => Typed::of(Ty::Entity),
-                SegmentRefKind::Property(name) => match current.ty {
+                SegmentKind::It | SegmentKind::This if first => Typed::of(Ty::Entity),
+                SegmentKind::Property(name) => match current.ty {
                     Ty::Entity => match self.entity_property(segment, name) {
                         Some(typed) => typed,
                         None => return Typed::of(Ty::Unknown),
@@ -1375,12 +1362,12 @@ impl<'s> Checker<'s> {
                         return Typed::of(Ty::Unknown);
                     }
                 },
-                SegmentRefKind::It | SegmentRefKind::This => {
+                SegmentKind::It | SegmentKind::This => {
                     let message = "$it and $this can only begin a path";
                     self.error(Code::TypeMismatch, message, span, None);
                     return Typed::of(Ty::Unknown);
                 }
-                SegmentRefKind::TypeCast(name) => {
+                SegmentKind::TypeCast(name) => {
                     let fits = match current.ty {
                         Ty::Entity | Ty::Unknown if first => {
                             name.eq_ignore_ascii_case(self.schema.type_name)
@@ -1400,7 +1387,7 @@ impl<'s> Checker<'s> {
                         current
                     }
                 }
-                SegmentRefKind::FunctionCall { name, args } => {
+                SegmentKind::FunctionCall { name, args } => {
                     for arg in args.iter() {
                         self.check_expr(arg);
                     }
@@ -1414,7 +1401,7 @@ impl<'s> Checker<'s> {
                     }
                     return Typed::of(Ty::Unknown);
                 }
-                SegmentRefKind::Lambda { predicate, .. } => {
+                SegmentKind::Lambda { predicate, .. } => {
                     let element = match current.ty {
                         Ty::Edm(EdmType::Collection(element)) => Ty::Edm(*element),
                         Ty::Unknown => Ty::Unknown,
@@ -1565,7 +1552,6 @@ impl<'s> Checker<'s> {
 mod tests {
     use super::*;
     use crate::schema::MACHINE_ACTIONS;
-    use crate::syntax::ast::{Expr, ExprKind, Literal};
     use crate::syntax::filter::{parse_filter, parse_orderby, parse_select};
 
     fn filter(expr: &str) -> Result<ValidatedQuery<'static>, Error> {
@@ -1583,7 +1569,7 @@ mod tests {
         d.help.as_deref().unwrap_or("")
     }
 
-    fn parsed(expr: &str) -> FilterExpr {
+    fn parsed(expr: &str) -> Expr {
         parse_filter(expr, &ParseOptions::default()).expect("test filter parses")
     }
 
@@ -1947,24 +1933,13 @@ mod tests {
 
     #[test]
     fn hand_built_trees_without_source_text_still_get_help() {
-        use crate::syntax::ast::Segment;
-        let path = Expr::new(
-            ExprKind::Path(MemberPath {
-                segments: vec![Segment {
-                    kind: SegmentKind::Property("ID".into()),
-                    span: Span::default(),
-                }],
-            }),
-            Span::default(),
-        );
         let guid = Uuid::parse_str("69dc3630-1ccc-4342-acf3-35286eec741d").unwrap();
-        let literal = Expr::new(ExprKind::Literal(Literal::Guid(guid)), Span::default());
         let query = Query {
-            filter: Some(FilterExpr::from_expr(&Expr::binary(
+            filter: Some(Expr::binary(
                 BinaryOp::Eq,
-                path,
-                literal,
-            ))),
+                Expr::property("ID"),
+                Expr::literal(Literal::Guid(guid)),
+            )),
             ..Query::default()
         };
         let e = validate(&query, &MACHINE_ACTIONS).unwrap_err();
@@ -1975,7 +1950,7 @@ mod tests {
 
     #[test]
     fn a_very_long_chain_does_not_recurse_per_operand() {
-        let leaf = || parsed("status eq 'Pending'").to_expr();
+        let leaf = || parsed("status eq 'Pending'");
         let mut chain = leaf();
         for i in 0..20_000 {
             let op = if i % 2 == 0 {
@@ -1983,16 +1958,10 @@ mod tests {
             } else {
                 BinaryOp::Add
             };
-            chain = Expr::new(
-                ExprKind::Binary {
-                    op,
-                    operands: Box::new([chain, leaf()]),
-                },
-                Span::default(),
-            );
+            chain = Expr::binary(op, chain, leaf());
         }
         let query = Query {
-            filter: Some(FilterExpr::from_expr(&chain)),
+            filter: Some(chain),
             ..Query::default()
         };
         // `add` of Booleans is a mismatch, 10,000 times (the first
@@ -2000,12 +1969,5 @@ mod tests {
         let e = validate(&query, &MACHINE_ACTIONS).unwrap_err();
         assert_eq!(e.diagnostics().len(), MAX_DIAGNOSTICS);
         assert!(e.diagnostics().iter().all(|d| d.code == Code::TypeMismatch));
-        // The owned chain's derived drop would recurse 20,000 levels deep:
-        // take it apart along its left spine.
-        let mut node = chain;
-        while let ExprKind::Binary { operands, .. } = node.kind {
-            let [left, _right] = *operands;
-            node = left;
-        }
     }
 }

@@ -1,4 +1,4 @@
-//! `defender-odata check` through the binary: every code of SPEC §6, exit
+//! `defender-odata check` through the binary: every error code, exit
 //! codes, JSON bodies, warnings and `--expr`.
 
 mod binary;

@@ -1,4 +1,4 @@
-//! The `defender-odata` binary (SPEC §9): outputs, streams and exit codes.
+//! The `defender-odata` binary: outputs, streams and exit codes.
 
 use serde_json::Value;
 
@@ -206,7 +206,7 @@ fn usage_errors_exit_2() {
         &["parse"][..],
         &["frobnicate", "x"][..],
         &["parse", "--bogus", "x"][..],
-        &["explain", "--json", "x"][..],
+        &["eval", "--json", "x"][..],
         &["parse", "a", "b"][..],
     ] {
         let r = run(args);

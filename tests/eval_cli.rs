@@ -1,4 +1,4 @@
-//! `defender-odata eval` (SPEC §9): the README's command, the three data
+//! `defender-odata eval`: the README's command, the three data
 //! formats, and exit codes for rejected queries and bad data (exit 2 with
 //! the place, nothing on stdout).
 

@@ -16,7 +16,7 @@ fn verified(input: &str, canonical: &str) -> Expr {
         .unwrap_or_else(|e| panic!("canonical {rendered:?} was rejected:\n{e}"));
     assert_eq!(again, expr, "round trip of {input:?}");
     assert_eq!(again.to_string(), rendered, "idempotence of {input:?}");
-    expr.to_expr()
+    expr
 }
 
 /// A case whose canonical form is its input.
@@ -361,14 +361,12 @@ fn benchmark_corpora() {
 
 #[test]
 fn spans_index_the_decoded_value() {
-    let e = parse_filter("status eq 'Pending' and type eq 'Isolate'")
-        .unwrap()
-        .to_expr();
-    assert_eq!((e.span.start, e.span.end), (0, 41));
-    let defender_odata::ExprKind::Binary { operands, .. } = &e.kind else {
+    let e = parse_filter("status eq 'Pending' and type eq 'Isolate'").unwrap();
+    assert_eq!(e.root().span().as_pair(), [0, 41]);
+    let defender_odata::ast::ExprKind::Binary { operands, .. } = e.root().kind() else {
         panic!("not a binary node")
     };
-    let [left, right] = &**operands;
-    assert_eq!((left.span.start, left.span.end), (0, 19));
-    assert_eq!((right.span.start, right.span.end), (24, 41));
+    let [left, right] = operands;
+    assert_eq!(left.span().as_pair(), [0, 19]);
+    assert_eq!(right.span().as_pair(), [24, 41]);
 }

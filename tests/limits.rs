@@ -6,8 +6,8 @@
 //! Limits are configurable; raising them far above the defaults needs a
 //! proportionally larger stack (see `Limits`).
 
+use defender_odata::check_filter;
 use defender_odata::schema::machine_actions;
-use defender_odata::validate::check_filter;
 use defender_odata::{parse_filter, Code, ParseOptions};
 
 const STACK: usize = 2 * 1024 * 1024;

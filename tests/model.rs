@@ -674,7 +674,7 @@ proptest! {
         prop_assert_eq!(stamp.as_str(), text.as_str());
         // chrono reads RFC 3339, which needs seconds and at most 9 digits.
         let seconds_and_nine = text.len() > 16 && text.as_bytes().get(16) == Some(&b':')
-            && text.split('.').nth(1).map_or(true, |f| {
+            && text.split('.').nth(1).is_none_or(|f| {
                 f.bytes().take_while(u8::is_ascii_digit).count() <= 9
             });
         if seconds_and_nine {

@@ -1,9 +1,8 @@
-//! The query-string layer of SPEC §2 through the public API: input forms,
+//! The query-string layer through the public API: input forms,
 //! decoding, option names, and the values of `$top`, `$skip` and `$count`.
 
-use defender_odata::syntax::ast::{CustomOption, Select};
-use defender_odata::syntax::query::decode_component;
-use defender_odata::syntax::tree::{ExprRefKind, SegmentRefKind};
+use defender_odata::ast::{CustomOption, Select};
+use defender_odata::ast::{ExprKind, SegmentKind};
 use defender_odata::{parse, parse_with, Code, Dialect, Error, ParseOptions, Query, SystemOption};
 use proptest::prelude::*;
 
@@ -281,11 +280,8 @@ fn top_and_skip_take_digits_that_fit_an_i64() {
         Some(10001),
         "caps are validation's"
     );
-    assert_eq!(
-        q.sources.get(SystemOption::Skip),
-        Some("9223372036854775807")
-    );
-    assert_eq!(q.sources.get(SystemOption::Filter), None);
+    assert_eq!(q.source(SystemOption::Skip), Some("9223372036854775807"));
+    assert_eq!(q.source(SystemOption::Filter), None);
 }
 
 #[test]
@@ -399,15 +395,12 @@ fn filter_values_are_decoded_then_parsed() {
     assert_eq!(q, plus);
     let raw = parse("$filter=status eq 'Pending'").unwrap();
     assert_eq!(q, raw);
-    assert_eq!(
-        q.sources.get(SystemOption::Filter),
-        Some("status eq 'Pending'")
-    );
+    assert_eq!(q.source(SystemOption::Filter), Some("status eq 'Pending'"));
     match q.filter.as_ref().unwrap().root().kind() {
-        ExprRefKind::Binary { operands, .. } => match operands[0].kind() {
-            ExprRefKind::Path(p) => assert!(matches!(
+        ExprKind::Binary { operands, .. } => match operands[0].kind() {
+            ExprKind::Path(p) => assert!(matches!(
                 p.get(0).map(|s| s.kind()),
-                Some(SegmentRefKind::Property("status"))
+                Some(SegmentKind::Property("status"))
             )),
             other => panic!("{other:?}"),
         },
@@ -517,12 +510,16 @@ proptest! {
 fn a_query_of_many_bad_options_reports_a_bounded_number() {
     let text = "$x&".repeat(20_000);
     let e = err(&text);
-    assert_eq!(
-        e.diagnostics().len(),
-        defender_odata::syntax::query::MAX_DIAGNOSTICS
-    );
+    assert_eq!(e.diagnostics().len(), defender_odata::MAX_DIAGNOSTICS);
     let long_name = format!("${}=1", "y".repeat(100_000));
     let e = err(&long_name);
     assert_eq!(e.codes(), vec![Code::UnknownOption]);
     assert!(!e.first().help.as_deref().unwrap().contains("did you mean"));
+}
+
+/// One component decoded as the query-string layer decodes it, its first
+/// problem as a diagnostic.
+fn decode_component(raw: &str, dialect: Dialect) -> Result<String, defender_odata::Diagnostic> {
+    defender_odata::decode_value(raw, &ParseOptions::default().with_dialect(dialect))
+        .map_err(|e| e.first().clone())
 }

@@ -79,7 +79,7 @@ fn missing_offset_before_non_ascii_text_is_an_error_not_a_panic() {
 /// now stops at `MAX_DIAGNOSTICS` errors and as many warnings.
 #[test]
 fn validation_caps_its_diagnostics_as_the_parser_does() {
-    use defender_odata::syntax::query::MAX_DIAGNOSTICS;
+    use defender_odata::MAX_DIAGNOSTICS;
     use defender_odata::{machine_actions, validate};
 
     let names = vec!["NNNNNNNN"; 200].join(",");
@@ -110,12 +110,8 @@ fn validation_caps_its_diagnostics_as_the_parser_does() {
 fn path_segments_count_toward_the_node_limit() {
     use defender_odata::{parse_filter_with, Code, Limits, ParseOptions};
 
-    let with_max_nodes = |max_nodes| ParseOptions {
-        limits: Limits {
-            max_nodes,
-            ..Limits::default()
-        },
-        ..ParseOptions::default()
+    let with_max_nodes = |max_nodes| {
+        ParseOptions::default().with_limits(Limits::default().with_max_nodes(max_nodes))
     };
     assert!(parse_filter_with("a/b/c eq 1", &with_max_nodes(6)).is_ok());
     let error = parse_filter_with("a/b/c eq 1", &with_max_nodes(5)).unwrap_err();

@@ -23,7 +23,7 @@ use chrono::{DateTime, FixedOffset};
 use defender_odata::model::{
     Entity, MachineAction, Property, PropertyValue, UseInstantReader, UseTextReader,
 };
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// The filterable properties of a MachineAction, held compactly.
 pub struct CompactAction {
@@ -172,8 +172,11 @@ impl Entity for CompactAction {
             _ => None,
         }
     }
+}
 
-    fn to_json(&self) -> Value {
+/// The wire form, the six properties this type holds.
+impl serde::Serialize for CompactAction {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         json!({
             "id": self.text(Field::Id),
             "type": self.text(Field::Type),
@@ -182,5 +185,6 @@ impl Entity for CompactAction {
             "requestor": self.text(Field::Requestor),
             "creationDateTimeUtc": self.created.map(|t| t.to_rfc3339()),
         })
+        .serialize(serializer)
     }
 }

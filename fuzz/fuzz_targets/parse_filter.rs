@@ -1,8 +1,8 @@
-//! Arbitrary bytes into `defender_odata::parse_filter` (SPEC §4, §10).
+//! Arbitrary bytes into `defender_odata::parse_filter`.
 //!
 //! Checks: parsing never panics; an accepted expression survives its
 //! canonical human form: `parse_filter(f.to_string()) == f` and the second
-//! rendering equals the first (SPEC §7, law 1 and idempotence).
+//! rendering equals the first (the round-trip law, and idempotence).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

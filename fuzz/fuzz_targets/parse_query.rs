@@ -1,8 +1,8 @@
-//! Arbitrary bytes into `defender_odata::parse` (SPEC §2, §10).
+//! Arbitrary bytes into `defender_odata::parse`.
 //!
 //! Checks: parsing never panics; an accepted query survives its canonical
 //! encoded form: `parse(q.to_query_string()) == q` and the second rendering
-//! equals the first (SPEC §7, law 2 and idempotence). Bytes that are not
+//! equals the first (the round-trip law, and idempotence). Bytes that are not
 //! UTF-8 are skipped: `parse` takes `&str`, so they cannot reach it.
 #![no_main]
 

@@ -1,6 +1,6 @@
 //! Arbitrary bytes through the whole server pipeline: parse, validate
-//! against the built-in MachineAction schema (SPEC §5), compile and evaluate
-//! over a fixed small dataset, the docs' Example 1 (SPEC §8).
+//! against the built-in MachineAction schema, compile and evaluate
+//! over a fixed small dataset, the docs' Example 1.
 //!
 //! Checks: nothing panics; a query that validates has a canonical form that
 //! parses, validates again and renders the same (what `check` prints can be

@@ -36,6 +36,7 @@ pub const MACHINE_ACTIONS_PATH: &str = "/api/machineactions";
 
 /// The documented hosts of the Defender for Endpoint API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Endpoint {
     /// `api.securitycenter.microsoft.com`, the original global host.
     SecurityCenter,

@@ -94,6 +94,7 @@ impl RateBudget {
 
     /// How long to wait, from `now`, before the next call stays within every
     /// limit; zero when a call may go out now.
+    #[must_use]
     pub fn wait_time(&self, now: Instant) -> Duration {
         let blocked = self
             .blocked_until
@@ -127,6 +128,7 @@ impl RateBudget {
 
     /// How many calls may go out at `now`, one right after the other,
     /// before one would have to wait.
+    #[must_use]
     pub fn available(&self, now: Instant) -> u32 {
         if self.blocked_until.is_some_and(|until| until > now) {
             return 0;
@@ -138,7 +140,7 @@ impl RateBudget {
                     .calls
                     .iter()
                     .rev()
-                    .take_while(|&&t| t.checked_add(limit.window).map_or(true, |end| end > now))
+                    .take_while(|&&t| t.checked_add(limit.window).is_none_or(|end| end > now))
                     .count();
                 limit
                     .calls

@@ -55,7 +55,7 @@ use crate::model::{Entity, PropertyValue};
 use crate::schema::{EdmType, EntitySchema};
 use crate::syntax::ast::{BinaryOp, Function, SpecialFloat, TypeFunction, UnaryOp};
 use crate::syntax::query::SystemOption;
-use crate::syntax::tree::{ExprRef, ExprRefKind, ExprRefs, LiteralRef, PathRef, SegmentRefKind};
+use crate::syntax::tree::{ExprKind, ExprRef, ExprRefs, Literal, PathRef, SegmentKind};
 use crate::validate::ValidatedQuery;
 
 /// A literal, converted once.
@@ -183,6 +183,7 @@ pub(crate) enum Node<E: Entity> {
 /// Compile once per request ([`CompiledFilter::compile`]), then ask
 /// [`CompiledFilter::matches`] of each entity.
 #[derive(Clone, Debug)]
+#[must_use]
 pub struct CompiledFilter<E: Entity> {
     /// `None`: no `$filter`, everything matches.
     root: Option<Node<E>>,
@@ -309,7 +310,7 @@ impl Compiler<'_> {
         let (2, Some(subject), Some(pattern)) = (args.len(), args.get(0), args.get(1)) else {
             return Err(self.unsupported(expr, "matchesPattern without two arguments"));
         };
-        let Some(LiteralRef::String(pattern_text)) = pattern.literal() else {
+        let Some(Literal::String(pattern_text)) = pattern.literal() else {
             return Err(self.unsupported(
                 pattern,
                 "matchesPattern with a pattern that is not a string literal",
@@ -342,24 +343,24 @@ impl Compiler<'_> {
 
     fn compile_generic<E: Entity>(&self, expr: ExprRef<'_>) -> Result<Node<E>, Error> {
         match expr.kind() {
-            ExprRefKind::Literal(literal) => Ok(Node::Lit(self.literal(expr, literal)?)),
-            ExprRefKind::Path(path) => self.path::<E>(expr, path),
-            ExprRefKind::Unary { op, operand } => {
+            ExprKind::Literal(literal) => Ok(Node::Lit(self.literal(expr, literal)?)),
+            ExprKind::Path(path) => self.path::<E>(expr, path),
+            ExprKind::Unary { op, operand } => {
                 let inner = Box::new(self.compile::<E>(operand)?);
                 Ok(match op {
                     UnaryOp::Not => Node::Not(inner),
                     UnaryOp::Negate => Node::Negate(inner),
                 })
             }
-            ExprRefKind::Binary { op, .. } if matches!(op, BinaryOp::And | BinaryOp::Or) => {
+            ExprKind::Binary { op, .. } if matches!(op, BinaryOp::And | BinaryOp::Or) => {
                 self.chain::<E>(expr, op)
             }
-            ExprRefKind::Binary {
+            ExprKind::Binary {
                 op,
                 operands: [left, right],
             } => self.binary::<E>(op, left, right),
-            ExprRefKind::List(_) => Err(self.unsupported(expr, "a list outside 'in'")),
-            ExprRefKind::Call { function, args } => {
+            ExprKind::List(_) => Err(self.unsupported(expr, "a list outside 'in'")),
+            ExprKind::Call { function, args } => {
                 if function == Function::MatchesPattern {
                     return self.matches_pattern::<E>(expr, args);
                 }
@@ -378,7 +379,7 @@ impl Compiler<'_> {
                     _ => Node::Call { function, args },
                 })
             }
-            ExprRefKind::TypeFunction {
+            ExprKind::TypeFunction {
                 function,
                 operand,
                 type_name,
@@ -407,7 +408,7 @@ impl Compiler<'_> {
     fn chain<E: Entity>(&self, expr: ExprRef<'_>, op: BinaryOp) -> Result<Node<E>, Error> {
         let mut rights = Vec::new();
         let mut node = expr;
-        while let ExprRefKind::Binary {
+        while let ExprKind::Binary {
             op: o,
             operands: [left, right],
         } = node.kind()
@@ -482,7 +483,7 @@ impl Compiler<'_> {
 
     fn in_list<E: Entity>(&self, left: ExprRef<'_>, right: ExprRef<'_>) -> Result<Node<E>, Error> {
         let item = Box::new(self.compile::<E>(left)?);
-        let ExprRefKind::List(items) = right.kind() else {
+        let ExprKind::List(items) = right.kind() else {
             return Err(self.unsupported(right, "'in' over a collection"));
         };
         let mut list = items
@@ -520,9 +521,9 @@ impl Compiler<'_> {
         let mut complex: Option<&'static [crate::schema::PropertyDef]> = None;
         for segment in path.segments() {
             match (segment.kind(), &node) {
-                (SegmentRefKind::It | SegmentRefKind::This, None) => node = Some(Node::Entity),
-                (SegmentRefKind::TypeCast(_), _) => {}
-                (SegmentRefKind::Property(name), None | Some(Node::Entity)) => {
+                (SegmentKind::It | SegmentKind::This, None) => node = Some(Node::Entity),
+                (SegmentKind::TypeCast(_), _) => {}
+                (SegmentKind::Property(name), None | Some(Node::Entity)) => {
                     let def = self.schema.property(name);
                     let canonical = def.map_or(name, |p| p.name);
                     let accessor = E::accessor(canonical).ok_or_else(|| {
@@ -535,7 +536,7 @@ impl Compiler<'_> {
                     };
                     node = Some(Node::Property { accessor, edm });
                 }
-                (SegmentRefKind::Property(name), Some(_)) => {
+                (SegmentKind::Property(name), Some(_)) => {
                     let def = complex
                         .and_then(|props| props.iter().find(|p| p.name.eq_ignore_ascii_case(name)));
                     let edm = def.map(|p| p.edm_type);
@@ -550,11 +551,11 @@ impl Compiler<'_> {
                         edm,
                     });
                 }
-                (SegmentRefKind::Lambda { .. }, _) => return Err(self.unsupported(expr, "any/all")),
-                (SegmentRefKind::FunctionCall { name, .. }, _) => {
+                (SegmentKind::Lambda { .. }, _) => return Err(self.unsupported(expr, "any/all")),
+                (SegmentKind::FunctionCall { name, .. }, _) => {
                     return Err(self.unsupported(expr, &format!("the function '{name}'")))
                 }
-                (SegmentRefKind::It | SegmentRefKind::This, Some(_)) => {
+                (SegmentKind::It | SegmentKind::This, Some(_)) => {
                     return Err(self.unsupported(expr, "$it inside a path"))
                 }
             }
@@ -562,26 +563,26 @@ impl Compiler<'_> {
         Ok(node.unwrap_or(Node::Entity))
     }
 
-    fn literal(&self, expr: ExprRef<'_>, literal: LiteralRef<'_>) -> Result<Lit, Error> {
+    fn literal(&self, expr: ExprRef<'_>, literal: Literal<'_>) -> Result<Lit, Error> {
         let bad = || self.unsupported(expr, "this literal");
         Ok(match literal {
-            LiteralRef::Null => Lit::Null,
-            LiteralRef::Boolean(b) => Lit::Bool(b),
-            LiteralRef::Int(i) => Lit::Int(i),
-            LiteralRef::Decimal(text) | LiteralRef::Double(text) => {
+            Literal::Null => Lit::Null,
+            Literal::Boolean(b) => Lit::Bool(b),
+            Literal::Int(i) => Lit::Int(i),
+            Literal::Decimal(text) | Literal::Double(text) => {
                 Lit::Num(text.parse::<f64>().map_err(|_| bad())?)
             }
-            LiteralRef::Special(SpecialFloat::Infinity) => Lit::Num(f64::INFINITY),
-            LiteralRef::Special(SpecialFloat::NegativeInfinity) => Lit::Num(f64::NEG_INFINITY),
-            LiteralRef::Special(SpecialFloat::NaN) => Lit::Num(f64::NAN),
-            LiteralRef::String(s) => Lit::Str(s.into()),
-            LiteralRef::Guid(g) => Lit::Guid(g),
-            LiteralRef::DateTimeOffset(t) => Lit::DateTimeOffset(t.0),
-            LiteralRef::Date(d) => Lit::Date(d),
-            LiteralRef::TimeOfDay(t) => Lit::TimeOfDay(t),
-            LiteralRef::Duration(text) => Lit::Duration(parse_duration(text).ok_or_else(bad)?),
-            LiteralRef::Binary(_) => return Err(bad()),
-            LiteralRef::Enum { value, .. } => Lit::Enum(value.into()),
+            Literal::Special(SpecialFloat::Infinity) => Lit::Num(f64::INFINITY),
+            Literal::Special(SpecialFloat::NegativeInfinity) => Lit::Num(f64::NEG_INFINITY),
+            Literal::Special(SpecialFloat::NaN) => Lit::Num(f64::NAN),
+            Literal::String(s) => Lit::Str(s.into()),
+            Literal::Guid(g) => Lit::Guid(g),
+            Literal::DateTimeOffset(t) => Lit::DateTimeOffset(t.0),
+            Literal::Date(d) => Lit::Date(d),
+            Literal::TimeOfDay(t) => Lit::TimeOfDay(t),
+            Literal::Duration(text) => Lit::Duration(parse_duration(text).ok_or_else(bad)?),
+            Literal::Binary(_) => return Err(bad()),
+            Literal::Enum { value, .. } => Lit::Enum(value.into()),
         })
     }
 }

@@ -32,6 +32,7 @@ const MAX_FIRST_LINE: u64 = 1 << 20;
 
 /// The format the data turned out to be in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DataFormat {
     /// A JSON array of entities.
     Array,

@@ -1,14 +1,14 @@
-//! Evaluation (SPEC §8): a validated query over in-memory entities, and the
-//! OData response it gets.
+//! Evaluation: a validated query over in-memory entities, and the OData
+//! response it gets.
 //!
-//! Owns, one file a stage: [`compile`] (a `$filter` compiled once into a
+//! Owns, one file a stage: `compile` (a `$filter` compiled once into a
 //! [`CompiledFilter`], three-valued, with every built-in), `specialize`
 //! (the common leaves, one property against literals, rewritten at compile
-//! time into tests that read the property directly), [`value`] (the
-//! runtime values and OData's comparison rules), [`run`] (ordering, top-k
-//! `$skip`/`$top`, paging, `$count`: [`CompiledQuery`]), [`response`] (the
-//! envelope and `$select`: [`Response`]), and [`data`] (streaming entities
-//! out of a JSON array, an OData response or JSON Lines).
+//! time into tests that read the property directly), `value` (the
+//! runtime values and OData's comparison rules), `run` (ordering, top-k
+//! `$skip`/`$top`, paging, `$count`: [`CompiledQuery`]), `response` (the
+//! envelope and `$select`: [`Response`]), and `data` (streaming entities
+//! out of a JSON array, an OData response or JSON Lines: [`read_entities`]).
 //!
 //! Must not know about: query text or its syntax (it reads the validated
 //! AST), validation rules, or the command line. Entities are read only
@@ -19,7 +19,7 @@
 //! ```
 //! use defender_odata::eval::CompiledQuery;
 //! use defender_odata::model::MachineAction;
-//! use defender_odata::{machine_actions, sample, validate::check, ParseOptions};
+//! use defender_odata::{check, machine_actions, sample, ParseOptions};
 //!
 //! let query = check(
 //!     "$filter=machineId eq 'f46b9bb259ed4a7fb9981b73510e3cc7aa81ec1f'&$top=2",
@@ -33,27 +33,31 @@
 //! # Ok::<(), defender_odata::Error>(())
 //! ```
 
-pub mod compile;
-pub mod data;
-pub mod response;
-pub mod run;
+mod compile;
+mod data;
+mod response;
+mod run;
 mod specialize;
-pub mod value;
+mod value;
 
-pub use compile::{CompiledExpr, CompiledFilter};
+pub use compile::CompiledFilter;
 pub use data::{read_entities, DataError, DataFormat};
 pub use response::Response;
 pub use run::{CompiledQuery, Evaluation};
 
 use crate::error::Error;
-use crate::model::Entity;
+use crate::model::{AsEntity, Entity};
 use crate::validate::ValidatedQuery;
 
 /// Compiles `query` and runs it over `entities`: the one-call form of
-/// [`CompiledQuery::compile`] and [`CompiledQuery::run`].
-pub fn evaluate<E: Entity>(
-    query: &ValidatedQuery<'_>,
-    entities: impl IntoIterator<Item = E>,
-) -> Result<Response, Error> {
+/// [`CompiledQuery::compile`] and [`CompiledQuery::run`]. The entities may
+/// be owned or borrowed (see [`AsEntity`]): `actions.iter()` over a
+/// `&[MachineAction]` reads them in place.
+pub fn evaluate<E, I>(query: &ValidatedQuery<'_>, entities: I) -> Result<Response, Error>
+where
+    E: Entity,
+    I: IntoIterator,
+    I::Item: AsEntity<E>,
+{
     Ok(CompiledQuery::compile(query)?.run(entities))
 }

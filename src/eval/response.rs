@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 
 /// The response to an evaluated query.
 #[derive(Clone, Debug, PartialEq)]
+#[must_use]
 pub struct Response {
     /// `@odata.context`: the context URL, with the `$select` list if any.
     pub context: String,

@@ -22,9 +22,10 @@ use super::compile::{CompiledExpr, CompiledFilter};
 use super::response::{project, Response};
 use super::value::sort_order;
 use crate::error::Error;
-use crate::model::Entity;
+use crate::model::{AsEntity, Entity};
 use crate::syntax::ast::{Select, SelectItem};
 use crate::syntax::query::Query;
+use crate::syntax::tree::{ExprKind, SegmentKind};
 use crate::validate::ValidatedQuery;
 
 /// One sort key: an expression and its direction.
@@ -37,6 +38,7 @@ struct SortKey<E: Entity> {
 /// A validated query compiled for entities of type `E`: ready to run over
 /// any number of entity streams.
 #[derive(Debug)]
+#[must_use]
 pub struct CompiledQuery<E: Entity> {
     filter: CompiledFilter<E>,
     keys: Vec<SortKey<E>>,
@@ -134,8 +136,9 @@ impl<E: Entity> CompiledQuery<E> {
         &self.filter
     }
 
-    /// Starts an evaluation that entities are pushed into one by one.
-    pub fn start(&self) -> Evaluation<'_, E> {
+    /// Starts an evaluation that entities are pushed into one by one: `T`
+    /// is what is pushed, an `E` or anything that lends one ([`AsEntity`]).
+    pub fn start<T: AsEntity<E>>(&self) -> Evaluation<'_, E, T> {
         let keep = self.skip.saturating_add(self.top.unwrap_or(self.page_size));
         Evaluation {
             query: self,
@@ -146,8 +149,13 @@ impl<E: Entity> CompiledQuery<E> {
         }
     }
 
-    /// Runs the query over `entities` and builds the response.
-    pub fn run(&self, entities: impl IntoIterator<Item = E>) -> Response {
+    /// Runs the query over `entities`, owned or borrowed, and builds the
+    /// response.
+    pub fn run<I>(&self, entities: I) -> Response
+    where
+        I: IntoIterator,
+        I::Item: AsEntity<E>,
+    {
         let mut evaluation = self.start();
         for entity in entities {
             evaluation.push(entity);
@@ -171,12 +179,14 @@ impl<E: Entity> CompiledQuery<E> {
     }
 }
 
+/// The property names of a `$select` path, which projection follows.
 fn select_path(item: &SelectItem) -> Vec<String> {
-    item.path
-        .segments
-        .iter()
-        .filter_map(|s| match &s.kind {
-            crate::syntax::ast::SegmentKind::Property(name) => Some(name.to_string()),
+    let ExprKind::Path(path) = item.path.root().kind() else {
+        return Vec::new();
+    };
+    path.segments()
+        .filter_map(|s| match s.kind() {
+            SegmentKind::Property(name) => Some(name.to_owned()),
             _ => None,
         })
         .collect()
@@ -184,50 +194,50 @@ fn select_path(item: &SelectItem) -> Vec<String> {
 
 /// An entity kept for the page, ordered by the query's sort keys and then
 /// by arrival.
-struct Ranked<'q, E: Entity> {
+struct Ranked<'q, E: Entity, T> {
     query: &'q CompiledQuery<E>,
     arrival: u64,
-    entity: E,
+    entity: T,
 }
 
-impl<E: Entity> Ord for Ranked<'_, E> {
+impl<E: Entity, T: AsEntity<E>> Ord for Ranked<'_, E, T> {
     fn cmp(&self, other: &Self) -> Ordering {
         self.query
-            .compare(&self.entity, &other.entity)
+            .compare(self.entity.as_entity(), other.entity.as_entity())
             .then(self.arrival.cmp(&other.arrival))
     }
 }
 
-impl<E: Entity> PartialOrd for Ranked<'_, E> {
+impl<E: Entity, T: AsEntity<E>> PartialOrd for Ranked<'_, E, T> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
 
-impl<E: Entity> PartialEq for Ranked<'_, E> {
+impl<E: Entity, T: AsEntity<E>> PartialEq for Ranked<'_, E, T> {
     fn eq(&self, other: &Self) -> bool {
         self.cmp(other) == Ordering::Equal
     }
 }
 
-impl<E: Entity> Eq for Ranked<'_, E> {}
+impl<E: Entity, T: AsEntity<E>> Eq for Ranked<'_, E, T> {}
 
 /// One run of a [`CompiledQuery`]: push entities, then [`Evaluation::finish`].
-pub struct Evaluation<'q, E: Entity> {
+pub struct Evaluation<'q, E: Entity, T = E> {
     query: &'q CompiledQuery<E>,
-    heap: BinaryHeap<Ranked<'q, E>>,
+    heap: BinaryHeap<Ranked<'q, E, T>>,
     keep: u64,
     matched: u64,
     arrived: u64,
 }
 
-impl<E: Entity> Evaluation<'_, E> {
+impl<E: Entity, T: AsEntity<E>> Evaluation<'_, E, T> {
     /// Offers one entity: kept if it matches and ranks among the first
     /// `skip + k` so far.
-    pub fn push(&mut self, entity: E) {
+    pub fn push(&mut self, entity: T) {
         let arrival = self.arrived;
         self.arrived += 1;
-        if !self.query.filter.matches(&entity) {
+        if !self.query.filter.matches(entity.as_entity()) {
             return;
         }
         self.matched += 1;
@@ -263,7 +273,9 @@ impl<E: Entity> Evaluation<'_, E> {
             .into_iter()
             .skip(skip)
             .map(|r| {
-                let json = r.entity.to_json();
+                // The built-in entities always serialize; a type of the
+                // caller's that cannot is written as null.
+                let json = serde_json::to_value(r.entity.as_entity()).unwrap_or(Value::Null);
                 match &query.select {
                     Some(paths) => project(&json, paths),
                     None => json,

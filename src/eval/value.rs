@@ -462,11 +462,6 @@ pub fn fractional_seconds(nanos: u32) -> f64 {
     f64::from(nanos) / 1e9
 }
 
-/// Time of day of a DateTimeOffset in its own offset.
-pub fn local_time(t: &DateTime<FixedOffset>) -> NaiveTime {
-    t.time()
-}
-
 /// The nanosecond part of a time (leap seconds folded back into range).
 pub fn nanos_of(t: &NaiveTime) -> u32 {
     t.nanosecond() % 1_000_000_000

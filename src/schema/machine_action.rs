@@ -1,4 +1,4 @@
-//! The built-in MachineAction schema of SPEC §5
+//! The built-in MachineAction schema
 //! (`GET https://api.securitycenter.microsoft.com/api/machineactions`).
 //!
 //! Owns: the MachineActions data table. Must not know about: validation or
@@ -16,7 +16,7 @@ use crate::syntax::query::SystemOption;
 const NAMESPACE_TYPE: &str = "microsoft.windowsDefenderATP.api.MachineAction";
 
 /// `relatedFileInfo`: the file an action such as StopAndQuarantineFile acts on.
-static FILE_INFO: ComplexType = ComplexType {
+pub(crate) static FILE_INFO: ComplexType = ComplexType {
     name: "microsoft.windowsDefenderATP.api.FileInfo",
     properties: &[
         PropertyDef::new("fileIdentifier", EdmType::String),
@@ -73,7 +73,7 @@ pub const ACTION_TYPES: &[&str] = ActionType::NAMES;
 /// the model's [`ActionStatus`].
 pub const ACTION_STATUSES: &[&str] = ActionStatus::NAMES;
 
-/// The MachineActions entity set (SPEC §5): filterable and sortable on `id`,
+/// The MachineActions entity set: filterable and sortable on `id`,
 /// `type`, `status`, `machineId`, `requestor` and `creationDateTimeUtc`;
 /// newest first by default; `$top` at most 10,000.
 pub static MACHINE_ACTIONS: EntitySchema = EntitySchema {
@@ -88,6 +88,7 @@ pub static MACHINE_ACTIONS: EntitySchema = EntitySchema {
             .filterable()
             .sortable()
             .values(ACTION_TYPES),
+        PropertyDef::new("scope", EdmType::String),
         PropertyDef::new("title", EdmType::String),
         PropertyDef::new("requestor", EdmType::String)
             .filterable()
@@ -110,7 +111,6 @@ pub static MACHINE_ACTIONS: EntitySchema = EntitySchema {
         PropertyDef::new("cancellationComment", EdmType::String),
         PropertyDef::new("cancellationDateTimeUtc", EdmType::DateTimeOffset),
         PropertyDef::new("errorHResult", EdmType::Int32),
-        PropertyDef::new("scope", EdmType::String),
         PropertyDef::new("externalId", EdmType::String),
         PropertyDef::new("requestSource", EdmType::String),
         PropertyDef::new("relatedFileInfo", EdmType::Complex(&FILE_INFO)),

@@ -21,6 +21,7 @@ pub use machine_action::{machine_actions, MACHINE_ACTIONS};
 ///
 /// `Copy` and `'static` throughout, so that schemas can be `static` tables.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum EdmType {
     /// `Edm.String`
     String,
@@ -255,7 +256,7 @@ pub struct EntitySchema {
     pub type_name: &'static str,
     /// The `@odata.context` of a response without `$select`.
     pub context_url: &'static str,
-    /// The properties, in `$metadata` order.
+    /// The properties, in the order responses write them.
     pub properties: &'static [PropertyDef],
     /// The order of results when the query has no `$orderby`.
     pub default_order: &'static [OrderKey],
@@ -297,7 +298,10 @@ impl EntitySchema {
 
 /// The property of `properties` called `name`: an exact canonical match
 /// first, then any case-insensitive match of a name or alias.
-fn find_property(properties: &'static [PropertyDef], name: &str) -> Option<&'static PropertyDef> {
+pub(crate) fn find_property(
+    properties: &'static [PropertyDef],
+    name: &str,
+) -> Option<&'static PropertyDef> {
     properties
         .iter()
         .find(|p| p.name == name)

@@ -1,36 +1,25 @@
-//! The typed syntax tree of a query, and the owned, editable form of a
-//! `$filter` expression.
+//! The shapes of a parsed query, other than the expression tree itself.
 //!
-//! Owns: the shapes a parsed query can take. Every node carries a [`Span`]
-//! (byte offsets into the decoded option value it came from). The parser
-//! builds expressions as the flat [`FilterExpr`](super::tree::FilterExpr)
-//! (see `tree.rs`), whose views have the shapes of [`ExprKind`]; [`Expr`] is
-//! the boxed form of the same tree, for code that builds or edits one (the
-//! builder, test generators), converted with `FilterExpr::to_expr` and
-//! `FilterExpr::from_expr`.
+//! Owns: [`Span`], the operators, the built-in functions and their arity,
+//! the literal types that need one (`DateTimeOffset`, `SpecialFloat`), and
+//! the parts of a query that hold expressions (`$orderby` items, `$select`
+//! items, custom options). The expression tree and its views are in
+//! `tree.rs`.
 //!
 //! Must not know about: any entity schema (names keep the spelling they were
 //! given), rendering (see `render.rs`) or evaluation.
-//!
-//! Equality ignores spans (see [`Span`]), so a rendered and re-parsed tree
-//! compares equal to the original; that is the round-trip law of SPEC §7.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
-use uuid::Uuid;
+use chrono::{DateTime, FixedOffset};
 
-/// The string type of names and literal texts in the tree: a `String` that
-/// keeps up to 24 bytes inline. Names (`creationDateTimeUtc`) and most
-/// literals (`'Pending'`) then cost the parser no allocation; it derefs to
-/// `&str` and converts from `&str`/`String` with `into()`.
-pub use compact_str::CompactString;
+use super::tree::Expr;
 
 /// A byte range `start..end` into the decoded value of one query option
 /// (for errors in option names or encodings: into the raw query text).
 ///
-/// Spans are location metadata, never meaning: `==` on a `Span` is always
-/// `true`, so two trees are equal when they say the same thing wherever they
-/// came from. Compare `start` and `end` directly to test positions.
-#[derive(Clone, Copy, Debug, Default, Eq)]
+/// Spans are location metadata: equality of trees and queries ignores them,
+/// so a rendered and re-parsed tree equals the original.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(into = "[usize; 2]")]
 pub struct Span {
     /// First byte of the node.
     pub start: usize,
@@ -38,9 +27,9 @@ pub struct Span {
     pub end: usize,
 }
 
-impl PartialEq for Span {
-    fn eq(&self, _: &Span) -> bool {
-        true
+impl From<Span> for [usize; 2] {
+    fn from(span: Span) -> [usize; 2] {
+        span.as_pair()
     }
 }
 
@@ -59,184 +48,6 @@ impl Span {
     pub fn as_pair(self) -> [usize; 2] {
         [self.start, self.end]
     }
-}
-
-/// One `$filter` (or `$orderby` item) expression node, owned: the editable
-/// form of a [`FilterExpr`](super::tree::FilterExpr).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Expr {
-    /// What the node is.
-    pub kind: ExprKind,
-    /// Where it is in the decoded option value.
-    pub span: Span,
-}
-
-impl Expr {
-    /// A node of `kind` at `span`.
-    pub fn new(kind: ExprKind, span: Span) -> Expr {
-        Expr { kind, span }
-    }
-
-    /// `left op right`, the one way every producer (parser, builder, test
-    /// generators) builds binary nodes.
-    ///
-    /// `and` and `or` are associative, and the canonical form writes their
-    /// chains flat (`a and (b and c)` renders `a and b and c`). So that the
-    /// flat text parses back to the same tree, a chain is always stored
-    /// left-nested: when the right operand is the same `and`/`or` chain,
-    /// `left` is hung at that chain's leftmost operand instead. That walks
-    /// the chain's left spine once, reusing its nodes' boxes, and allocates
-    /// only the new node, without recursion.
-    pub fn binary(op: BinaryOp, left: Expr, right: Expr) -> Expr {
-        let same_chain = matches!(op, BinaryOp::And | BinaryOp::Or)
-            && matches!(&right.kind, ExprKind::Binary { op: r, .. } if *r == op);
-        if !same_chain {
-            let span = left.span.to(right.span);
-            return Expr::new(
-                ExprKind::Binary {
-                    op,
-                    operands: Box::new([left, right]),
-                },
-                span,
-            );
-        }
-        // Unzip the right chain's left spine down to its leftmost operand,
-        // keeping each spine node's box (its left slot emptied) to refill below.
-        let mut spine: Vec<Box<[Expr; 2]>> = Vec::new();
-        let mut rest = right;
-        let leftmost = loop {
-            match rest.kind {
-                ExprKind::Binary {
-                    op: r,
-                    mut operands,
-                } if r == op => {
-                    rest = std::mem::replace(&mut operands[0], Expr::placeholder());
-                    spine.push(operands);
-                }
-                kind => break Expr::new(kind, rest.span),
-            }
-        };
-        // `left op leftmost` takes the leftmost operand's place; then each
-        // spine node is rebuilt around it, in its own box.
-        let span = left.span.to(leftmost.span);
-        let mut acc = Expr::new(
-            ExprKind::Binary {
-                op,
-                operands: Box::new([left, leftmost]),
-            },
-            span,
-        );
-        while let Some(mut operands) = spine.pop() {
-            let span = acc.span.to(operands[1].span);
-            operands[0] = acc;
-            acc = Expr::new(ExprKind::Binary { op, operands }, span);
-        }
-        acc
-    }
-
-    /// A node that owns nothing, to stand in a box while its contents move.
-    fn placeholder() -> Expr {
-        Expr::new(ExprKind::Literal(Literal::Null), Span::default())
-    }
-}
-
-/// The kinds of expression nodes.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ExprKind {
-    /// A literal value: `'Pending'`, `42`, `2018-12-04T12:43:57Z`, `null`, ...
-    Literal(Literal),
-    /// A member path: `status`, `Address/City`, `$it/Name`,
-    /// `Items/any(x:x/Price gt 5)`, `Products/Model.Available()`.
-    Path(MemberPath),
-    /// `not x` or `-x`.
-    Unary {
-        /// The operator.
-        op: UnaryOp,
-        /// Its operand.
-        operand: Box<Expr>,
-    },
-    /// `left op right`, for every binary operator including `has` and `in`.
-    Binary {
-        /// The operator.
-        op: BinaryOp,
-        /// `[left, right]`, in one allocation (a node per term is the
-        /// parser's main cost). For `in`, the right operand is usually an
-        /// [`ExprKind::List`].
-        operands: Box<[Expr; 2]>,
-    },
-    /// A parenthesized list `('a','b')`, only valid as the right operand of `in`.
-    List(Vec<Expr>),
-    /// A call of a built-in function: `startswith(computerDnsName,'desktop-')`.
-    Call {
-        /// Which built-in.
-        function: Function,
-        /// Its arguments; the count is checked against the function's arity
-        /// while parsing.
-        args: Vec<Expr>,
-    },
-    /// `cast(x,Edm.String)`, `isof(Model.Customer)`: the type-name argument is
-    /// a name, not an expression.
-    TypeFunction {
-        /// `cast` or `isof`.
-        function: TypeFunction,
-        /// The optional expression operand (absent: the current instance).
-        operand: Option<Box<Expr>>,
-        /// The target type, qualified or not (`Edm.String`, `Customer`).
-        type_name: CompactString,
-    },
-}
-
-/// A literal value, kept losslessly.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Literal {
-    /// `null` (case-sensitive).
-    Null,
-    /// `true` / `false` (case-insensitive).
-    Boolean(bool),
-    /// An integer that fits an `i64`.
-    Int(i64),
-    /// A decimal number without exponent, as written but for a leading `+`
-    /// (`3.14`, `-0.5`, or an integer too large for an `i64`).
-    Decimal(CompactString),
-    /// A number with an exponent, as written but for a leading `+` and with
-    /// a lower-case `e` (`-1.234567e3`).
-    Double(CompactString),
-    /// `INF`, `-INF` or `NaN` (case-sensitive).
-    Special(SpecialFloat),
-    /// A string; the value is unescaped (`'O''Neil'` holds `O'Neil`).
-    String(CompactString),
-    /// An unquoted GUID `8-4-4-4-12`.
-    Guid(Uuid),
-    /// A date-time with its offset kept.
-    DateTimeOffset(DateTimeOffset),
-    /// A date: `2018-12-04`.
-    Date(NaiveDate),
-    /// A time of day: `12:43:57.2011911`.
-    TimeOfDay(NaiveTime),
-    /// `duration'P1DT2H'`; the ISO 8601 text inside the quotes.
-    Duration(CompactString),
-    /// `binary'...'`: the base64url text inside the quotes.
-    Binary(CompactString),
-    /// `Ns.Type'Value'`: a qualified enum type name and its value text
-    /// (one member name, a number, or a comma-separated list of flags).
-    ///
-    /// Boxed, as the rarest literal and the only one with two strings: that
-    /// keeps [`Expr`] at 56 bytes, and a binary node's two operands
-    /// (one allocation) at 112, inside glibc malloc's fastbin sizes. With
-    /// 128-byte pairs, parsing the corpus took no less time than with two
-    /// 64-byte boxes despite fewer instructions, and raising glibc's
-    /// fastbin limit (`GLIBC_TUNABLES=glibc.malloc.mxfast=160`) made it
-    /// faster: the pairs were going through malloc's slow path.
-    Enum(Box<EnumLiteral>),
-}
-
-/// The parts of an enum literal `Ns.Type'Value'`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct EnumLiteral {
-    /// The qualified type name, `Sales.Pattern`.
-    pub type_name: CompactString,
-    /// The value inside the quotes, `Yellow` or `Solid,Yellow`.
-    pub value: CompactString,
 }
 
 /// The non-finite floating-point literals.
@@ -264,65 +75,9 @@ impl PartialEq for DateTimeOffset {
     }
 }
 
-/// A member path: one or more segments separated by `/`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct MemberPath {
-    /// The segments, in order. Never empty.
-    pub segments: Vec<Segment>,
-}
-
-/// One segment of a [`MemberPath`].
-#[derive(Clone, Debug, PartialEq)]
-pub struct Segment {
-    /// What the segment is.
-    pub kind: SegmentKind,
-    /// Where it is.
-    pub span: Span,
-}
-
-/// The kinds of path segments.
-#[derive(Clone, Debug, PartialEq)]
-pub enum SegmentKind {
-    /// A property or lambda-variable name, spelled as given: `machineId`.
-    Property(CompactString),
-    /// A type cast to a qualified type: `Sales.Manager`.
-    TypeCast(CompactString),
-    /// `$it`: the instance the filter is applied to.
-    It,
-    /// `$this`: the current instance inside a lambda or collection filter.
-    This,
-    /// A (bound or qualified) function call: `Model.Available()`,
-    /// `BestProduct()`; arguments are positional expressions.
-    FunctionCall {
-        /// The function's name as given, qualified or not.
-        name: CompactString,
-        /// Its arguments.
-        args: Vec<Expr>,
-    },
-    /// `any(x:…)` or `any()`, `all(x:…)`: always the last segment.
-    Lambda(Lambda),
-}
-
-/// A lambda `any`/`all` applied to the collection the path before it names.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Lambda {
-    /// `any` or `all`.
-    pub kind: LambdaKind,
-    /// The variable and predicate; `None` only for `any()`.
-    pub predicate: Option<LambdaPredicate>,
-}
-
-/// `x: body` of a lambda.
-#[derive(Clone, Debug, PartialEq)]
-pub struct LambdaPredicate {
-    /// The range variable's name.
-    pub variable: CompactString,
-    /// The Boolean body.
-    pub body: Box<Expr>,
-}
-
 /// `any` or `all`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum LambdaKind {
     /// True when some member satisfies the predicate (or, without one, when
     /// the collection is not empty).
@@ -333,6 +88,7 @@ pub enum LambdaKind {
 
 /// Unary operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum UnaryOp {
     /// Logical `not`.
     Not,
@@ -342,6 +98,7 @@ pub enum UnaryOp {
 
 /// Binary operators, with their precedence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum BinaryOp {
     /// `or`
     Or,
@@ -421,7 +178,7 @@ impl BinaryOp {
     }
 
     /// Binding strength from the URL Conventions' precedence table; higher
-    /// binds tighter. Unary operators sit at [`UNARY_PRECEDENCE`], between
+    /// binds tighter. Unary operators sit at 7, between
     /// `has`/`in` (primary) and the multiplicative operators.
     pub fn precedence(self) -> u8 {
         match self {
@@ -441,6 +198,7 @@ pub const UNARY_PRECEDENCE: u8 = 7;
 
 /// `cast` and `isof`, whose last argument is a type name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TypeFunction {
     /// `cast(x,T)` / `cast(T)`
     Cast,
@@ -462,6 +220,7 @@ macro_rules! functions {
     ($($variant:ident => $name:literal, $min:literal..=$max:literal;)*) => {
         /// The built-in functions of OData 4.01 (other than `cast`/`isof`).
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
         pub enum Function {
             $(#[doc = concat!("`", $name, "`")] $variant,)*
         }
@@ -565,7 +324,7 @@ impl Function {
 #[derive(Clone, Debug, PartialEq)]
 pub struct OrderByItem {
     /// The sort key (usually a property path).
-    pub expr: super::tree::FilterExpr,
+    pub expr: Expr,
     /// `desc` (the default, `asc`, is `false`).
     pub descending: bool,
 }
@@ -582,10 +341,22 @@ pub enum Select {
 /// One `$select` item: a property path such as `status` or `Address/Street`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SelectItem {
-    /// The path's segments (properties and type casts only).
-    pub path: MemberPath,
+    /// The path: an expression whose root is a path of properties and type
+    /// casts only.
+    pub path: Expr,
+}
+
+impl SelectItem {
+    /// The item for `path`, a path expression such as
+    /// [`Expr::property`]`("status")`.
+    pub fn new(path: Expr) -> SelectItem {
+        SelectItem { path }
+    }
+
     /// Where the item is in the decoded `$select` value.
-    pub span: Span,
+    pub fn span(&self) -> Span {
+        self.path.root().span()
+    }
 }
 
 /// A custom (non-system) query option, kept and rendered in order.

@@ -1,4 +1,4 @@
-//! The `$filter` grammar (SPEC §4), and the expression-based `$orderby` and
+//! The `$filter` grammar, and the expression-based `$orderby` and
 //! path-based `$select` values that share its tokens.
 //!
 //! Owns: operator precedence, member paths, lambdas, function calls and their
@@ -21,18 +21,19 @@
 //! tighter than `not`/`-`, which bind tighter than every other binary operator.
 
 use super::ast::{
-    BinaryOp, Function, LambdaKind, Literal, MemberPath, OrderByItem, Segment, SegmentKind, Select,
-    SelectItem, Span, SpecialFloat, TypeFunction, UnaryOp,
+    BinaryOp, Function, LambdaKind, OrderByItem, Select, SelectItem, Span, SpecialFloat,
+    TypeFunction, UnaryOp,
 };
-use super::lexer::{self, is_ident_byte, LiteralError};
+use super::lexer::{self, is_ident_byte, LiteralError, Number, TimeOffsetError};
 use super::options::{Dialect, Limits, ParseOptions};
-use super::tree::{FilterExpr, Node, NodeId, NodeKind, Run, Text, Tree, NO_NODE};
-use crate::error::{Code, Diagnostic, MAX_SUGGESTED_NAME_LEN};
+use super::tree::{Expr, Node, NodeId, NodeKind, Run, Text, Tree, NO_NODE};
+use crate::error::{Code, Diagnostic};
+use crate::suggest::nearest;
 
 /// Parses one decoded `$filter` value.
-pub fn parse_filter(text: &str, options: &ParseOptions) -> Result<FilterExpr, Diagnostic> {
+pub(crate) fn parse_filter(text: &str, options: &ParseOptions) -> Result<Expr, Diagnostic> {
     match filter(text, options) {
-        Ok((tree, root)) => Ok(FilterExpr::new(tree, root)),
+        Ok((tree, root)) => Ok(Expr::new(tree, root)),
         Err(boxed) => Err(*boxed),
     }
 }
@@ -58,7 +59,10 @@ fn filter(text: &str, options: &ParseOptions) -> Parsed<(Tree, NodeId)> {
 
 /// Parses one decoded `$orderby` value: expressions, each optionally
 /// followed by `asc` or `desc`, separated by commas.
-pub fn parse_orderby(text: &str, options: &ParseOptions) -> Result<Vec<OrderByItem>, Diagnostic> {
+pub(crate) fn parse_orderby(
+    text: &str,
+    options: &ParseOptions,
+) -> Result<Vec<OrderByItem>, Diagnostic> {
     orderby(text, options).map_err(|boxed| *boxed)
 }
 
@@ -76,7 +80,6 @@ fn orderby(text: &str, options: &ParseOptions) -> Parsed<Vec<OrderByItem>> {
             };
             return Err(parser.error(Code::Syntax, parser.here(), what).into());
         }
-        let first = parser.tree.nodes.len() as NodeId;
         let root = parser.expr(0)?;
         let after_expr = parser.pos;
         let gap = parser.skip_ws();
@@ -88,7 +91,7 @@ fn orderby(text: &str, options: &ParseOptions) -> Parsed<Vec<OrderByItem>> {
                 parser.pos = after_expr;
             }
         }
-        items.push((first, root, descending));
+        items.push((root, descending));
         parser.skip_defender_whitespace();
         if parser.eat(b',') {
             parser.skip_defender_whitespace();
@@ -98,12 +101,11 @@ fn orderby(text: &str, options: &ParseOptions) -> Parsed<Vec<OrderByItem>> {
         parser.expect_end("',' or 'asc'/'desc'")?;
         return Ok(items
             .into_iter()
-            // Each key gets a tree of its own, of its own size: the keys'
-            // nodes were pushed one key after another, so a key is the run
-            // `first..=root`. (A clone of the shared tree per key made
-            // `$orderby` quadratic in its number of keys.)
-            .map(|(first, root, descending)| OrderByItem {
-                expr: FilterExpr::from_expr(&parser.tree.to_expr(first, root)),
+            // Each key gets a tree of its own, of its own size: a clone of
+            // the shared tree per key would make `$orderby` quadratic in its
+            // number of keys.
+            .map(|(root, descending)| OrderByItem {
+                expr: Expr::cut(&parser.tree, root),
                 descending,
             })
             .collect());
@@ -111,7 +113,7 @@ fn orderby(text: &str, options: &ParseOptions) -> Parsed<Vec<OrderByItem>> {
 }
 
 /// Parses one decoded `$select` value: `*` or comma-separated property paths.
-pub fn parse_select(text: &str, options: &ParseOptions) -> Result<Select, Diagnostic> {
+pub(crate) fn parse_select(text: &str, options: &ParseOptions) -> Result<Select, Diagnostic> {
     select(text, options).map_err(|boxed| *boxed)
 }
 
@@ -127,30 +129,29 @@ fn select(text: &str, options: &ParseOptions) -> Parsed<Select> {
     let mut items = Vec::new();
     loop {
         let start = parser.pos;
-        let mut segments = Vec::new();
+        let base = parser.pending.len();
         loop {
             let seg_start = parser.pos;
             let Some(name) = parser.qualified_name() else {
                 return Err(parser.unexpected("a property name").into());
             };
-            let kind = if is_qualified(name) {
-                SegmentKind::TypeCast(name.into())
+            let name = Parser::name_text(seg_start, name);
+            let kind = if is_qualified(parser.tree.str(name)) {
+                NodeKind::TypeCast(name)
             } else {
-                SegmentKind::Property(name.into())
+                NodeKind::Property(name)
             };
-            segments.push(Segment {
-                kind,
-                span: Span::new(seg_start, parser.pos),
-            });
+            parser.push_segment(kind, seg_start);
             parser.count_node(seg_start)?;
             if !parser.eat(b'/') {
                 break;
             }
         }
-        items.push(SelectItem {
-            path: MemberPath { segments },
-            span: Span::new(start, parser.pos),
-        });
+        let segments = parser.run_from(base);
+        let path = parser
+            .tree
+            .push(NodeKind::Path(segments), start, parser.pos);
+        items.push(path);
         parser.skip_defender_whitespace();
         if parser.eat(b',') {
             parser.skip_defender_whitespace();
@@ -158,7 +159,12 @@ fn select(text: &str, options: &ParseOptions) -> Parsed<Select> {
         }
         parser.skip_defender_whitespace();
         parser.expect_end("',' between $select items")?;
-        return Ok(Select::Paths(items));
+        return Ok(Select::Paths(
+            items
+                .into_iter()
+                .map(|path| SelectItem::new(Expr::cut(&parser.tree, path)))
+                .collect(),
+        ));
     }
 }
 
@@ -481,14 +487,14 @@ impl<'a> Parser<'a> {
         Ok(self.tree.push(kind, start, self.pos))
     }
 
-    /// A literal node for `literal`, read from `start` to the cursor.
-    fn literal(&mut self, literal: Literal, start: usize) -> Parsed<NodeId> {
+    /// A number node, read from `start` to the cursor.
+    fn number(&mut self, number: Number, start: usize) -> Parsed<NodeId> {
         // A number's text is usually spelled so in the source: a range of
-        // it, where `literal_kind` would append a copy.
-        let kind = match &literal {
-            Literal::Decimal(text) => NodeKind::Decimal(self.text_at(start, text)),
-            Literal::Double(text) => NodeKind::Double(self.text_at(start, text)),
-            other => self.tree.literal_kind(other),
+        // it rather than a copy.
+        let kind = match &number {
+            Number::Int(value) => NodeKind::Int(*value),
+            Number::Decimal(text) => NodeKind::Decimal(self.text_at(start, text)),
+            Number::Double(text) => NodeKind::Double(self.text_at(start, text)),
         };
         self.node(kind, start)
     }
@@ -951,21 +957,21 @@ impl<'a> Parser<'a> {
             self.pos = self.text.len() - after.len();
             return self.node(NodeKind::Guid(uuid), start);
         }
-        if let Ok((after, date)) = lexer::date_shape(rest) {
+        if let Some((after, date)) = lexer::date_shape(rest) {
             self.pos = self.text.len() - after.len();
-            let literal = self.date_or_date_time(start, date)?;
-            return self.literal(literal, start);
+            let kind = self.date_or_date_time(start, date)?;
+            return self.node(kind, start);
         }
-        if let Ok((after, time)) = lexer::time_shape(rest) {
+        if let Some((after, time)) = lexer::time_shape(rest) {
             self.pos = self.text.len() - after.len();
             let time = lexer::make_time(time, false)
                 .map_err(|e| self.literal_error(e, start, "time of day"))?;
             return self.node(NodeKind::TimeOfDay(time), start);
         }
         match lexer::number(rest) {
-            Ok((after, literal)) => {
+            Ok((after, number)) => {
                 self.pos = self.text.len() - after.len();
-                self.literal(literal, start)
+                self.number(number, start)
             }
             Err(_) => Err(self.unexpected("an expression").into()),
         }
@@ -973,33 +979,40 @@ impl<'a> Parser<'a> {
 
     /// After a date shape: `T…` makes a DateTimeOffset, the Defender dialect's
     /// `Z` a DateTimeOffset at midnight UTC, anything else a Date.
-    fn date_or_date_time(&mut self, start: usize, date: (i64, u32, u32)) -> Parsed<Literal> {
+    fn date_or_date_time(&mut self, start: usize, date: (i64, u32, u32)) -> Parsed<NodeKind> {
         let date = lexer::make_date(date).map_err(|e| self.literal_error(e, start, "date"))?;
         match self.peek() {
-            Some(b'T' | b't') => {
-                self.pos += 1;
-                let (after, time) = lexer::time_shape(self.rest()).map_err(|_| {
-                    self.error(
-                        Code::InvalidLiteral,
-                        Span::new(start, self.pos),
-                        "expected a time hh:mm[:ss[.fffffff]] after 'T'",
-                    )
-                })?;
-                self.pos = self.text.len() - after.len();
-                let time = lexer::make_time(time, true)
-                    .map_err(|e| self.literal_error(e, start, "DateTimeOffset"))?;
-                let (after, offset) =
-                    lexer::offset_shape(self.rest()).map_err(|_| self.missing_offset(start))?;
-                self.pos = self.text.len() - after.len();
-                lexer::make_date_time_offset(date, time, offset)
-                    .map_err(|e| self.literal_error(e, start, "DateTimeOffset").into())
-            }
+            Some(b'T' | b't') => match lexer::time_and_offset(date, self.rest()) {
+                Ok((after, value)) => {
+                    self.pos = self.text.len() - after.len();
+                    Ok(NodeKind::DateTimeOffset(value))
+                }
+                Err(TimeOffsetError::NoTime { read }) => {
+                    self.pos += read;
+                    Err(self
+                        .error(
+                            Code::InvalidLiteral,
+                            Span::new(start, self.pos),
+                            "expected a time hh:mm[:ss[.fffffff]] after 'T'",
+                        )
+                        .into())
+                }
+                Err(TimeOffsetError::Value { error, read }) => {
+                    self.pos += read;
+                    Err(self.literal_error(error, start, "DateTimeOffset").into())
+                }
+                Err(TimeOffsetError::NoOffset { read }) => {
+                    self.pos += read;
+                    Err(self.missing_offset(start).into())
+                }
+            },
             Some(b'Z' | b'z') if !self.strict() && !self.ident_continues(1) => {
                 self.pos += 1;
                 lexer::make_date_time_offset(date, chrono::NaiveTime::MIN, (1, 0, 0))
+                    .map(NodeKind::DateTimeOffset)
                     .map_err(|e| self.literal_error(e, start, "DateTimeOffset").into())
             }
-            _ => Ok(Literal::Date(date)),
+            _ => Ok(NodeKind::Date(date)),
         }
     }
 
@@ -1015,7 +1028,7 @@ impl<'a> Parser<'a> {
         let lost_plus = rest.starts_with(' ')
             && rest
                 .get(1..6)
-                .is_some_and(|hh_mm| lexer::offset_shape(&format!("+{hh_mm}")).is_ok());
+                .is_some_and(|hh_mm| lexer::offset_shape(&format!("+{hh_mm}")).is_some());
         if lost_plus {
             diagnostic.with_help(
                 "a '+hh:mm' offset arrived as a space: in a URL '+' means a space, so encode it as %2B (…T00:00:00%2B01:00)",
@@ -1567,40 +1580,29 @@ fn valid_base64url(value: &str) -> bool {
 
 /// The built-in function name nearest to a misspelled one, if any is close.
 fn closest_function(name: &str) -> Option<&'static str> {
-    if name.len() > MAX_SUGGESTED_NAME_LEN {
-        return None;
-    }
-    let lower = name.to_ascii_lowercase();
-    Function::ALL
-        .iter()
-        .map(|f| f.name())
-        .chain(["cast", "isof"])
-        .map(|candidate| {
-            (
-                strsim::jaro_winkler(&lower, &candidate.to_ascii_lowercase()),
-                candidate,
-            )
-        })
-        .filter(|(score, _)| *score >= 0.85)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, candidate)| candidate)
+    nearest(
+        name,
+        Function::ALL
+            .iter()
+            .map(|f| f.name())
+            .chain(["cast", "isof"]),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::syntax::ast::{Expr, ExprKind, Literal as L};
+    use crate::syntax::tree::{ExprKind, ExprRef, Literal as L, SegmentKind};
 
     /// A compact S-expression of the tree, so shape tests read at a glance
     /// (independent of the canonical renderer, which has its own tests).
-    fn sexp(e: &Expr) -> String {
-        match &e.kind {
+    fn sexp(e: ExprRef<'_>) -> String {
+        match e.kind() {
             ExprKind::Literal(L::String(s)) => format!("'{s}'"),
             ExprKind::Literal(l) => format!("{l:?}"),
             ExprKind::Path(p) => p
-                .segments
-                .iter()
-                .map(|s| match &s.kind {
+                .segments()
+                .map(|s| match s.kind() {
                     SegmentKind::Property(n) | SegmentKind::TypeCast(n) => n.to_string(),
                     SegmentKind::It => "$it".into(),
                     SegmentKind::This => "$this".into(),
@@ -1608,16 +1610,16 @@ mod tests {
                         "{name}({})",
                         args.iter().map(sexp).collect::<Vec<_>>().join(",")
                     ),
-                    SegmentKind::Lambda(l) => match &l.predicate {
-                        None => format!("{:?}()", l.kind),
-                        Some(p) => format!("{:?}({}:{})", l.kind, p.variable, sexp(&p.body)),
+                    SegmentKind::Lambda { kind, predicate } => match predicate {
+                        None => format!("{kind:?}()"),
+                        Some(p) => format!("{kind:?}({}:{})", p.variable, sexp(p.body)),
                     },
                 })
                 .collect::<Vec<_>>()
                 .join("/"),
             ExprKind::Unary { op, operand } => format!("({op:?} {})", sexp(operand)),
             ExprKind::Binary { op, operands } => {
-                let [left, right] = &**operands;
+                let [left, right] = operands;
                 format!("({} {} {})", op.keyword(), sexp(left), sexp(right))
             }
             ExprKind::List(items) => {
@@ -1642,18 +1644,18 @@ mod tests {
     fn shape(input: &str) -> String {
         let e = parse_filter(input, &ParseOptions::default())
             .unwrap_or_else(|d| panic!("{input:?} failed: {d}"));
-        sexp(&e.to_expr())
+        sexp(e.root())
     }
 
     fn strict_shape(input: &str) -> Result<String, Code> {
         parse_filter(input, &ParseOptions::strict())
-            .map(|e| sexp(&e.to_expr()))
+            .map(|e| sexp(e.root()))
             .map_err(|d| d.code)
     }
 
     fn code(input: &str) -> Code {
         match parse_filter(input, &ParseOptions::default()) {
-            Ok(e) => panic!("{input:?} parsed as {}", sexp(&e.to_expr())),
+            Ok(e) => panic!("{input:?} parsed as {}", sexp(e.root())),
             Err(d) => d.code,
         }
     }
@@ -1744,16 +1746,14 @@ mod tests {
             "a and (((b) and c) and d)",
             "a and ((((b and c)) and d) and e)",
         ] {
-            let tree = parse_filter(input, &ParseOptions::default())
-                .unwrap()
-                .to_expr();
-            let mut node = &tree;
+            let tree = parse_filter(input, &ParseOptions::default()).unwrap();
+            let mut node = tree.root();
             let mut rights = Vec::new();
-            while let ExprKind::Binary { op, operands } = &node.kind {
-                assert_eq!(*op, BinaryOp::And, "{input}");
-                let [left, right] = &**operands;
+            while let ExprKind::Binary { op, operands } = node.kind() {
+                assert_eq!(op, BinaryOp::And, "{input}");
+                let [left, right] = operands;
                 if !input.starts_with('(') {
-                    assert_eq!(node.span, Span::new(0, right.span.end), "{input}");
+                    assert_eq!(node.span(), Span::new(0, right.span().end), "{input}");
                 }
                 rights.push(sexp(right));
                 node = left;
@@ -1847,7 +1847,7 @@ mod tests {
         assert_eq!(shape("duration'P1DT2H'"), "Duration(\"P1DT2H\")");
         assert_eq!(
             shape("Sales.Pattern'Solid,Yellow'"),
-            "Enum(EnumLiteral { type_name: \"Sales.Pattern\", value: \"Solid,Yellow\" })"
+            "Enum { type_name: \"Sales.Pattern\", value: \"Solid,Yellow\" }"
         );
         assert_eq!(shape("binary'T0RhdGE='"), "Binary(\"T0RhdGE=\")");
         assert_eq!(strict_shape("2018-08-01Z"), Err(Code::Syntax));
@@ -1859,9 +1859,8 @@ mod tests {
             "2018-12-04T12:43:57.201191123456+01:30",
             &ParseOptions::default(),
         )
-        .unwrap()
-        .to_expr();
-        let ExprKind::Literal(L::DateTimeOffset(dto)) = e.kind else {
+        .unwrap();
+        let Some(L::DateTimeOffset(dto)) = e.root().literal() else {
             panic!()
         };
         assert_eq!(dto.0.offset().local_minus_utc(), 5400);
@@ -1907,7 +1906,7 @@ mod tests {
         assert_eq!(shape("a in (b)"), "(in a [b])");
         assert_eq!(
             shape("style has Sales.Pattern'Yellow'"),
-            "(has style Enum(EnumLiteral { type_name: \"Sales.Pattern\", value: \"Yellow\" }))"
+            "(has style Enum { type_name: \"Sales.Pattern\", value: \"Yellow\" })"
         );
         assert_eq!(shape("now()"), "now()");
     }
@@ -1995,7 +1994,7 @@ mod tests {
         .unwrap();
         assert_eq!(o.len(), 3);
         assert!(o[0].descending && !o[1].descending && !o[2].descending);
-        assert_eq!(sexp(&o[2].expr.to_expr()), "(ge Cost Revenue)");
+        assert_eq!(sexp(o[2].expr.root()), "(ge Cost Revenue)");
         assert!(parse_orderby("Name\tasc", &ParseOptions::strict()).is_ok());
         assert!(parse_orderby("", &ParseOptions::default()).is_err());
         assert!(parse_orderby("a,", &ParseOptions::default()).is_err());
@@ -2011,7 +2010,11 @@ mod tests {
             panic!()
         };
         assert_eq!(items.len(), 3);
-        assert_eq!(items[2].path.segments.len(), 3);
+        let ExprKind::Path(path) = items[2].path.root().kind() else {
+            panic!("a path")
+        };
+        assert_eq!(path.len(), 3);
+        assert_eq!(items[1].span().as_pair(), [4, 10]);
         assert!(parse_select("id,,x", &ParseOptions::default()).is_err());
     }
 

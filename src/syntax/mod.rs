@@ -1,18 +1,19 @@
-//! Syntax: from query text to a typed, spanned AST.
+//! Syntax: from query text to a typed, spanned tree.
 //!
 //! Owns: the query-string layer (`query`), the `$filter` grammar (`filter`,
-//! built from lexer-level nom parsers in `lexer`), the other system options'
-//! syntax, the AST (`ast`) and the flat expression tree the parser builds
-//! (`tree`). Must not know about: any entity schema; names
-//! keep the spelling they were given, and `$top` caps belong to validation.
+//! over the token readers of `lexer`), the other system options' syntax,
+//! the shapes of a query (`ast`) and the expression tree the parser builds
+//! (`tree`). Must not know about: any entity schema; names keep the
+//! spelling they were given, and `$top` caps belong to validation.
 
-pub mod ast;
-pub mod filter;
-pub mod lexer;
-pub mod options;
-pub mod query;
-pub mod tree;
+pub(crate) mod ast;
+pub(crate) mod filter;
+mod ident;
+mod json;
+pub(crate) mod lexer;
+pub(crate) mod options;
+pub(crate) mod query;
+pub(crate) mod tree;
 
-pub use ast::*;
 pub use options::{Dialect, Limits, ParseOptions};
 pub use query::{Query, SystemOption};

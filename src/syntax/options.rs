@@ -1,11 +1,12 @@
 //! Parse options shared by every parser: the dialect and the structural limits.
 //!
-//! Owns: [`Dialect`], [`Limits`] (SPEC §4 "Structural limits") and
+//! Owns: [`Dialect`], [`Limits`] and
 //! [`ParseOptions`]. Must not know about: entity schemas; their caps (such as
 //! `$top` ≤ 10,000) belong to validation.
 
 /// Which flavour of the grammar to accept. One grammar, two presets.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Dialect {
     /// What Defender clients send (the default): everything of OData 4.01,
     /// plus whitespace around option values, keyword operators without
@@ -24,18 +25,14 @@ pub enum Dialect {
 /// The defaults keep every stage (parse, clone, compare, render, validate,
 /// evaluate, drop) inside a 2 MiB stack even in a debug build;
 /// `tests/limits.rs` runs the largest trees they allow on such a thread. The
-/// parsed [`FilterExpr`](super::tree::FilterExpr) is flat, so cloning and
-/// dropping it walk nothing; but comparing two (through the owned form) and
-/// the owned [`Expr`](super::ast::Expr)'s derived `Clone`, `PartialEq` and
-/// `Drop` recurse once per level of nesting and once per link of an operator
-/// chain, so limits raised far above the defaults need a proportionally
-/// larger stack for those (measured before the tree was flat: a release
-/// build fits about 1,000 levels of parentheses, or a 10,000-node chain, in
-/// 2 MiB; a debug build about 150 levels, or a 1,000-node chain).
+/// tree is flat, so cloning, comparing and dropping it walk nothing
+/// recursively; the stages that recurse do so once per level of nesting, so
+/// limits raised far above the defaults need a proportionally larger stack.
 ///
 /// Whatever `max_value_len` says, a value over 1 GiB is refused: the flat
 /// tree keeps its offsets in 32 bits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Limits {
     /// Longest decoded option value, in bytes (→ `TooLong`).
     pub max_value_len: usize,
@@ -55,8 +52,32 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// These limits with `max_value_len` set.
+    #[must_use]
+    pub fn with_max_value_len(mut self, max_value_len: usize) -> Limits {
+        self.max_value_len = max_value_len;
+        self
+    }
+
+    /// These limits with `max_depth` set.
+    #[must_use]
+    pub fn with_max_depth(mut self, max_depth: usize) -> Limits {
+        self.max_depth = max_depth;
+        self
+    }
+
+    /// These limits with `max_nodes` set.
+    #[must_use]
+    pub fn with_max_nodes(mut self, max_nodes: usize) -> Limits {
+        self.max_nodes = max_nodes;
+        self
+    }
+}
+
 /// Everything a parser needs to know besides the input.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ParseOptions {
     /// The grammar preset.
     pub dialect: Dialect,
@@ -67,9 +88,20 @@ pub struct ParseOptions {
 impl ParseOptions {
     /// The Strict (OASIS ABNF) dialect with default limits.
     pub fn strict() -> ParseOptions {
-        ParseOptions {
-            dialect: Dialect::Strict,
-            limits: Limits::default(),
-        }
+        ParseOptions::default().with_dialect(Dialect::Strict)
+    }
+
+    /// These options with `dialect` set.
+    #[must_use]
+    pub fn with_dialect(mut self, dialect: Dialect) -> ParseOptions {
+        self.dialect = dialect;
+        self
+    }
+
+    /// These options with `limits` set.
+    #[must_use]
+    pub fn with_limits(mut self, limits: Limits) -> ParseOptions {
+        self.limits = limits;
+        self
     }
 }

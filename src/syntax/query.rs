@@ -1,4 +1,4 @@
-//! The query-string layer (SPEC §2) and the parsed [`Query`].
+//! The query-string layer and the parsed [`Query`].
 //!
 //! Owns: splitting a URL or query string into options, percent- and
 //! `+`-decoding, option-name resolution (case, optional `$`, duplicates,
@@ -11,6 +11,7 @@ use super::tree::FilterExpr;
 
 /// The system query options this crate parses, in canonical order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SystemOption {
     /// `$filter`
     Filter,
@@ -53,7 +54,10 @@ impl SystemOption {
 /// A parsed query: each system option's typed value, then custom options.
 ///
 /// Equality ignores where things were (spans and the option source texts).
+/// Build one with [`Query::default`] and set the options wanted; the
+/// builder (`defender_odata::builder`) builds typed MachineActions queries.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Query {
     /// `$filter`
     pub filter: Option<FilterExpr>,
@@ -70,14 +74,22 @@ pub struct Query {
     /// Custom options, in the order given.
     pub custom: Vec<CustomOption>,
     /// The decoded text of each system option, which spans index.
-    pub sources: OptionSources,
+    pub(crate) sources: OptionSources,
+}
+
+impl Query {
+    /// The decoded text of `option` as it was received, which the spans of
+    /// its nodes index; `None` for an option not given, or built in code.
+    pub fn source(&self, option: SystemOption) -> Option<&str> {
+        self.sources.get(option)
+    }
 }
 
 /// The decoded value text of each system option as received, so that later
 /// stages (validation) can draw carets under spans. Location metadata: like
 /// [`super::ast::Span`], it never takes part in equality.
 #[derive(Clone, Debug, Default)]
-pub struct OptionSources {
+pub(crate) struct OptionSources {
     texts: [Option<String>; 6],
 }
 
@@ -104,7 +116,8 @@ use std::borrow::Cow;
 use super::ast::Span;
 use super::filter;
 use super::options::{Dialect, ParseOptions};
-use crate::error::{Code, Diagnostic, Error, MAX_SUGGESTED_NAME_LEN};
+use crate::error::{Code, Diagnostic, Error};
+use crate::suggest::nearest;
 
 /// OData system query options (URL Conventions §5) that this crate does not
 /// parse, so that `$expand` says "not supported" rather than "unknown".
@@ -127,10 +140,10 @@ const UNSUPPORTED: [&str; 11] = [
 /// quadratic in its length; a query this wrong is rejected either way.
 pub const MAX_DIAGNOSTICS: usize = 32;
 
-/// Parses a whole query (SPEC §2). Reports the first problem of each option,
+/// Parses a whole query. Reports the first problem of each option,
 /// at most [`MAX_DIAGNOSTICS`] in all.
 ///
-/// Decisions SPEC §2 leaves open, made here:
+/// Decisions made here:
 /// - The text is a URL (only what follows its first `?` is read) when it
 ///   starts with a scheme (`https://`) or a `/`, or when the part before its
 ///   first `?` holds no `=` or `&` (`host/api/machineactions?$top=2`).
@@ -455,23 +468,19 @@ fn duplicate(option: SystemOption, name: &str, span: Span, text: &str) -> Diagno
 
 fn unknown(name: &str, span: Span, text: &str) -> Diagnostic {
     let lower = name.to_ascii_lowercase();
-    let suggestion = (name.len() <= MAX_SUGGESTED_NAME_LEN)
-        .then(|| {
-            SystemOption::ALL
-                .map(SystemOption::name)
-                .into_iter()
-                .chain(UNSUPPORTED)
-                .map(|candidate| (strsim::damerau_levenshtein(&lower, candidate), candidate))
-                .min_by_key(|&(distance, _)| distance)
-                .filter(|&(distance, candidate)| distance <= 2 && distance * 2 < candidate.len())
-        })
-        .flatten();
+    let suggestion = nearest(
+        name,
+        SystemOption::ALL
+            .map(SystemOption::name)
+            .into_iter()
+            .chain(UNSUPPORTED),
+    );
     let help = match suggestion {
-        Some((_, "$top")) if lower == "$stop" => {
+        Some("$top") if lower == "$stop" => {
             "did you mean '$top'? (the Defender documentation itself misspells $top as $stop)"
                 .to_string()
         }
-        Some((_, candidate)) => format!("did you mean '{candidate}'?"),
+        Some(candidate) => format!("did you mean '{candidate}'?"),
         None => format!(
             "supported options: {}; names without '$' that are not system options are custom options",
             supported_list()
@@ -583,5 +592,19 @@ fn parse_bool(value: &str, dialect: Dialect) -> Result<bool, Diagnostic> {
                 .at(Span::new(start, end), value)
                 .with_help("$count takes true or false"),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_partial_parse_keeps_what_parsed_and_reports_the_rest() {
+        let (query, problems) =
+            parse_query_partial("$filter=status eq 'x'&$top=abc", &ParseOptions::default());
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].code, Code::InvalidTop);
+        assert!(query.filter.is_some() && query.top.is_none());
     }
 }
