@@ -9,6 +9,8 @@ use std::fmt;
 
 use serde_json::{json, Value};
 
+use std::sync::Arc;
+
 use crate::syntax::ast::Span;
 
 /// The stable error codes. Their names are part of the public contract.
@@ -55,6 +57,10 @@ pub enum Code {
     InvalidArguments,
     /// Warning: a `status`/`type` value the schema does not list.
     UnknownEnumValue,
+    /// Warning: a custom option the service will ignore that looks like a
+    /// mistake (a near miss of a system option, or a piece of an
+    /// expression split off by a bare `&`).
+    IgnoredOption,
 }
 
 impl Code {
@@ -81,12 +87,13 @@ impl Code {
             Code::UnknownFunction => "UnknownFunction",
             Code::InvalidArguments => "InvalidArguments",
             Code::UnknownEnumValue => "UnknownEnumValue",
+            Code::IgnoredOption => "IgnoredOption",
         }
     }
 
     /// Whether the code is a warning rather than an error.
     pub fn is_warning(self) -> bool {
-        matches!(self, Code::UnknownEnumValue)
+        matches!(self, Code::UnknownEnumValue | Code::IgnoredOption)
     }
 }
 
@@ -102,8 +109,10 @@ pub struct Location {
     /// The byte range.
     pub span: Span,
     /// The text the span indexes: the option's decoded value, or the raw
-    /// query text for encoding errors and errors in option names.
-    pub text: String,
+    /// query text for encoding errors and errors in option names. Shared:
+    /// every diagnostic of one text points at the same allocation, so a
+    /// long query with many problems is held once.
+    pub text: Arc<str>,
 }
 
 /// One problem (or warning) with a query.
@@ -139,8 +148,9 @@ impl Diagnostic {
         self
     }
 
-    /// Sets the span and the text it points into.
-    pub fn at(mut self, span: Span, text: impl Into<String>) -> Diagnostic {
+    /// Sets the span and the text it points into (pass an `Arc<str>` that
+    /// other diagnostics share, to hold a long text once).
+    pub fn at(mut self, span: Span, text: impl Into<Arc<str>>) -> Diagnostic {
         self.location = Some(Location {
             span,
             text: text.into(),
@@ -204,22 +214,56 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// The most characters of source shown on a diagnostic's line; a longer
+/// line is cut to a window around the span, marked `…` where cut.
+pub(crate) const SOURCE_WINDOW: usize = 120;
+
+/// How many characters of a window come before the span's start, when the
+/// line has to be cut: enough to see what the span follows.
+const CONTEXT_BEFORE: usize = 40;
+
 /// Writes the line of `location.text` that holds the span and a line of `^`
 /// under it. Columns count characters, not bytes, so carets line up under
 /// non-ASCII text; control characters are shown as spaces so that a tab in
-/// the input cannot shift the caret.
+/// the input cannot shift the caret. A line longer than [`SOURCE_WINDOW`]
+/// characters is shown as a window around the span's start, so a huge query
+/// prints a bounded line per diagnostic; the work is bounded by the window
+/// too, whatever the text's length.
 fn draw_caret(f: &mut fmt::Formatter<'_>, location: &Location) -> fmt::Result {
-    let text = location.text.as_str();
+    let text: &str = &location.text;
     let start = floor_char_boundary(text, location.span.start.min(text.len()));
     let end = floor_char_boundary(text, location.span.end.min(text.len())).max(start);
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-    let line: String = text[line_start..line_end]
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+    // The window: up to CONTEXT_BEFORE characters before the span, then as
+    // many after as fit.
+    let before: Vec<(usize, char)> = text[line_start..start]
+        .char_indices()
+        .rev()
+        .take(CONTEXT_BEFORE + 1)
         .collect();
-    let pad = text[line_start..start].chars().count();
-    let width = text[start..end.min(line_end)].chars().count().max(1);
+    let cut_left = before.len() > CONTEXT_BEFORE;
+    let shown_from = if cut_left {
+        line_start + before[CONTEXT_BEFORE - 1].0
+    } else {
+        line_start
+    };
+    let room = SOURCE_WINDOW - (start - shown_from).min(CONTEXT_BEFORE);
+    let after: Vec<char> = text[start..line_end].chars().take(room + 1).collect();
+    let cut_right = after.len() > room;
+    let visible = |c: char| if c.is_control() { ' ' } else { c };
+    let mut line = String::new();
+    if cut_left {
+        line.push('…');
+    }
+    line.extend(text[shown_from..start].chars().map(visible));
+    line.extend(after.iter().take(room).copied().map(visible));
+    if cut_right {
+        line.push('…');
+    }
+    let pad = usize::from(cut_left) + text[shown_from..start].chars().count();
+    let span_chars = text[start..end.min(line_end)].chars().take(room).count();
+    let width = span_chars.min(room).max(1);
     writeln!(f, "   |")?;
     writeln!(f, "   | {line}")?;
     write!(f, "   | {}{}", " ".repeat(pad), "^".repeat(width))
@@ -340,8 +384,51 @@ mod tests {
         assert_eq!(lines[4], "  = help: did you mean 'status'?");
     }
 
+    /// A long line is shown as a window of at most `SOURCE_WINDOW`
+    /// characters (plus the cut markers) around the span, and the caret
+    /// still sits under the span.
     #[test]
-    fn json_detail_has_the_spec_shape() {
+    fn a_long_line_is_cut_to_a_window_around_the_span() {
+        let text = format!("{}stats eq 1{}", "a".repeat(100_000), "b".repeat(100_000));
+        let d = Diagnostic::new(Code::UnknownProperty, "m").at(Span::new(100_000, 100_005), text);
+        let shown = d.to_string();
+        let lines: Vec<&str> = shown.lines().collect();
+        let source = lines[2].strip_prefix("   | ").unwrap();
+        let caret = lines[3].strip_prefix("   | ").unwrap();
+        assert!(source.starts_with('…') && source.ends_with('…'), "{source}");
+        assert!(source.chars().count() <= SOURCE_WINDOW + 2);
+        let column = caret.find('^').unwrap();
+        let under: String = source.chars().skip(column).take(5).collect();
+        assert_eq!(under, "stats");
+        assert_eq!(caret.trim(), "^^^^^");
+        assert!(shown.len() < 400, "{} bytes", shown.len());
+        // Near either end only that end is cut.
+        let d = Diagnostic::new(Code::Syntax, "m").at(Span::new(0, 1), "x".repeat(500));
+        let shown = d.to_string();
+        let source = shown.lines().nth(2).unwrap();
+        assert!(!source.contains("| …") && source.ends_with('…'), "{source}");
+        let d = Diagnostic::new(Code::Syntax, "m").at(Span::new(499, 500), "x".repeat(500));
+        let shown = d.to_string();
+        let lines: Vec<&str> = shown.lines().collect();
+        assert!(lines[2].starts_with("   | …") && !lines[2].ends_with('…'));
+        assert_eq!(lines[3].len(), lines[2].chars().count());
+    }
+
+    /// Diagnostics of one text share it rather than copying it.
+    #[test]
+    fn diagnostics_share_their_text() {
+        let text: Arc<str> = "a".repeat(1 << 20).into();
+        let errors: Vec<Diagnostic> = (0..32)
+            .map(|i| {
+                Diagnostic::new(Code::UnknownOption, "m").at(Span::new(i, i + 1), text.clone())
+            })
+            .collect();
+        assert_eq!(Arc::strong_count(&text), 33);
+        drop(errors);
+    }
+
+    #[test]
+    fn json_detail_has_the_envelope_shape() {
         let d = Diagnostic::new(Code::UnknownProperty, "m")
             .in_option("$filter")
             .at(Span::new(4, 13), "x")

@@ -5,8 +5,9 @@
 //! the library. A subcommand is a variant of [`Command`] and a `run_*`
 //! function that ends in [`succeed`] or [`reject`].
 
+use std::ffi::{OsStr, OsString};
 use std::fs::File;
-use std::io::{self, BufReader, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -15,7 +16,7 @@ use defender_odata::eval::{read_entities, CompiledQuery};
 use defender_odata::model::MachineAction;
 use defender_odata::{
     check, check_filter, decode_value, machine_actions, parse_filter_with, parse_with, sample,
-    Diagnostic, EntitySchema, Error, Expr, ParseOptions, Query,
+    Code, Diagnostic, EntitySchema, Error, Expr, ParseOptions, Query, Span,
 };
 use serde_json::json;
 
@@ -62,13 +63,16 @@ enum Command {
     },
     /// Answer a query over MachineActions: the OData response JSON.
     Eval {
-        /// A JSON array, an OData response (`{"value":[...]}`) or JSON Lines
-        /// of MachineActions; without it, the docs' Example 1 data.
+        /// Print a rejected query's OData error body on stdout.
+        #[arg(long)]
+        json: bool,
+        /// A JSON array, an OData response (`{"value":[...]}`) or a stream
+        /// of MachineAction objects; without it, the docs' Example 1 data.
         #[arg(long, value_name = "FILE")]
         data: Option<PathBuf>,
-        /// A URL or a query string (with or without `?`). One that starts
-        /// with `-` goes after `--`.
-        query: String,
+        /// A URL or a query string (with or without `?`); `-` reads it from
+        /// standard input. One that starts with `-` goes after `--`.
+        query: OsString,
     },
 }
 
@@ -82,8 +86,80 @@ struct Input {
     #[arg(long)]
     expr: bool,
     /// A URL, a query string (with or without `?`), or with --expr a `$filter`
-    /// value. One that starts with `-` goes after `--`.
-    query: String,
+    /// value; `-` reads it from standard input. One that starts with `-`
+    /// goes after `--`.
+    query: OsString,
+}
+
+/// Why a command did not answer: the query was rejected (exit 1), or the
+/// input could not be read (exit 2).
+enum Failure {
+    Rejected(Error),
+    Io(String),
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Failure {
+        Failure::Rejected(error)
+    }
+}
+
+/// The query text: the argument, or with `-` standard input, of which at
+/// most the query length limit (plus one byte, to know it was over) is
+/// read, and one trailing line ending dropped (`echo` adds one). Bytes that
+/// are not UTF-8 are refused with `InvalidEncoding`, pointing at them.
+fn query_text(arg: &OsStr, options: &ParseOptions) -> Result<String, Failure> {
+    let limit = options.limits.max_query_len;
+    let bytes = if arg == "-" {
+        let mut bytes = Vec::new();
+        io::stdin()
+            .lock()
+            .take(limit as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Failure::Io(format!("cannot read the query from standard input: {e}")))?;
+        if bytes.len() > limit {
+            return Err(Error::new(Diagnostic::new(
+                Code::TooLong,
+                format!("the query on standard input is longer than the limit of {limit} bytes"),
+            ))
+            .into());
+        }
+        for ending in [&b"\r\n"[..], b"\n"] {
+            if bytes.ends_with(ending) {
+                bytes.truncate(bytes.len() - ending.len());
+                break;
+            }
+        }
+        bytes
+    } else {
+        os_bytes(arg)
+    };
+    String::from_utf8(bytes).map_err(|e| {
+        let start = e.utf8_error().valid_up_to();
+        let shown = String::from_utf8_lossy(e.as_bytes()).into_owned();
+        Error::new(
+            Diagnostic::new(Code::InvalidEncoding, "the query is not UTF-8 text")
+                .at(
+                    Span::new(start, start + char::REPLACEMENT_CHARACTER.len_utf8()),
+                    shown,
+                )
+                .with_help("send the query as UTF-8; percent-encode other bytes"),
+        )
+        .into()
+    })
+}
+
+/// The argument's bytes as the OS gave them.
+#[cfg(unix)]
+fn os_bytes(arg: &OsStr) -> Vec<u8> {
+    std::os::unix::ffi::OsStrExt::as_bytes(arg).to_vec()
+}
+
+/// The argument's bytes: where the OS's strings are not bytes, what is not
+/// Unicode shows as U+FFFD, which the parser then reads as text.
+#[cfg(not(unix))]
+fn os_bytes(arg: &OsStr) -> Vec<u8> {
+    arg.to_string_lossy().into_owned().into_bytes()
 }
 
 /// What [`Input::parse`] read: a whole query, or with `--expr` one filter.
@@ -101,23 +177,27 @@ impl Input {
         }
     }
 
-    /// With `--expr`, the filter value percent-decoded (not split on `&`).
-    fn decoded_expr(&self) -> Result<String, Error> {
-        decode_value(&self.query, &self.options())
+    fn text(&self) -> Result<String, Failure> {
+        query_text(&self.query, &self.options())
     }
 
-    fn parse(&self) -> Result<Parsed, Error> {
+    /// With `--expr`, the filter value percent-decoded (not split on `&`).
+    fn decoded_expr(&self) -> Result<String, Failure> {
+        Ok(decode_value(&self.text()?, &self.options())?)
+    }
+
+    fn parse(&self) -> Result<Parsed, Failure> {
         let options = self.options();
-        if self.expr {
-            parse_filter_with(&self.decoded_expr()?, &options).map(Parsed::Expr)
+        Ok(if self.expr {
+            Parsed::Expr(parse_filter_with(&self.decoded_expr()?, &options)?)
         } else {
-            parse_with(&self.query, &options).map(|q| Parsed::Query(Box::new(q)))
-        }
+            Parsed::Query(Box::new(parse_with(&self.text()?, &options)?))
+        })
     }
 
     /// Parses and validates against `schema`: the canonical text (with
     /// `--expr`, the expression alone) and the warnings.
-    fn check(&self, schema: &EntitySchema) -> Result<(String, Vec<Diagnostic>), Error> {
+    fn check(&self, schema: &EntitySchema) -> Result<(String, Vec<Diagnostic>), Failure> {
         let options = self.options();
         if self.expr {
             let validated = check_filter(&self.decoded_expr()?, schema, &options)?;
@@ -129,7 +209,7 @@ impl Input {
                 .unwrap_or_default();
             Ok((canonical, validated.warnings().to_vec()))
         } else {
-            let validated = check(&self.query, schema, &options)?;
+            let validated = check(&self.text()?, schema, &options)?;
             Ok((validated.to_string(), validated.warnings().to_vec()))
         }
     }
@@ -140,21 +220,26 @@ fn main() -> ExitCode {
         Command::Check { json, input } => run_check(&input, json),
         Command::Parse { json, input } => run_parse(&input, json),
         Command::Explain { json, input } => run_explain(&input, json),
-        Command::Eval { data, query } => run_eval(data.as_deref(), &query),
+        Command::Eval { json, data, query } => run_eval(data.as_deref(), &query, json),
     }
 }
 
 /// Validates as `check` does (exit 1 when rejected), then answers over the
 /// data; the response is built whole before anything is printed, so bad
 /// data (exit 2) leaves stdout empty.
-fn run_eval(data: Option<&Path>, query: &str) -> ExitCode {
-    let validated = match check(query, machine_actions(), &ParseOptions::default()) {
+fn run_eval(data: Option<&Path>, query: &OsStr, json: bool) -> ExitCode {
+    let options = ParseOptions::default();
+    let text = match query_text(query, &options) {
+        Ok(text) => text,
+        Err(failure) => return failed(failure, json),
+    };
+    let validated = match check(&text, machine_actions(), &options) {
         Ok(validated) => validated,
-        Err(error) => return reject(&error, false),
+        Err(error) => return reject(&error, json),
     };
     let compiled = match CompiledQuery::<MachineAction>::compile(&validated) {
         Ok(compiled) => compiled,
-        Err(error) => return reject(&error, false),
+        Err(error) => return reject(&error, json),
     };
     for warning in validated.warnings() {
         if writeln!(io::stderr(), "{warning}\n").is_err() {
@@ -188,18 +273,26 @@ fn fail(message: &str) -> ExitCode {
     ExitCode::from(FAILED)
 }
 
+/// Reports a failure: a rejected query (exit 1) or an input error (exit 2).
+fn failed(failure: Failure, json: bool) -> ExitCode {
+    match failure {
+        Failure::Rejected(error) => reject(&error, json),
+        Failure::Io(message) => fail(&message),
+    }
+}
+
 fn run_check(input: &Input, json: bool) -> ExitCode {
     match input.check(machine_actions()) {
         Ok((canonical, warnings)) => succeed(&canonical, &warnings, json),
-        Err(error) => reject(&error, json),
+        Err(failure) => failed(failure, json),
     }
 }
 
 fn run_parse(input: &Input, json: bool) -> ExitCode {
     match input.parse() {
-        Ok(Parsed::Query(query)) => succeed(&query.to_string(), &[], json),
+        Ok(Parsed::Query(query)) => succeed(&query.to_string(), query.warnings(), json),
         Ok(Parsed::Expr(expr)) => succeed(&expr.to_string(), &[], json),
-        Err(error) => reject(&error, json),
+        Err(failure) => failed(failure, json),
     }
 }
 
@@ -209,7 +302,7 @@ fn run_explain(input: &Input, json: bool) -> ExitCode {
         (Ok(Parsed::Expr(expr)), false) => expr.explain(),
         (Ok(Parsed::Query(query)), true) => pretty_json(&query),
         (Ok(Parsed::Expr(expr)), true) => pretty_json(&expr),
-        (Err(error), json) => return reject(&error, json),
+        (Err(failure), json) => return failed(failure, json),
     };
     write_or_fail(io::stdout(), &text)
 }

@@ -206,7 +206,7 @@ fn usage_errors_exit_2() {
         &["parse"][..],
         &["frobnicate", "x"][..],
         &["parse", "--bogus", "x"][..],
-        &["eval", "--json", "x"][..],
+        &["eval", "--bogus", "x"][..],
         &["parse", "a", "b"][..],
     ] {
         let r = run(args);
@@ -225,4 +225,101 @@ fn help_exits_0() {
     let r = run(&["parse", "--help"]);
     assert_eq!(r.code, 0);
     assert!(r.stdout.contains("--expr"));
+}
+
+// ---- input a script gives ----
+
+fn args(list: &[&str]) -> Vec<std::ffi::OsString> {
+    list.iter().map(std::ffi::OsString::from).collect()
+}
+
+/// `-` reads the query from standard input, a trailing newline dropped, so
+/// a query over the OS's argument limit can still be given.
+#[test]
+fn a_dash_reads_the_query_from_stdin() {
+    let r = binary::run_os(
+        &args(&["check", "-"]),
+        b"$top=2&$filter=Status eq 'Pending'\n",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "$filter=status eq 'Pending'&$top=2\n");
+    let r = binary::run_os(&args(&["parse", "--expr", "-"]), b"a eq 'x'\r\n");
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, "a eq 'x'\n"),
+        "{}",
+        r.stderr
+    );
+    // A long query: stdin has no argument-length limit of its own.
+    let long = format!("$filter={}", vec!["status eq 'Pending'"; 200].join(" or "));
+    let r = binary::run_os(&args(&["parse", "-"]), long.as_bytes());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+/// Standard input is read only up to the length limit: more is refused
+/// with `TooLong`, without reading the rest.
+#[test]
+fn stdin_over_the_length_limit_is_too_long() {
+    let huge = vec![b'a'; 1 << 24];
+    let r = binary::run_os(&args(&["check", "--json", "-"]), &huge);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(json(&r.stdout)["error"]["details"][0]["code"], "TooLong");
+}
+
+/// Bytes that are not UTF-8, in the argument or on stdin, are refused with
+/// `InvalidEncoding` and a span, not with a usage error.
+#[cfg(unix)]
+#[test]
+fn non_utf8_query_bytes_are_invalid_encoding() {
+    use std::os::unix::ffi::OsStringExt;
+    let bad = std::ffi::OsString::from_vec(b"$top=5\xff".to_vec());
+    let r = binary::run_os(
+        &[std::ffi::OsString::from("check"), "--json".into(), bad],
+        b"",
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let detail = &json(&r.stdout)["error"]["details"][0];
+    assert_eq!(detail["code"], "InvalidEncoding");
+    assert_eq!(detail["span"], serde_json::json!([6, 9]));
+    let r = binary::run_os(&args(&["parse", "-"]), b"$top=\xc3");
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("InvalidEncoding"), "{}", r.stderr);
+}
+
+#[test]
+fn eval_json_prints_the_error_body_of_a_rejected_query() {
+    let r = run(&["eval", "--json", "$filter=stauts eq 'Pending'"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.stderr, "");
+    let body = json(&r.stdout);
+    assert_eq!(body["error"]["code"], "ODataError");
+    assert_eq!(body["error"]["details"][0]["code"], "UnknownProperty");
+}
+
+#[test]
+fn explain_json_prints_the_tree() {
+    let r = run(&["explain", "--json", "$filter=status eq 'Pending'&$top=2"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let tree = json(&r.stdout);
+    assert_eq!(tree["top"], 2);
+    assert_eq!(tree["filter"]["op"], "eq");
+    assert_eq!(tree["filter"]["operands"][1]["value"], "Pending");
+    let r = run(&["explain", "--json", "--expr", "a eq 1"]);
+    assert_eq!(json(&r.stdout)["kind"], "binary");
+    let r = run(&["explain", "--json", "$top=x"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(json(&r.stdout)["error"]["details"][0]["code"], "InvalidTop");
+}
+
+/// Warnings about ignored options reach every command: `parse` too.
+#[test]
+fn parse_reports_ignored_options() {
+    let r = run(&[
+        "parse",
+        "$filter=status eq 'Succeeded' && type eq 'Isolate'",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("warning[IgnoredOption]"), "{}", r.stderr);
+    let r = run(&["parse", "--json", "fliter=status eq 'Pending'"]);
+    assert_eq!(json(&r.stdout)["warnings"][0]["code"], "IgnoredOption");
 }

@@ -79,7 +79,7 @@ fn empty_pieces_are_skipped_and_spans_still_index_the_raw_text() {
     let e = err(text);
     assert_eq!(e.codes(), vec![Code::UnknownOption]);
     assert_eq!(span(&e, 0), (10, 16));
-    assert_eq!(e.first().location.as_ref().unwrap().text, text);
+    assert_eq!(&*e.first().location.as_ref().unwrap().text, text);
 }
 
 // ---- decoding ----
@@ -129,7 +129,7 @@ fn bad_escapes_are_invalid_encoding_with_the_span_of_the_escape() {
         assert_eq!(d.code, Code::InvalidEncoding, "{raw}");
         let s = d.span().unwrap();
         assert_eq!((s.start, s.end), (start, end), "{raw}");
-        assert_eq!(d.location.as_ref().unwrap().text, raw);
+        assert_eq!(&*d.location.as_ref().unwrap().text, raw);
         assert!(d.help.is_some());
     }
 }
@@ -153,7 +153,7 @@ fn encoding_errors_in_a_query_point_into_the_raw_text() {
     let e = err(text);
     assert_eq!(e.codes(), vec![Code::InvalidEncoding]);
     assert_eq!(covered(&e, 0), "%FF");
-    assert_eq!(e.first().location.as_ref().unwrap().text, text);
+    assert_eq!(&*e.first().location.as_ref().unwrap().text, text);
     assert_eq!(e.first().target.as_deref(), Some("$filter"));
 
     let e = err("$top=1&%zzname=1");
@@ -313,7 +313,7 @@ fn invalid_top_and_skip_values_have_their_codes() {
 fn top_spans_index_the_decoded_value() {
     let e = err("$top=%20%2012x%20");
     let loc = e.first().location.as_ref().unwrap();
-    assert_eq!(loc.text, "  12x ");
+    assert_eq!(&*loc.text, "  12x ");
     assert_eq!((loc.span.start, loc.span.end), (2, 5));
     assert!(e.to_string().contains('^'));
 }
@@ -420,7 +420,7 @@ fn an_encoded_plus_stays_in_a_filter_value() {
 fn filter_errors_carry_the_target_and_index_the_decoded_value() {
     let e = err("$filter=status+eq+&$top=1");
     assert_eq!(e.first().target.as_deref(), Some("$filter"));
-    assert_eq!(e.first().location.as_ref().unwrap().text, "status eq ");
+    assert_eq!(&*e.first().location.as_ref().unwrap().text, "status eq ");
     assert_eq!(err("$filter=").first().target.as_deref(), Some("$filter"));
 }
 
@@ -522,4 +522,86 @@ fn a_query_of_many_bad_options_reports_a_bounded_number() {
 fn decode_component(raw: &str, dialect: Dialect) -> Result<String, defender_odata::Diagnostic> {
     defender_odata::decode_value(raw, &ParseOptions::default().with_dialect(dialect))
         .map_err(|e| e.first().clone())
+}
+
+// ---- options the service would ignore ----
+
+fn warnings(text: &str) -> Vec<(Code, String, String)> {
+    parse(text)
+        .unwrap_or_else(|e| panic!("{text:?} was rejected:\n{e}"))
+        .warnings()
+        .iter()
+        .map(|w| {
+            (
+                w.code,
+                w.target.clone().unwrap_or_default(),
+                w.help.clone().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// A bare `&` inside a `$filter` ends it: the rest becomes a custom option
+/// the service ignores, and the filter silently selects more. It is a
+/// warning, naming the likely intent.
+#[test]
+fn an_expression_split_off_by_a_bare_ampersand_is_an_ignored_option() {
+    let found = warnings("$filter=status eq 'Succeeded' && type eq 'Isolate'");
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (code, target, help) = &found[0];
+    assert_eq!(*code, Code::IgnoredOption);
+    assert_eq!(target, " type eq 'Isolate'");
+    assert!(help.contains("'and'") && help.contains("%26"), "{help}");
+    assert!(Code::IgnoredOption.is_warning());
+}
+
+#[test]
+fn a_near_miss_of_a_system_option_is_an_ignored_option() {
+    for (text, intent) in [
+        ("fliter=status eq 'Pending'", "$filter"),
+        ("slect=id", "$select"),
+        ("orderbyy=id", "$orderby"),
+        ("cout=true", "$count"),
+    ] {
+        let found = warnings(text);
+        assert_eq!(found.len(), 1, "{text}: {found:?}");
+        assert_eq!(found[0].0, Code::IgnoredOption, "{text}");
+        assert_eq!(found[0].2, format!("did you mean '{intent}'?"), "{text}");
+    }
+}
+
+#[test]
+fn ordinary_custom_options_are_silent() {
+    for text in [
+        "api-version=2",
+        "$top=2&api-version=2&x=1&flag",
+        "debug=it's (fine) eq",
+        "$filter=status eq 'Pending'&tenant=contoso",
+    ] {
+        assert_eq!(warnings(text), [], "{text}");
+    }
+}
+
+/// A system option's name with a space, tab or byte-order mark around it is
+/// refused (the service would ignore it), with a help that says what to
+/// remove.
+#[test]
+fn a_system_option_name_with_padding_is_refused_with_what_to_remove() {
+    for (text, what) in [
+        ("%20$filter=status eq 'Failed'", "a space before"),
+        ("+$filter=status eq 'Failed'", "a space before"),
+        ("%EF%BB%BF$top=5", "a byte-order mark (U+FEFF) before"),
+        ("$filter%20=status eq 'Failed'", "a space after"),
+        ("%09top=5", "a tab before"),
+        ("%20$expand=x", "a space before"),
+    ] {
+        let error = parse(text).expect_err(text);
+        let d = error.first();
+        assert_eq!(d.code, Code::UnknownOption, "{text}");
+        assert!(d.message.contains(what), "{text}: {}", d.message);
+        assert!(
+            d.help.as_deref().unwrap_or("").starts_with("remove the"),
+            "{text}"
+        );
+    }
 }

@@ -34,6 +34,8 @@ pub enum Dialect {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct Limits {
+    /// Longest whole query (URL or query string), in bytes (→ `TooLong`).
+    pub max_query_len: usize,
     /// Longest decoded option value, in bytes (→ `TooLong`).
     pub max_value_len: usize,
     /// Deepest nesting of parentheses, `not`, `-`, calls and lambdas (→ `TooDeep`).
@@ -45,6 +47,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Limits {
         Limits {
+            max_query_len: 128 * 1024,
             max_value_len: 16 * 1024,
             max_depth: 100,
             max_nodes: 1_000,
@@ -53,6 +56,13 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// These limits with `max_query_len` set.
+    #[must_use]
+    pub fn with_max_query_len(mut self, max_query_len: usize) -> Limits {
+        self.max_query_len = max_query_len;
+        self
+    }
+
     /// These limits with `max_value_len` set.
     #[must_use]
     pub fn with_max_value_len(mut self, max_value_len: usize) -> Limits {

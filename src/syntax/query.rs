@@ -83,14 +83,24 @@ impl Query {
     pub fn source(&self, option: SystemOption) -> Option<&str> {
         self.sources.get(option)
     }
+
+    /// What parsing noticed but did not refuse: custom options that the
+    /// service ignores and that look like mistakes (code `IgnoredOption`),
+    /// such as `fliter=…` or a piece of a `$filter` cut off by a bare `&`.
+    /// Validation passes them on in [`ValidatedQuery::warnings`](crate::ValidatedQuery::warnings).
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.sources.warnings
+    }
 }
 
-/// The decoded value text of each system option as received, so that later
-/// stages (validation) can draw carets under spans. Location metadata: like
-/// [`super::ast::Span`], it never takes part in equality.
+/// What was received besides the options' meaning: the decoded value text
+/// of each system option, so that later stages (validation) can draw carets
+/// under spans, and parsing's warnings. Like a [`Span`], it never takes part
+/// in equality.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct OptionSources {
     texts: [Option<String>; 6],
+    warnings: Vec<Diagnostic>,
 }
 
 impl PartialEq for OptionSources {
@@ -112,6 +122,7 @@ impl OptionSources {
 }
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use super::ast::Span;
 use super::filter;
@@ -152,8 +163,8 @@ pub const MAX_DIAGNOSTICS: usize = 32;
 ///   would; a `#` inside a value must be sent as `%23`.
 /// - Options without `$` named like an unsupported option (`expand`) are
 ///   unsupported options, not custom options, as for the supported ones.
-/// - Only system option values are held to `max_value_len`; custom options
-///   are never looked at.
+/// - The whole text is held to `max_query_len`, and system option values to
+///   `max_value_len`; custom options' values are never looked at.
 /// - Of an option given twice, the first is kept and the second reported.
 pub fn parse_query(text: &str, options: &ParseOptions) -> Result<Query, Error> {
     let (query, problems) = parse_query_partial(text, options);
@@ -170,9 +181,23 @@ pub fn parse_query(text: &str, options: &ParseOptions) -> Result<Query, Error> {
 /// that go on to check the rest, so that a user sees every problem at once
 /// (`check` validates what parsed and reports both).
 pub fn parse_query_partial(text: &str, options: &ParseOptions) -> (Query, Vec<Diagnostic>) {
-    let (start, end) = query_range(text);
     let mut query = Query::default();
     let mut diagnostics = Vec::new();
+    let limit = options.limits.max_query_len;
+    if text.len() > limit {
+        diagnostics.push(Diagnostic::new(
+            Code::TooLong,
+            format!(
+                "the query is {} bytes long; the limit is {limit}",
+                text.len()
+            ),
+        ));
+        return (query, diagnostics);
+    }
+    let (start, end) = query_range(text);
+    // Diagnostics in names and encodings point into the whole text: shared,
+    // so that a long query with many problems is held once.
+    let mut whole = Shared::new(text);
     let mut seen = [false; SystemOption::ALL.len()];
     let mut piece_start = start;
     for piece in split_on_byte(text.get(start..end).unwrap_or(""), b'&') {
@@ -193,7 +218,7 @@ pub fn parse_query_partial(text: &str, options: &ParseOptions) -> (Query, Vec<Di
         let name = match decode(raw_name, options.dialect) {
             Ok(name) => name,
             Err(bad) => {
-                diagnostics.push(bad.diagnostic(text, offset).in_option(raw_name));
+                diagnostics.push(bad.diagnostic(whole.get(), offset).in_option(raw_name));
                 continue;
             }
         };
@@ -201,15 +226,17 @@ pub fn parse_query_partial(text: &str, options: &ParseOptions) -> (Query, Vec<Di
             OptionName::System(option) => {
                 let seen_before = &mut seen[option as usize];
                 if *seen_before {
-                    diagnostics.push(duplicate(option, &name, name_span, text));
+                    diagnostics.push(duplicate(option, &name, name_span, whole.get()));
                     continue;
                 }
                 *seen_before = true;
                 let value = match decode(raw_value.unwrap_or(""), options.dialect) {
                     Ok(value) => value,
                     Err(bad) => {
-                        diagnostics
-                            .push(bad.diagnostic(text, value_offset).in_option(option.name()));
+                        diagnostics.push(
+                            bad.diagnostic(whole.get(), value_offset)
+                                .in_option(option.name()),
+                        );
                         continue;
                     }
                 };
@@ -224,18 +251,26 @@ pub fn parse_query_partial(text: &str, options: &ParseOptions) -> (Query, Vec<Di
                     format!("the query option '{canonical}' is not supported"),
                 )
                 .in_option(name.as_ref())
-                .at(name_span, text)
+                .at(name_span, whole.get())
                 .with_help(format!("supported options: {}", supported_list())),
             ),
-            OptionName::Unknown => diagnostics.push(unknown(&name, name_span, text)),
+            OptionName::Unknown => diagnostics.push(unknown(&name, name_span, whole.get())),
+            OptionName::Padded(canonical) => {
+                diagnostics.push(padded(&name, canonical, name_span, whole.get()))
+            }
             OptionName::Custom => {
                 let value = match raw_value.map(|v| decode(v, options.dialect)).transpose() {
                     Ok(value) => value.map(Cow::into_owned),
                     Err(bad) => {
-                        diagnostics.push(bad.diagnostic(text, value_offset).in_option(name));
+                        diagnostics.push(bad.diagnostic(whole.get(), value_offset).in_option(name));
                         continue;
                     }
                 };
+                let warnings = &mut query.sources.warnings;
+                if warnings.len() < MAX_DIAGNOSTICS {
+                    let piece_span = Span::new(offset, offset + piece.len());
+                    warnings.extend(ignored(&name, piece_span, &mut whole));
+                }
                 query.custom.push(CustomOption {
                     name: name.into_owned(),
                     value,
@@ -312,7 +347,7 @@ struct BadEscape {
 
 impl BadEscape {
     /// The diagnostic, with the span moved by `offset` into `text`.
-    fn diagnostic(&self, text: &str, offset: usize) -> Diagnostic {
+    fn diagnostic(&self, text: impl Into<Arc<str>>, offset: usize) -> Diagnostic {
         Diagnostic::new(Code::InvalidEncoding, self.message.clone())
             .at(
                 Span::new(self.span.start + offset, self.span.end + offset),
@@ -416,16 +451,59 @@ fn hex_value(byte: Option<&u8>) -> Option<u8> {
     }
 }
 
+/// The whole query text, turned into a shared allocation the first time a
+/// diagnostic needs it.
+struct Shared<'a> {
+    text: &'a str,
+    shared: Option<Arc<str>>,
+}
+
+impl<'a> Shared<'a> {
+    fn new(text: &'a str) -> Shared<'a> {
+        Shared { text, shared: None }
+    }
+
+    fn get(&mut self) -> Arc<str> {
+        self.shared.get_or_insert_with(|| self.text.into()).clone()
+    }
+}
+
 /// What an option name refers to.
 enum OptionName {
     System(SystemOption),
     /// The canonical spelling, with `$`.
     Unsupported(&'static str),
     Unknown,
+    /// A system or unsupported option's name with a space, tab or byte-order
+    /// mark before or after it: its canonical spelling.
+    Padded(&'static str),
     Custom,
 }
 
+/// What may stand around an option name by mistake: a space (a `%20` or a
+/// `+` in the URL), a tab, or a UTF-8 byte-order mark that an editor put at
+/// the start of a file the query was pasted from.
+fn is_padding(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\u{feff}')
+}
+
 fn classify(name: &str) -> OptionName {
+    match classify_exact(name) {
+        OptionName::Unknown | OptionName::Custom => {}
+        exact => return exact,
+    }
+    let trimmed = name.trim_matches(is_padding);
+    if trimmed.len() < name.len() {
+        match classify_exact(trimmed) {
+            OptionName::System(option) => return OptionName::Padded(option.name()),
+            OptionName::Unsupported(canonical) => return OptionName::Padded(canonical),
+            _ => {}
+        }
+    }
+    classify_exact(name)
+}
+
+fn classify_exact(name: &str) -> OptionName {
     let (dollar, bare) = match name.strip_prefix('$') {
         Some(bare) => (true, bare),
         None => (false, name),
@@ -453,7 +531,7 @@ fn supported_list() -> String {
     SystemOption::ALL.map(SystemOption::name).join(", ")
 }
 
-fn duplicate(option: SystemOption, name: &str, span: Span, text: &str) -> Diagnostic {
+fn duplicate(option: SystemOption, name: &str, span: Span, text: Arc<str>) -> Diagnostic {
     let canonical = option.name();
     let message = if name == canonical {
         format!("'{canonical}' is given more than once")
@@ -466,7 +544,7 @@ fn duplicate(option: SystemOption, name: &str, span: Span, text: &str) -> Diagno
         .with_help("give each system query option once; option names ignore case and the '$'")
 }
 
-fn unknown(name: &str, span: Span, text: &str) -> Diagnostic {
+fn unknown(name: &str, span: Span, text: Arc<str>) -> Diagnostic {
     let lower = name.to_ascii_lowercase();
     let suggestion = nearest(
         name,
@@ -493,6 +571,95 @@ fn unknown(name: &str, span: Span, text: &str) -> Diagnostic {
     .in_option(name)
     .at(span, text)
     .with_help(help)
+}
+
+/// A system option's name with padding around it: refused, since the
+/// service would take it for a custom option and ignore it, with a help
+/// that says what to remove.
+fn padded(name: &str, canonical: &str, span: Span, text: Arc<str>) -> Diagnostic {
+    let describe = |padding: &str| {
+        let mut kinds: Vec<&str> = padding
+            .chars()
+            .map(|c| match c {
+                ' ' => "a space",
+                '\t' => "a tab",
+                _ => "a byte-order mark (U+FEFF)",
+            })
+            .collect();
+        kinds.dedup();
+        kinds.join(" and ")
+    };
+    let trimmed_start = name.trim_start_matches(is_padding);
+    let before = &name[..name.len() - trimmed_start.len()];
+    let after = &trimmed_start[trimmed_start.trim_end_matches(is_padding).len()..];
+    let mut what = Vec::new();
+    if !before.is_empty() {
+        what.push(format!("{} before", describe(before)));
+    }
+    if !after.is_empty() {
+        what.push(format!("{} after", describe(after)));
+    }
+    Diagnostic::new(
+        Code::UnknownOption,
+        format!(
+            "'{}' is not an option name: it is '{canonical}' with {} it",
+            name.escape_debug(),
+            what.join(" and ")
+        ),
+    )
+    .in_option(name)
+    .at(span, text)
+    .with_help(format!(
+        "remove the {} around the name (a space arrives as %20 or '+'), so that it reads '{canonical}'",
+        if before.len() + after.len() > 1 { "characters" } else { "character" }
+    ))
+}
+
+/// The `IgnoredOption` warning for a custom option that looks like a
+/// mistake: a near miss of a system option's name, or a piece of an
+/// expression (whitespace, quotes, parentheses or an operator keyword in
+/// its name) that a bare `&` split off the option before it. Ordinary
+/// custom options (`api-version=2`) get none.
+fn ignored(name: &str, span: Span, whole: &mut Shared<'_>) -> Option<Diagnostic> {
+    let warning = |message: String, help: String, whole: &mut Shared<'_>| {
+        Diagnostic::new(Code::IgnoredOption, message)
+            .in_option(name)
+            .at(span, whole.get())
+            .with_help(help)
+    };
+    if looks_like_an_expression(name) {
+        return Some(warning(
+            format!(
+                "'{}' is not a query option; the service ignores it",
+                name.escape_debug()
+            ),
+            "a bare '&' ends an option's value: join conditions with 'and', and write a '&' inside a string as %26"
+                .to_owned(),
+            whole,
+        ));
+    }
+    let near = nearest(
+        name.strip_prefix('$').unwrap_or(name),
+        SystemOption::ALL.map(|o| &o.name()[1..]),
+    )?;
+    Some(warning(
+        format!("'{name}' is a custom option, which the service ignores"),
+        format!("did you mean '${near}'?"),
+        whole,
+    ))
+}
+
+/// Whether a custom option's name holds what only an expression holds:
+/// whitespace, quotes, parentheses, or an operator keyword as a word.
+fn looks_like_an_expression(name: &str) -> bool {
+    const KEYWORDS: [&str; 18] = [
+        "eq", "ne", "gt", "ge", "lt", "le", "and", "or", "not", "has", "in", "add", "sub", "mul",
+        "div", "divby", "mod", "null",
+    ];
+    name.contains(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '(' | ')'))
+        || name
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|word| KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(word)) && word != name)
 }
 
 /// Parses the decoded `value` of `option` into `query`.
