@@ -34,9 +34,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     println!();
-    println!("25,000 actions, 10,000 a page:");
-    for page in Pager::new(query.clone(), 10_000)?.limit(25_000) {
+    println!("25,000 of 31,000 actions, 10,000 a page:");
+    let mut pager = Pager::new(query.clone(), 10_000)?.limit(25_000);
+    let mut held: usize = 31_000;
+    while let Some(page) = pager.next_query() {
         println!("  {}", Endpoint::SecurityCenter.machine_actions_url(&page));
+        // Here a client sends the page; this one pretends the service
+        // answered as much of the page as it still holds.
+        let returned = held.min(usize::try_from(page.top.unwrap_or(0)).unwrap_or(0));
+        held -= returned;
+        pager.record(returned, false);
     }
     Ok(())
 }

@@ -52,29 +52,79 @@ fn base() -> Query {
     parse("$filter=status eq 'Succeeded'&$orderby=creationDateTimeUtc desc,id").expect("valid")
 }
 
-fn skips_and_tops(pager: Pager) -> Vec<(Option<i64>, Option<i64>)> {
-    pager.map(|q| (q.skip, q.top)).collect()
+/// Drives `pager` against a service holding `held` matching results (from
+/// the pager's start) that pages them `service_page` at a time at most,
+/// with a next link when it cut a page short: the `($skip, $top)` of every
+/// page sent.
+fn drive(mut pager: Pager, held: u64, service_page: u64) -> Vec<(Option<i64>, Option<i64>)> {
+    let mut sent = Vec::new();
+    let mut served = 0u64;
+    while let Some(page) = pager.next_query() {
+        assert!(sent.len() < 1_000, "paging does not end");
+        let top = u64::try_from(page.top.expect("every page has $top")).unwrap();
+        let asked = top.min(held - served.min(held));
+        let returned = asked.min(service_page);
+        served += top;
+        sent.push((page.skip, page.top));
+        pager.record(returned as usize, returned < asked);
+    }
+    sent
 }
 
 #[test]
 fn pages_step_skip_by_top_and_keep_the_other_options() {
-    let pages: Vec<Query> = Pager::new(base(), 10_000)
+    let mut pager = Pager::new(base(), 10_000)
         .expect("valid page size")
-        .limit(25_000)
-        .collect();
-    assert_eq!(pages.len(), 3);
+        .limit(25_000);
     let expected = [
         (None, 10_000),
         (Some(10_000), 10_000),
         (Some(20_000), 5_000),
     ];
-    for (page, (skip, top)) in pages.iter().zip(expected) {
+    for (skip, top) in expected {
+        let page = pager.next_query().expect("a page");
         assert_eq!((page.skip, page.top), (skip, Some(top)));
         assert_eq!(page.filter, base().filter);
         assert_eq!(page.orderby, base().orderby);
         // Every page is a query the service accepts.
-        validate(page, machine_actions()).expect("page validates");
+        validate(&page, machine_actions()).expect("page validates");
+        pager.record(top as usize, false);
     }
+    assert!(pager.is_done());
+    assert_eq!(pager.next_query(), None);
+}
+
+/// Without a `$top` over an unknown total, the pager asks one page at a
+/// time and stops at the first short page: no list of every page the
+/// `$skip` cap would allow.
+#[test]
+fn paging_follows_the_responses_and_stops_at_a_short_page() {
+    let pages = drive(Pager::new(base(), 10_000).expect("valid"), 25_000, 10_000);
+    assert_eq!(
+        pages,
+        [
+            (None, Some(10_000)),
+            (Some(10_000), Some(10_000)),
+            (Some(20_000), Some(10_000))
+        ]
+    );
+    // An empty first page ends it at once.
+    assert_eq!(
+        drive(Pager::new(base(), 100).expect("valid"), 0, 100).len(),
+        1
+    );
+    // A full last page asks once more, and the empty answer ends it.
+    assert_eq!(
+        drive(Pager::new(base(), 100).expect("valid"), 300, 100).len(),
+        4
+    );
+}
+
+/// A page the service cut short but marked with a next link is not the end.
+#[test]
+fn a_short_page_with_a_next_link_goes_on() {
+    let pages = drive(Pager::new(base(), 1_000).expect("valid"), 1_500, 600);
+    assert_eq!(pages.len(), 2, "{pages:?}");
 }
 
 #[test]
@@ -83,9 +133,8 @@ fn the_base_skip_is_the_start_and_its_top_the_total() {
     query.skip = Some(5);
     query.top = Some(250);
     let pager = Pager::new(query, 100).expect("valid page size");
-    assert_eq!(pager.len(), 3);
     assert_eq!(
-        skips_and_tops(pager),
+        drive(pager, 1_000, 1_000),
         [
             (Some(5), Some(100)),
             (Some(105), Some(100)),
@@ -95,20 +144,18 @@ fn the_base_skip_is_the_start_and_its_top_the_total() {
 }
 
 #[test]
-fn an_exact_multiple_has_no_empty_last_page_and_zero_wants_nothing() {
+fn an_exact_multiple_has_no_extra_page_and_zero_wants_nothing() {
     let pager = Pager::new(base(), 1_000).expect("valid").limit(3_000);
     assert_eq!(
-        skips_and_tops(pager),
+        drive(pager, 10_000, 10_000),
         [
             (None, Some(1_000)),
             (Some(1_000), Some(1_000)),
             (Some(2_000), Some(1_000))
         ]
     );
-    assert_eq!(
-        Pager::new(base(), 1_000).expect("valid").limit(0).count(),
-        0
-    );
+    let mut nothing = Pager::new(base(), 1_000).expect("valid").limit(0);
+    assert_eq!(nothing.next_query(), None);
 }
 
 #[test]
@@ -131,37 +178,36 @@ fn page_size_must_be_between_one_and_the_top_cap() {
 }
 
 #[test]
-fn unbounded_paging_stops_at_the_int32_skip_cap() {
+fn paging_stops_at_the_int32_skip_cap() {
     let max_skip = i64::from(i32::MAX);
-    let pager = Pager::new(base(), 10_000).expect("valid");
-    // Pages start at 0, 10,000, …; the last `$skip` that is allowed is the
-    // largest multiple of 10,000 not above 2,147,483,647.
-    let expected_pages = max_skip / 10_000 + 1;
-    assert_eq!(pager.len() as i64, expected_pages);
-    let last = pager.last().expect("pages");
-    assert_eq!(last.skip, Some(2_147_480_000));
-    assert_eq!(last.top, Some(10_000));
-    validate(&last, machine_actions()).expect("the last page validates");
-
     // Starting just at the cap gives one page; past it, none.
     let mut at_cap = base();
     at_cap.skip = Some(max_skip);
-    let pages: Vec<Query> = Pager::new(at_cap.clone(), 10).expect("valid").collect();
-    assert_eq!(pages.len(), 1);
-    assert_eq!(pages[0].skip, Some(max_skip));
+    let pages = drive(Pager::new(at_cap.clone(), 10).expect("valid"), u64::MAX, 10);
+    assert_eq!(pages, [(Some(max_skip), Some(10))]);
+    validate(&at_cap, machine_actions()).expect("the last page validates");
     at_cap.skip = Some(max_skip + 1);
-    assert_eq!(Pager::new(at_cap, 10).expect("valid").count(), 0);
+    assert_eq!(Pager::new(at_cap, 10).expect("valid").next_query(), None);
+    // Ten pages short of the cap: ten pages, however much the service holds.
+    let mut near = base();
+    near.skip = Some(max_skip - 95);
+    assert_eq!(
+        drive(Pager::new(near, 10).expect("valid"), u64::MAX, 10).len(),
+        10
+    );
 }
 
 #[test]
-fn size_hint_counts_down_exactly() {
+fn asking_again_before_recording_repeats_the_page() {
     let mut pager = Pager::new(base(), 3).expect("valid").limit(10);
-    for left in (0..=4).rev() {
-        assert_eq!(pager.len(), left);
-        let page = pager.next();
-        assert_eq!(page.is_some(), left > 0);
-    }
-    assert_eq!(pager.next(), None);
+    let first = pager.next_query();
+    assert_eq!(pager.next_query(), first, "a retry gets the same page");
+    pager.record(3, false);
+    assert_eq!(pager.next_query().and_then(|q| q.skip), Some(3));
+    // Recording with no page in flight changes nothing.
+    let mut idle = Pager::new(base(), 3).expect("valid");
+    idle.record(0, false);
+    assert!(idle.next_query().is_some());
 }
 
 #[test]
@@ -169,7 +215,7 @@ fn negative_skip_and_top_in_a_hand_made_query_do_not_panic() {
     let mut query = base();
     query.skip = Some(-5);
     query.top = Some(-1);
-    assert_eq!(Pager::new(query, 10).expect("valid").count(), 0);
+    assert_eq!(Pager::new(query, 10).expect("valid").next_query(), None);
 }
 
 // ---------------------------------------------------------------------------

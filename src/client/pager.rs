@@ -1,9 +1,7 @@
 //! Paging a query whose results do not fit one response.
 //!
-//! Owns: the sequence of page queries. Must not know about: HTTP; the client
-//! sends each page and stops early when one comes back short.
-
-use std::iter::FusedIterator;
+//! Owns: the sequence of page queries and when it ends. Must not know
+//! about: HTTP; the client sends each page and records what came back.
 
 use crate::schema::EntitySchema;
 use crate::syntax::query::Query;
@@ -19,37 +17,51 @@ pub struct InvalidPageSize {
     pub max: i64,
 }
 
-/// The queries that fetch a query's results page by page: `$skip` steps by
-/// the page size, `$top` is the page size (less on the last page), and every
+/// The queries that fetch a query's results page by page, driven by what
+/// the service answers: ask [`Pager::next_query`] for a page, send it, and
+/// tell the pager what came back with [`Pager::record`]. `$skip` steps by the
+/// page size, `$top` is the page size (less on the last page), and every
 /// other option is the base query's.
 ///
 /// Decisions:
+/// - Paging ends at the first page that comes back short (fewer results
+///   than its `$top`) without an `@odata.nextLink`, when the total wanted is
+///   reached, or when the next `$skip` would pass the entity set's `$skip`
+///   cap (an int32 for MachineActions; results past it cannot be reached by
+///   paging: narrow the filter by `creationDateTimeUtc` ranges instead).
+///   Nothing is guessed from a total the client does not know, so a query
+///   without `$top` asks for one page at a time, not for every page the
+///   `$skip` cap would allow.
 /// - The base query's `$skip` is where paging starts and its `$top`, if any,
 ///   is how many results are wanted in all, so the pages together ask for
 ///   exactly what the base query asks for, only split. [`Pager::limit`]
 ///   sets a total beyond the `$top` cap.
-/// - Pages stop when the total is reached or when the next `$skip` would
-///   pass the entity set's `$skip` cap (an int32 for MachineActions): results
-///   past `max_skip + page_size` cannot be reached by paging at all. Narrow
-///   the filter (by `creationDateTimeUtc` ranges) to get at them.
 /// - The first page at `$skip=0` carries no `$skip`, so it is the plain
 ///   query a client would have written.
-/// - The pager cannot know when the results run out: stop at the first page
-///   that returns fewer than its `$top`. Page over a stable order (the
-///   default, newest `creationDateTimeUtc` first, or an `$orderby` ending in
-///   `id`); actions created between calls shift later pages.
+/// - Page over a stable order (the default, newest `creationDateTimeUtc`
+///   first, or an `$orderby` ending in `id`); actions created between calls
+///   shift later pages.
 ///
 /// ```
 /// use defender_odata::client::Pager;
 ///
-/// let base = defender_odata::parse("$filter=status eq 'Succeeded'&$top=25000")?;
-/// let pages: Vec<String> = Pager::new(base, 10_000)?.map(|q| q.to_string()).collect();
+/// let base = defender_odata::parse("$filter=status eq 'Succeeded'")?;
+/// let mut pager = Pager::new(base, 10_000)?;
+/// let mut sent = Vec::new();
+/// // The service holds 23,456 matching actions.
+/// let mut left = 23_456;
+/// while let Some(page) = pager.next_query() {
+///     sent.push(page.to_string());
+///     let returned = left.min(10_000);
+///     left -= returned;
+///     pager.record(returned, false);
+/// }
 /// assert_eq!(
-///     pages,
+///     sent,
 ///     [
 ///         "$filter=status eq 'Succeeded'&$top=10000",
 ///         "$filter=status eq 'Succeeded'&$skip=10000&$top=10000",
-///         "$filter=status eq 'Succeeded'&$skip=20000&$top=5000",
+///         "$filter=status eq 'Succeeded'&$skip=20000&$top=10000",
 ///     ]
 /// );
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -63,6 +75,10 @@ pub struct Pager {
     /// Results still wanted; `None`: all there are.
     remaining: Option<u64>,
     max_skip: u64,
+    /// The `$top` of the page sent and not yet recorded.
+    in_flight: Option<u64>,
+    /// The service said there is no more.
+    exhausted: bool,
 }
 
 impl Pager {
@@ -90,57 +106,59 @@ impl Pager {
             remaining: base.top.map(non_negative),
             page_size: u64::from(page_size),
             max_skip: non_negative(schema.max_skip),
+            in_flight: None,
+            exhausted: false,
             base,
         })
     }
 
     /// Wants at most `total` results in all (replacing the base query's
     /// `$top`), which may be far more than one page.
+    #[must_use]
     pub fn limit(mut self, total: u64) -> Pager {
         self.remaining = Some(total);
         self
     }
 
-    /// The number of pages left.
-    fn pages_left(&self) -> u64 {
-        if self.next_skip > self.max_skip {
-            return 0;
-        }
-        let by_skip = (self.max_skip - self.next_skip) / self.page_size + 1;
-        match self.remaining {
-            Some(remaining) => by_skip.min(remaining.div_ceil(self.page_size)),
-            None => by_skip,
-        }
-    }
-}
-
-impl Iterator for Pager {
-    type Item = Query;
-
-    fn next(&mut self) -> Option<Query> {
-        if self.pages_left() == 0 {
+    /// The query of the next page, or `None` when paging is over. Asked
+    /// again before [`Pager::record`], it gives the same page again (to
+    /// retry a failed call).
+    pub fn next_query(&mut self) -> Option<Query> {
+        if self.is_done() {
             return None;
         }
         let top = self
             .remaining
             .map_or(self.page_size, |r| r.min(self.page_size));
+        self.in_flight = Some(top);
         let mut page = self.base.clone();
         // Both fit: next_skip ≤ max_skip (an i64) and top ≤ the `$top` cap.
         page.skip = (self.next_skip > 0).then(|| i64::try_from(self.next_skip).unwrap_or(i64::MAX));
         page.top = Some(i64::try_from(top).unwrap_or(i64::MAX));
-        self.next_skip += top;
-        if let Some(remaining) = &mut self.remaining {
-            *remaining -= top;
-        }
         Some(page)
     }
 
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = usize::try_from(self.pages_left()).unwrap_or(usize::MAX);
-        (left, Some(left))
+    /// Records the service's answer to the page [`Pager::next_query`] gave:
+    /// how many results it held, and whether it carried `@odata.nextLink`.
+    /// A page that came back short and without a next link ends paging.
+    /// Without a page in flight it does nothing.
+    pub fn record(&mut self, returned: usize, next_link: bool) {
+        let Some(top) = self.in_flight.take() else {
+            return;
+        };
+        let returned = u64::try_from(returned).unwrap_or(u64::MAX);
+        self.next_skip = self.next_skip.saturating_add(top);
+        if let Some(remaining) = &mut self.remaining {
+            *remaining = remaining.saturating_sub(top);
+        }
+        if returned < top && !next_link {
+            self.exhausted = true;
+        }
+    }
+
+    /// Whether paging is over: the service ran out, the total wanted was
+    /// reached, or the next `$skip` would pass the cap.
+    pub fn is_done(&self) -> bool {
+        self.exhausted || self.remaining == Some(0) || self.next_skip > self.max_skip
     }
 }
-
-impl ExactSizeIterator for Pager {}
-
-impl FusedIterator for Pager {}
