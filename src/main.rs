@@ -5,6 +5,7 @@
 //! the library. A subcommand is a variant of [`Command`] and a `run_*`
 //! function that ends in [`succeed`] or [`reject`].
 
+use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
@@ -12,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use defender_odata::eval::{read_entities, CompiledQuery};
+use defender_odata::eval::{read_entities, CompiledQuery, Response};
 use defender_odata::model::MachineAction;
 use defender_odata::{
     check, check_filter, decode_value, machine_actions, parse_filter_with, parse_with, sample,
@@ -248,22 +249,74 @@ fn run_eval(data: Option<&Path>, query: &OsStr, json: bool) -> ExitCode {
     }
     let response = match data {
         None => compiled.run(sample::example1()),
+        // A page past a large `$skip`: the file is read twice, so that the
+        // first pass keeps only sort keys and positions (never `$skip`
+        // whole actions) and the second fetches the page's actions.
+        Some(path) if compiled.skip() > compiled.page_len() => {
+            match answer_in_two_passes(&compiled, path) {
+                Ok(response) => response,
+                Err(message) => return fail(&message),
+            }
+        }
         Some(path) => {
-            let file = match File::open(path) {
-                Ok(file) => file,
-                Err(e) => return fail(&format!("{}: cannot read the data: {e}", path.display())),
-            };
             let mut evaluation = compiled.start::<MachineAction>();
-            let read = read_entities(BufReader::new(file), |action: MachineAction| {
-                evaluation.push(action);
-            });
-            if let Err(e) = read {
-                return fail(&e.located(&path.display().to_string()));
+            if let Err(message) = read_data(path, |action| evaluation.push(action)) {
+                return fail(&message);
             }
             evaluation.finish()
         }
     };
     write_or_fail(io::stdout(), &format!("{}\n", response.to_pretty_string()))
+}
+
+/// Reads the MachineActions of the data file at `path` into `sink`; an
+/// error is the message to print, with `file:line:col`.
+fn read_data(path: &Path, sink: impl FnMut(MachineAction)) -> Result<(), String> {
+    let file = File::open(path)
+        .map_err(|e| format!("{}: cannot read the data: {e}", path.display()))?;
+    read_entities(BufReader::new(file), sink)
+        .map(|_| ())
+        .map_err(|e| e.located(&path.display().to_string()))
+}
+
+/// Answers over the file at `path` keeping only the sort keys and positions
+/// of the best matches, then reads the file again for the page's actions.
+fn answer_in_two_passes(
+    compiled: &CompiledQuery<MachineAction>,
+    path: &Path,
+) -> Result<Response, String> {
+    let mut evaluation = compiled.start::<u64>();
+    let mut position = 0u64;
+    read_data(path, |action| {
+        evaluation.push_as(&action, position);
+        position += 1;
+    })?;
+    let page = evaluation.finish_page();
+    let slots: HashMap<u64, usize> = page
+        .items()
+        .iter()
+        .enumerate()
+        .map(|(slot, &position)| (position, slot))
+        .collect();
+    let mut actions: Vec<Option<MachineAction>> = Vec::new();
+    actions.resize_with(slots.len(), || None);
+    let mut position = 0u64;
+    read_data(path, |action| {
+        if let Some(&slot) = slots.get(&position) {
+            actions[slot] = Some(action);
+        }
+        position += 1;
+    })?;
+    if actions.iter().any(Option::is_none) {
+        return Err(format!(
+            "{}: the data changed while it was read",
+            path.display()
+        ));
+    }
+    Ok(page.into_response(|position| {
+        let action = actions[slots[&position]].take();
+        action.map_or(serde_json::Value::Null, |a| a.to_json())
+    }))
 }
 
 /// Reports a usage or I/O error (exit 2) on stderr.

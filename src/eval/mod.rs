@@ -43,7 +43,7 @@ mod value;
 pub use compile::CompiledFilter;
 pub use data::{read_entities, DataError, DataFormat};
 pub use response::Response;
-pub use run::{CompiledQuery, Evaluation};
+pub use run::{CompiledQuery, Evaluation, Page};
 
 use crate::error::Error;
 use crate::model::{AsEntity, Entity};

@@ -5,13 +5,21 @@
 //! streaming reader feeds). Must not know about: how entities are read
 //! (`data.rs`) or how the response is written (`response.rs`).
 //!
-//! Memory: an evaluation keeps at most `skip + k` entities, where `k` is
-//! `$top` or, without `$top`, the page size (10,000 for MachineActions):
-//! a max-heap ordered by the sort keys and then by arrival, whose top is
-//! the entity that would be dropped first. Whether more matches remain
-//! than fit on the page is known from the match count, so no extra entity
-//! has to be kept for `@odata.nextLink`. Tie-breaking by arrival makes the
-//! order stable: entities with equal keys keep their input order.
+//! Memory: an evaluation keeps the best `skip + k` matches so far, where
+//! `k` is `$top` or, without `$top`, the page size (10,000 for
+//! MachineActions): a max-heap of their sort keys (computed once, when the
+//! entity arrives) and arrival numbers, whose top is the one that would be
+//! dropped first, each with what was pushed for it. Pushed as itself (or a
+//! reference), that is the entity; with [`Evaluation::push_as`] it is a
+//! handle of the caller's (an arrival number, say), so a stream read from
+//! a file keeps only keys and handles, and the caller fetches the page's
+//! few entities again ([`Page::into_response`]): a large `$skip` never
+//! makes it hold `$skip` whole entities. A key is one small value per sort
+//! expression (an instant, a number) or, for text, the text. Whether more
+//! matches remain than fit on the page is known from the match count, so
+//! no extra entity has to be kept for `@odata.nextLink`. Tie-breaking by
+//! arrival makes the order stable: entities with equal keys keep their
+//! input order.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -20,7 +28,7 @@ use serde_json::Value;
 
 use super::compile::{CompiledExpr, CompiledFilter};
 use super::response::{project, Response};
-use super::value::sort_order;
+use super::value::{sort_order, Text, Val};
 use crate::error::Error;
 use crate::model::{AsEntity, Entity};
 use crate::syntax::ast::{Select, SelectItem};
@@ -131,14 +139,27 @@ impl<E: Entity> CompiledQuery<E> {
         self
     }
 
+    /// How many matches the page skips: `$skip`.
+    pub fn skip(&self) -> u64 {
+        self.skip
+    }
+
+    /// How many matches the page holds at most: `$top`, or without one the
+    /// page size.
+    pub fn page_len(&self) -> u64 {
+        self.top.unwrap_or(self.page_size)
+    }
+
     /// The compiled filter alone.
     pub fn filter(&self) -> &CompiledFilter<E> {
         &self.filter
     }
 
     /// Starts an evaluation that entities are pushed into one by one: `T`
-    /// is what is pushed, an `E` or anything that lends one ([`AsEntity`]).
-    pub fn start<T: AsEntity<E>>(&self) -> Evaluation<'_, E, T> {
+    /// is what is kept for each, an `E` or anything that lends one
+    /// ([`AsEntity`]) with [`Evaluation::push`], or a handle of the
+    /// caller's with [`Evaluation::push_as`].
+    pub fn start<T>(&self) -> Evaluation<'_, E, T> {
         let keep = self.skip.saturating_add(self.top.unwrap_or(self.page_size));
         Evaluation {
             query: self,
@@ -163,9 +184,33 @@ impl<E: Entity> CompiledQuery<E> {
         evaluation.finish()
     }
 
-    fn compare(&self, a: &E, b: &E) -> Ordering {
-        for key in &self.keys {
-            let ordering = sort_order(&key.expr.value(a), &key.expr.value(b));
+    /// The sort keys of `entity`, owned, to rank it without it.
+    fn key_of(&self, entity: &E) -> Key {
+        match self.keys.as_slice() {
+            [one] => Key::One(KeyValue::of(&one.expr.value(entity))),
+            keys => Key::Many(
+                keys.iter()
+                    .map(|k| KeyValue::of(&k.expr.value(entity)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Orders `entity`, read in place, against a kept key.
+    fn compare_with(&self, entity: &E, key: &Key) -> Ordering {
+        self.order(|i| self.keys[i].expr.value(entity), key)
+    }
+
+    /// Orders two kept keys.
+    fn compare(&self, a: &Key, b: &Key) -> Ordering {
+        self.order(|i| a.get(i).to_val(), b)
+    }
+
+    /// Orders the values `left` gives for each sort key against `right`, as
+    /// `$orderby` (or the default order) says.
+    fn order<'a>(&self, left: impl Fn(usize) -> Val<'a>, right: &Key) -> Ordering {
+        for (i, key) in self.keys.iter().enumerate() {
+            let ordering = sort_order(&left(i), &right.get(i).to_val());
             let ordering = if key.descending {
                 ordering.reverse()
             } else {
@@ -176,6 +221,79 @@ impl<E: Entity> CompiledQuery<E> {
             }
         }
         Ordering::Equal
+    }
+}
+
+/// The sort keys of one entity: one value per sort expression, owned.
+#[derive(Debug)]
+enum Key {
+    One(KeyValue),
+    Many(Box<[KeyValue]>),
+}
+
+impl Key {
+    fn get(&self, i: usize) -> &KeyValue {
+        match self {
+            Key::One(value) => value,
+            Key::Many(values) => &values[i],
+        }
+    }
+}
+
+/// An owned sort value: what [`sort_order`] compares, without the entity
+/// it came from. Objects and collections do not sort (they compare equal),
+/// so they keep nothing.
+#[derive(Debug)]
+enum KeyValue {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Num(f64),
+    Text(Box<str>),
+    DateTimeOffset(chrono::DateTime<chrono::FixedOffset>),
+    Date(chrono::NaiveDate),
+    TimeOfDay(chrono::NaiveTime),
+    Duration(chrono::TimeDelta),
+    Guid(uuid::Uuid),
+    Enum(Box<str>),
+    Unordered,
+}
+
+impl KeyValue {
+    fn of(value: &Val<'_>) -> KeyValue {
+        match value {
+            Val::Null => KeyValue::Null,
+            Val::Bool(b) => KeyValue::Bool(*b),
+            Val::Int(i) => KeyValue::Int(*i),
+            Val::Num(n) => KeyValue::Num(*n),
+            Val::Str(text) => KeyValue::Text(text.to_string_value().into()),
+            Val::DateTimeOffset(t) => KeyValue::DateTimeOffset(*t),
+            Val::Date(d) => KeyValue::Date(*d),
+            Val::TimeOfDay(t) => KeyValue::TimeOfDay(*t),
+            Val::Duration(d) => KeyValue::Duration(*d),
+            Val::Guid(g) => KeyValue::Guid(*g),
+            Val::Enum(e) => KeyValue::Enum((*e).into()),
+            Val::Complex(_) => KeyValue::Unordered,
+        }
+    }
+
+    /// The value as [`sort_order`] reads it. An unordered value stands as
+    /// null's peer in rank: it only ever meets its own kind, since a sort
+    /// key's values are of one property.
+    fn to_val(&self) -> Val<'_> {
+        match self {
+            KeyValue::Null | KeyValue::Unordered => Val::Null,
+            KeyValue::Bool(b) => Val::Bool(*b),
+            KeyValue::Int(i) => Val::Int(*i),
+            KeyValue::Num(n) => Val::Num(*n),
+            KeyValue::Text(s) => Val::Str(Text::Plain(s)),
+            KeyValue::DateTimeOffset(t) => Val::DateTimeOffset(*t),
+            KeyValue::Date(d) => Val::Date(*d),
+            KeyValue::TimeOfDay(t) => Val::TimeOfDay(*t),
+            KeyValue::Duration(d) => Val::Duration(*d),
+            KeyValue::Guid(g) => Val::Guid(*g),
+            KeyValue::Enum(e) => Val::Enum(e),
+        }
     }
 }
 
@@ -192,35 +310,36 @@ fn select_path(item: &SelectItem) -> Vec<String> {
         .collect()
 }
 
-/// An entity kept for the page, ordered by the query's sort keys and then
-/// by arrival.
+/// A match kept for the page, ordered by its sort keys and then by arrival,
+/// with what was pushed for it.
 struct Ranked<'q, E: Entity, T> {
     query: &'q CompiledQuery<E>,
+    key: Key,
     arrival: u64,
-    entity: T,
+    kept: T,
 }
 
-impl<E: Entity, T: AsEntity<E>> Ord for Ranked<'_, E, T> {
+impl<E: Entity, T> Ord for Ranked<'_, E, T> {
     fn cmp(&self, other: &Self) -> Ordering {
         self.query
-            .compare(self.entity.as_entity(), other.entity.as_entity())
+            .compare(&self.key, &other.key)
             .then(self.arrival.cmp(&other.arrival))
     }
 }
 
-impl<E: Entity, T: AsEntity<E>> PartialOrd for Ranked<'_, E, T> {
+impl<E: Entity, T> PartialOrd for Ranked<'_, E, T> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
 
-impl<E: Entity, T: AsEntity<E>> PartialEq for Ranked<'_, E, T> {
+impl<E: Entity, T> PartialEq for Ranked<'_, E, T> {
     fn eq(&self, other: &Self) -> bool {
         self.cmp(other) == Ordering::Equal
     }
 }
 
-impl<E: Entity, T: AsEntity<E>> Eq for Ranked<'_, E, T> {}
+impl<E: Entity, T> Eq for Ranked<'_, E, T> {}
 
 /// One run of a [`CompiledQuery`]: push entities, then [`Evaluation::finish`].
 pub struct Evaluation<'q, E: Entity, T = E> {
@@ -231,30 +350,52 @@ pub struct Evaluation<'q, E: Entity, T = E> {
     arrived: u64,
 }
 
-impl<E: Entity, T: AsEntity<E>> Evaluation<'_, E, T> {
-    /// Offers one entity: kept if it matches and ranks among the first
-    /// `skip + k` so far.
-    pub fn push(&mut self, entity: T) {
+impl<'q, E: Entity, T> Evaluation<'q, E, T> {
+    /// Offers `entity`, keeping `kept` for it if it matches and ranks among
+    /// the first `skip + k` so far: `kept` is what the page will hold for
+    /// it, such as the entity's position in a file the caller can read
+    /// again.
+    pub fn push_as(&mut self, entity: &E, kept: T) {
+        if let Some(rank) = self.rank(entity) {
+            self.keep(rank, kept);
+        }
+    }
+
+    /// Counts `entity` and, when it matches and would be kept, gives its
+    /// key and arrival. Once the heap is full, an entity is first compared
+    /// with the worst kept one as it stands, so its key is built (and text
+    /// copied) only when it is kept.
+    fn rank(&mut self, entity: &E) -> Option<(Key, u64)> {
         let arrival = self.arrived;
         self.arrived += 1;
-        if !self.query.filter.matches(entity.as_entity()) {
-            return;
+        if !self.query.filter.matches(entity) {
+            return None;
         }
         self.matched += 1;
         if self.keep == 0 {
-            return;
+            return None;
         }
+        if (self.heap.len() as u64) >= self.keep {
+            let worst = self.heap.peek()?;
+            // Later arrivals lose ties.
+            if self.query.compare_with(entity, &worst.key) != Ordering::Less {
+                return None;
+            }
+        }
+        Some((self.query.key_of(entity), arrival))
+    }
+
+    fn keep(&mut self, (key, arrival): (Key, u64), kept: T) {
         let ranked = Ranked {
             query: self.query,
+            key,
             arrival,
-            entity,
+            kept,
         };
         if (self.heap.len() as u64) < self.keep {
             self.heap.push(ranked);
         } else if let Some(mut worst) = self.heap.peek_mut() {
-            if ranked < *worst {
-                *worst = ranked;
-            }
+            *worst = ranked;
         }
     }
 
@@ -263,19 +404,71 @@ impl<E: Entity, T: AsEntity<E>> Evaluation<'_, E, T> {
         self.matched
     }
 
-    /// Orders what was kept, applies `$skip`, and builds the response.
-    pub fn finish(self) -> Response {
+    /// Orders what was kept and applies `$skip`: the page, holding what
+    /// was pushed for each of its entities, in order.
+    pub fn finish_page(self) -> Page<'q, E, T> {
         let query = self.query;
         let skip = usize::try_from(query.skip).unwrap_or(usize::MAX);
-        let value: Vec<Value> = self
+        let items: Vec<T> = self
             .heap
             .into_sorted_vec()
             .into_iter()
             .skip(skip)
-            .map(|r| {
-                // The built-in entities always serialize; a type of the
-                // caller's that cannot is written as null.
-                let json = serde_json::to_value(r.entity.as_entity()).unwrap_or(Value::Null);
+            .map(|r| r.kept)
+            .collect();
+        Page {
+            query,
+            items,
+            matched: self.matched,
+        }
+    }
+}
+
+impl<E: Entity, T: AsEntity<E>> Evaluation<'_, E, T> {
+    /// Offers one entity: kept if it matches and ranks among the first
+    /// `skip + k` so far.
+    pub fn push(&mut self, entity: T) {
+        if let Some(rank) = self.rank(entity.as_entity()) {
+            self.keep(rank, entity);
+        }
+    }
+
+    /// Orders what was kept, applies `$skip`, and builds the response.
+    pub fn finish(self) -> Response {
+        self.finish_page()
+            .into_response(|entity| serde_json::to_value(entity.as_entity()).unwrap_or(Value::Null))
+    }
+}
+
+/// The page of an evaluation: what was pushed for each of its entities, in
+/// order, before the response is written. See [`Evaluation::push_as`].
+pub struct Page<'q, E: Entity, T> {
+    query: &'q CompiledQuery<E>,
+    items: Vec<T>,
+    matched: u64,
+}
+
+impl<E: Entity, T> Page<'_, E, T> {
+    /// What was pushed for each entity of the page, in order.
+    pub fn items(&self) -> &[T] {
+        &self.items
+    }
+
+    /// How many entities matched in all.
+    pub fn matched(&self) -> u64 {
+        self.matched
+    }
+
+    /// The response, with `wire` giving each item's entity as its wire JSON
+    /// (the built-in entities always serialize; one of the caller's that
+    /// cannot is written as null), projected by `$select`.
+    pub fn into_response(self, mut wire: impl FnMut(T) -> Value) -> Response {
+        let query = self.query;
+        let value: Vec<Value> = self
+            .items
+            .into_iter()
+            .map(|item| {
+                let json = wire(item);
                 match &query.select {
                     Some(paths) => project(&json, paths),
                     None => json,
