@@ -16,8 +16,8 @@ use crate::suggest::nearest;
 use crate::syntax::ast::Span;
 use crate::syntax::tree::{ExprRef, Literal};
 
+use super::checker::{Checker, Usage};
 use super::types::Ty;
-use super::{Checker, Usage};
 
 /// Adds the lost-offset help to the syntax errors it explains.
 pub(super) fn with_offset_hints(error: Error) -> Error {

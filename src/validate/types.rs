@@ -120,7 +120,7 @@ impl Param {
 }
 
 /// The parameters of a built-in function and its result type (`None`: the
-/// result depends on the argument, see [`Checker::check_call`](super::Checker::check_call)).
+/// result depends on the argument, see [`Checker::check_call`](super::checker::Checker::check_call)).
 pub(super) fn signature(function: Function) -> (&'static [Param], Option<EdmType>) {
     use Param as P;
     match function {
