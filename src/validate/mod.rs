@@ -1,0 +1,198 @@
+//! Validation: a parsed [`Query`] against an [`EntitySchema`].
+//!
+//! Owns: name resolution (case-insensitive, to the schema's spelling),
+//! filterability/sortability/selectability, EDM type inference and checking
+//! of every `$filter`/`$orderby` node, function argument types, enum-value
+//! warnings, the `$top`/`$skip` caps, the help texts for the known traps, and
+//! [`ValidatedQuery`], which only this module can construct.
+//!
+//! Must not know about: query text syntax (the parser's job; validation only
+//! reads spans and the decoded option texts to point at problems), how a
+//! query is rendered (`render`), or evaluated.
+//!
+//! This file holds the entry points and [`ValidatedQuery`]; `types` holds
+//! the type rules, `checker` the walk that applies them, and `hints` the
+//! help texts for the known traps.
+//!
+//! Decisions, following ODataLib where it has an answer:
+//! - Every problem is reported, never only the first: after a bad node its
+//!   type becomes "unknown", which every later check accepts, so one mistake
+//!   is reported once rather than cascading.
+//! - A function argument of the wrong type is `InvalidArguments` ("the
+//!   wrong number or kind of arguments"); operands of operators that do not
+//!   fit are `TypeMismatch`.
+//! - `$it` and `$this` alone denote the whole entity: comparing one with a
+//!   value, or using one as the filter, is a `TypeMismatch` whose help says to
+//!   compare one of its properties. `$it/status` works as `status` does.
+//! - `null` is comparable with anything, and `$filter=null` is accepted (it
+//!   is a typeless Boolean that selects nothing, as in three-valued logic).
+//! - A path into a complex property or a lambda over a collection is checked
+//!   against the flags of the entity property it starts from; on
+//!   MachineActions none of `relatedFileInfo`, `commands`, `troubleshootInfo`
+//!   is filterable, so such paths are `PropertyNotFilterable`.
+//! - A property whose `selectable` flag is off is reported in `$select` as
+//!   `UnknownProperty` (there is no narrower code); no built-in property
+//!   has the flag off.
+//! - An option the schema does not list in `supported_options` is
+//!   `UnsupportedOption`, as the parser reports options no entity supports.
+
+mod checker;
+mod hints;
+mod types;
+
+use std::fmt;
+
+use crate::error::{Code, Diagnostic, Error};
+use crate::schema::EntitySchema;
+use crate::syntax::options::ParseOptions;
+use crate::syntax::query::{Query, SystemOption};
+
+use checker::Checker;
+use hints::with_offset_hints;
+
+/// A query that passed validation against a schema: property names in the
+/// schema's spelling, plus the warnings found on the way.
+///
+/// Only [`validate`] (and [`check`], [`check_filter`]) construct one, so
+/// holding a `ValidatedQuery` proves the query was checked against
+/// [`ValidatedQuery::schema`].
+#[derive(Clone, Debug)]
+pub struct ValidatedQuery<'s> {
+    query: Query,
+    warnings: Vec<Diagnostic>,
+    schema: &'s EntitySchema,
+}
+
+impl<'s> ValidatedQuery<'s> {
+    /// The canonicalized query: property names spelled as the schema spells
+    /// them (`CreationDateTimeUtc` → `creationDateTimeUtc`); literal values,
+    /// string contents included, exactly as parsed.
+    pub fn query(&self) -> &Query {
+        &self.query
+    }
+
+    /// The warnings (code `UnknownEnumValue`), in the order found.
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+
+    /// The schema the query was validated against.
+    pub fn schema(&self) -> &'s EntitySchema {
+        self.schema
+    }
+
+    /// The canonical percent-encoded form, ready to send.
+    pub fn to_query_string(&self) -> String {
+        self.query.to_query_string()
+    }
+
+    /// The canonicalized query, giving up the proof of validation.
+    pub fn into_query(self) -> Query {
+        self.query
+    }
+}
+
+impl fmt::Display for ValidatedQuery<'_> {
+    /// The canonical human form with the schema's spellings.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.query, f)
+    }
+}
+
+/// Validates `query` against `schema`, reporting every problem found, up to
+/// [`MAX_DIAGNOSTICS`](crate::MAX_DIAGNOSTICS) errors and as many warnings.
+///
+/// On success the query comes back canonicalized, with any warnings; on
+/// failure the [`Error`] holds every error, then the warnings.
+pub fn validate<'s>(query: &Query, schema: &'s EntitySchema) -> Result<ValidatedQuery<'s>, Error> {
+    let mut query = query.clone();
+    let mut checker = Checker::new(schema);
+    checker.check_query(&mut query);
+    let Checker {
+        mut errors,
+        warnings,
+        ..
+    } = checker;
+    if errors.is_empty() {
+        return Ok(ValidatedQuery {
+            query,
+            warnings,
+            schema,
+        });
+    }
+    errors.extend(warnings);
+    Err(Error::from_diagnostics(errors).unwrap_or_else(|| {
+        // Unreachable: `errors` is not empty. Kept total so no input panics.
+        Error::new(Diagnostic::new(Code::Syntax, "validation failed"))
+    }))
+}
+
+/// Parses `query_text` (a URL or a query string, as [`parse`](crate::parse)
+/// reads) and validates it: what the CLI's
+/// `check` command does. Options that parsed are validated even when others
+/// did not, and the error holds the problems of both.
+///
+/// A syntax error caused by a `+hh:mm` offset that arrived as a space gets a
+/// help text saying to encode the `+` as `%2B`.
+pub fn check<'s>(
+    query_text: &str,
+    schema: &'s EntitySchema,
+    options: &ParseOptions,
+) -> Result<ValidatedQuery<'s>, Error> {
+    let (query, problems) = crate::syntax::query::parse_query_partial(query_text, options);
+    if problems.is_empty() {
+        return validate(&query, schema);
+    }
+    // Validate the options that did parse too, so one run shows every
+    // problem: the syntax errors first, then the rest.
+    let mut diagnostics = problems;
+    match validate(&query, schema) {
+        Ok(validated) => diagnostics.extend(validated.warnings().iter().cloned()),
+        Err(error) => diagnostics.extend(error.diagnostics().iter().cloned()),
+    }
+    let error = Error::from_diagnostics(diagnostics).unwrap_or_else(|| {
+        // Unreachable: `problems` was not empty. Kept total so no input panics.
+        Error::new(Diagnostic::new(Code::Syntax, "the query was rejected"))
+    });
+    Err(with_offset_hints(error))
+}
+
+/// Parses one already-decoded `$filter` expression and validates it as the
+/// query's only option: what the CLI's `check --expr` does. The expression
+/// alone is `validated.query().filter`.
+pub fn check_filter<'s>(
+    expr: &str,
+    schema: &'s EntitySchema,
+    options: &ParseOptions,
+) -> Result<ValidatedQuery<'s>, Error> {
+    let filter = crate::parse_filter_with(expr, options).map_err(with_offset_hints)?;
+    let mut query = Query {
+        filter: Some(filter),
+        ..Query::default()
+    };
+    query.sources.set(SystemOption::Filter, expr);
+    validate(&query, schema)
+}
+
+/// What the tests of this module's files share: checking one `$filter`
+/// against MachineActions.
+#[cfg(test)]
+mod test_support {
+    use super::*;
+    use crate::schema::MACHINE_ACTIONS;
+
+    pub(super) fn filter(expr: &str) -> Result<ValidatedQuery<'static>, Error> {
+        check_filter(expr, &MACHINE_ACTIONS, &ParseOptions::default())
+    }
+
+    pub(super) fn rejected(expr: &str) -> Error {
+        match filter(expr) {
+            Ok(v) => panic!("{expr:?} was accepted: {:?}", v.query().filter),
+            Err(e) => e,
+        }
+    }
+
+    pub(super) fn help(d: &Diagnostic) -> &str {
+        d.help.as_deref().unwrap_or("")
+    }
+}
