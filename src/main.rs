@@ -272,8 +272,8 @@ fn run_eval(data: Option<&Path>, query: &OsStr, json: bool) -> ExitCode {
 /// Reads the MachineActions of the data file at `path` into `sink`; an
 /// error is the message to print, with `file:line:col`.
 fn read_data(path: &Path, sink: impl FnMut(MachineAction)) -> Result<(), String> {
-    let file = File::open(path)
-        .map_err(|e| format!("{}: cannot read the data: {e}", path.display()))?;
+    let file =
+        File::open(path).map_err(|e| format!("{}: cannot read the data: {e}", path.display()))?;
     read_entities(BufReader::new(file), sink)
         .map(|_| ())
         .map_err(|e| e.located(&path.display().to_string()))

@@ -494,7 +494,7 @@ fn json_lines_are_streamed_entity_by_entity() {
         },
     )
     .expect("valid data");
-    assert_eq!(format, DataFormat::JsonLines);
+    assert_eq!(format, DataFormat::Stream);
     assert_eq!(seen, 5_000);
     assert!(most_ahead <= 1024 + LINE, "read {most_ahead} bytes ahead");
 }
@@ -520,10 +520,7 @@ fn three_formats_are_detected() {
         .map(|a| format!("{}\n\n", a.to_json()))
         .collect();
     let (format, actions) = read_all(&lines).expect("lines");
-    assert_eq!(
-        (format, actions),
-        (DataFormat::JsonLines, sample::example1())
-    );
+    assert_eq!((format, actions), (DataFormat::Stream, sample::example1()));
     // A one-line (minified) response is a response, not one entity.
     let minified =
         serde_json::to_string(&serde_json::from_str::<Value>(sample::EXAMPLE1_JSON).expect("json"))
@@ -548,6 +545,90 @@ fn malformed_data_names_the_line_and_column() {
     let e = read_all("  nope").expect_err("not JSON");
     assert_eq!((e.line, e.column), (Some(1), Some(3)));
     assert_eq!(e.located("d.json"), format!("d.json:1:3: {}", e.message));
+}
+
+/// Objects one after another in any layout are a stream: pretty-printed
+/// (what `jq '.value[]'` prints), several on a line, a first line of any
+/// length.
+#[test]
+fn a_stream_of_objects_in_any_layout_is_read() {
+    let pretty: String = sample::example1()
+        .iter()
+        .map(|a| serde_json::to_string_pretty(a).expect("json") + "\n")
+        .collect();
+    let (format, actions) = read_all(&pretty).expect("pretty objects");
+    assert_eq!((format, actions), (DataFormat::Stream, sample::example1()));
+    let one_line: String = sample::example1()
+        .iter()
+        .map(|a| a.to_json().to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert_eq!(read_all(&one_line).expect("one line").1, sample::example1());
+    let long = format!(
+        "{{\"id\":\"a\",\"requestorComment\":\"{}\"}}\n{{\"id\":\"b\"}}",
+        "x".repeat(3 << 20)
+    );
+    let (format, actions) = read_all(&long).expect("a 3 MiB first line");
+    assert_eq!((format, actions.len()), (DataFormat::Stream, 2));
+}
+
+/// A UTF-8 byte-order mark is skipped; UTF-16 and UTF-32 are refused by
+/// name, with or without their marks.
+#[test]
+fn the_text_encoding_is_checked() {
+    let read_bytes = |bytes: &[u8]| {
+        let mut out: Vec<MachineAction> = Vec::new();
+        read_entities(bytes, |a| out.push(a)).map(|_| out.len())
+    };
+    let json = sample::EXAMPLE1_JSON.as_bytes();
+    assert_eq!(read_bytes(&[b"\xEF\xBB\xBF", json].concat()), Ok(3));
+    let e = read_bytes(b"\xEF\xBB\xBF nope").expect_err("not JSON after the mark");
+    assert_eq!((e.line, e.column), (Some(1), Some(5)), "{e}");
+    let utf16le: Vec<u8> = "[{\"id\":\"a\"}]"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let utf16be: Vec<u8> = "[{\"id\":\"a\"}]"
+        .encode_utf16()
+        .flat_map(u16::to_be_bytes)
+        .collect();
+    for (bytes, name) in [
+        (
+            [&[0xFF, 0xFE][..], &utf16le].concat(),
+            "UTF-16 (little-endian)",
+        ),
+        (
+            [&[0xFE, 0xFF][..], &utf16be].concat(),
+            "UTF-16 (big-endian)",
+        ),
+        (utf16le.clone(), "UTF-16 (little-endian)"),
+        (utf16be.clone(), "UTF-16 (big-endian)"),
+        (
+            vec![0xFF, 0xFE, 0, 0, b'[', 0, 0, 0],
+            "UTF-32 (little-endian)",
+        ),
+        (vec![0, 0, 0, b'['], "UTF-32 (big-endian)"),
+    ] {
+        let e = read_bytes(&bytes).expect_err(name);
+        assert!(e.message.contains(name), "{name}: {e}");
+        assert!(e.message.contains("UTF-8"), "{e}");
+    }
+}
+
+/// Objects that are not a response's envelope and not entities are errors,
+/// not silent empty answers.
+#[test]
+fn a_response_envelope_must_hold_a_value_array_and_annotations() {
+    let e = read_all("{\"value\":{\"id\":\"x\"}}").expect_err("value is an object");
+    assert!(e.message.contains("array"), "{e}");
+    let e = read_all("{\"@odata.context\":\"x\",\"value\":[],\"items\":[]}")
+        .expect_err("an unknown member");
+    assert!(e.message.contains("\"items\""), "{e}");
+    let e = read_all("{\"value\":[],\"value\":[]}").expect_err("value twice");
+    assert!(e.message.contains("twice"), "{e}");
+    let e = read_all("{\"@odata.count\":0}").expect_err("no value");
+    assert!(e.message.contains("\"value\""), "{e}");
+    assert_eq!(read_all("{\"value\":[]}").expect("empty").1.len(), 0);
 }
 
 // ---- the property test: compiled evaluator vs. a plain interpreter ----

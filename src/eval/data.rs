@@ -1,34 +1,38 @@
 //! Reading entity data for evaluation: a JSON array, an OData response
-//! (`{"value":[…]}`), or JSON Lines, each streamed entity by entity into a
-//! sink, so memory does not grow with the input.
+//! (`{"value":[…]}`), or a stream of JSON objects in any layout (JSON Lines,
+//! pretty-printed objects one after another, what `jq '.value[]'` prints),
+//! each entity handed to a sink as soon as it is read, so memory does not
+//! grow with the input.
 //!
-//! Owns: format detection, streaming, and [`DataError`] with the line and
-//! column of a problem. Must not know about: queries or what the sink does
-//! with the entities.
+//! Owns: the text encoding check, format detection, streaming, and
+//! [`DataError`] with the line and column of a problem. Must not know
+//! about: queries, what an entity holds (the entity type's `Deserialize`
+//! decides, and refuses what it cannot be), or what the sink does.
 //!
-//! Format detection, from the first byte that is not whitespace:
-//! - `[`: a JSON array of entities;
-//! - `{`: the first line is read (at most 1 MiB). If it is a complete JSON
-//!   object that is not an OData response (no `@odata.context`, and no
-//!   `value` that is an array), the input is JSON Lines: one entity per
-//!   line, blank lines skipped. Otherwise the whole input is one response
-//!   object whose `value` array is streamed;
-//! - nothing at all: no entities.
-//!
-//! An entity type with a property named `value` holding an array would be
-//! mistaken for a response on a first line; MachineActions have none.
+//! Decisions:
+//! - The text is UTF-8, with or without a byte-order mark. UTF-16 and
+//!   UTF-32 (told by their byte-order marks, or by zero bytes among the
+//!   first ASCII characters) are refused, naming the encoding.
+//! - From the first byte that is not whitespace: `[` is an array of
+//!   entities; `{` is either an OData response or the first of a stream of
+//!   entity objects. The first object tells which by its members: one with
+//!   a `value` member is a response, whose `value` must be an array and
+//!   whose other members must be annotations (`@odata.context`, …); any
+//!   other object is an entity, and more may follow. So `{"items":[]}` is
+//!   an entity (which its type then refuses), never a silent empty answer.
+//! - An object member given twice is an error naming it, in a response and
+//!   in the first object of a stream; the entity type checks its own.
+//! - Nothing but whitespace: no entities.
 
 use std::fmt;
-use std::io::{self, BufRead, Cursor, Read};
+use std::io::{self, BufRead};
 use std::marker::PhantomData;
 
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor,
 };
 use serde::{Deserialize, Deserializer};
-
-/// The longest first line that is still tried as one JSON Lines entity.
-const MAX_FIRST_LINE: u64 = 1 << 20;
+use serde_json::{Map, Value};
 
 /// The format the data turned out to be in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,8 +42,8 @@ pub enum DataFormat {
     Array,
     /// An OData response object with a `value` array.
     Response,
-    /// One entity per line.
-    JsonLines,
+    /// Entity objects one after another (JSON Lines or any other layout).
+    Stream,
 }
 
 /// Malformed or unreadable data, with where it went wrong.
@@ -49,7 +53,7 @@ pub struct DataError {
     pub line: Option<usize>,
     /// The column (1-based, in bytes), when known.
     pub column: Option<usize>,
-    /// What went wrong: serde's (or the I/O layer's) message.
+    /// What went wrong.
     pub message: String,
 }
 
@@ -79,12 +83,23 @@ impl DataError {
 
 impl std::error::Error for DataError {}
 
-/// Where the part of the input handed to serde starts in the whole input.
+/// The byte-order marks of the encodings that are not UTF-8, longest first
+/// (UTF-32 LE starts with UTF-16 LE's mark).
+const FOREIGN_MARKS: [(&[u8], &str); 4] = [
+    (&[0x00, 0x00, 0xFE, 0xFF], "UTF-32 (big-endian)"),
+    (&[0xFF, 0xFE, 0x00, 0x00], "UTF-32 (little-endian)"),
+    (&[0xFE, 0xFF], "UTF-16 (big-endian)"),
+    (&[0xFF, 0xFE], "UTF-16 (little-endian)"),
+];
+
+/// UTF-8's byte-order mark, which some editors write and which is skipped.
+const UTF8_MARK: &[u8] = &[0xEF, 0xBB, 0xBF];
+
+/// Where the text handed to serde starts in the whole input: the lines
+/// and the columns on its line before it (whitespace, a byte-order mark).
 #[derive(Clone, Copy)]
 struct Origin {
-    /// Lines before it.
     lines: usize,
-    /// Bytes before it on its first line.
     columns: usize,
 }
 
@@ -113,14 +128,72 @@ impl Origin {
             message,
         }
     }
+
+    /// An error about the value that starts here.
+    fn here(self, message: String) -> DataError {
+        DataError {
+            line: Some(self.lines + 1),
+            column: Some(self.columns + 1),
+            message,
+        }
+    }
 }
 
-fn io_error(e: &io::Error, line: Option<usize>) -> DataError {
+fn io_error(e: &io::Error) -> DataError {
     DataError {
-        line,
+        line: None,
         column: None,
         message: format!("cannot read the data: {e}"),
     }
+}
+
+/// Refuses text that is not UTF-8, naming its encoding, and skips a UTF-8
+/// byte-order mark; returns the columns skipped.
+fn check_encoding<R: BufRead>(reader: &mut R) -> Result<usize, DataError> {
+    // Four bytes tell every case apart; a short input has fewer.
+    let mut head = Vec::with_capacity(4);
+    while head.len() < 4 {
+        let buffer = reader.fill_buf().map_err(|e| io_error(&e))?;
+        if buffer.is_empty() {
+            break;
+        }
+        head = buffer[..buffer.len().min(4)].to_vec();
+        if head.len() < 4 && buffer.len() < 4 {
+            // The buffer holds all the reader has buffered; a short input.
+            break;
+        }
+    }
+    let refuse = |encoding: &str| {
+        DataError {
+        line: Some(1),
+        column: Some(1),
+        message: format!(
+            "the data is {encoding} text; save it as UTF-8 (a JSON array, an OData response or JSON objects)"
+        ),
+    }
+    };
+    if let Some((_, encoding)) = FOREIGN_MARKS
+        .iter()
+        .find(|(mark, _)| head.starts_with(mark))
+    {
+        return Err(refuse(encoding));
+    }
+    if head.starts_with(UTF8_MARK) {
+        reader.consume(UTF8_MARK.len());
+        return Ok(UTF8_MARK.len());
+    }
+    // JSON starts with ASCII; UTF-16 and UTF-32 without a mark put zero
+    // bytes beside it.
+    if head.len() >= 2 && head.contains(&0) {
+        let encoding = match head.iter().position(|&b| b == 0) {
+            Some(0) if head.get(1) == Some(&0) => "UTF-32 (big-endian)",
+            Some(0) => "UTF-16 (big-endian)",
+            _ if head.get(2) == Some(&0) => "UTF-32 (little-endian)",
+            _ => "UTF-16 (little-endian)",
+        };
+        return Err(refuse(encoding));
+    }
+    Ok(0)
 }
 
 /// Reads entities from `reader` in any of the three formats and hands each
@@ -133,12 +206,12 @@ where
 {
     let mut origin = Origin {
         lines: 0,
-        columns: 0,
+        columns: check_encoding(&mut reader)?,
     };
     let first = loop {
-        let buffer = reader.fill_buf().map_err(|e| io_error(&e, None))?;
+        let buffer = reader.fill_buf().map_err(|e| io_error(&e))?;
         let Some(&byte) = buffer.first() else {
-            return Ok(DataFormat::JsonLines);
+            return Ok(DataFormat::Stream);
         };
         if !byte.is_ascii_whitespace() {
             break byte;
@@ -151,128 +224,140 @@ where
         }
         reader.consume(1);
     };
-    match first {
-        b'[' => {
-            let mut de = serde_json::Deserializer::from_reader(reader);
-            de.deserialize_seq(SeqSink::<E, F>::new(&mut sink))
-                .and_then(|()| de.end())
-                .map_err(|e| origin.error(&e))?;
-            Ok(DataFormat::Array)
-        }
-        b'{' => {
-            let mut line = Vec::new();
-            (&mut reader)
-                .take(MAX_FIRST_LINE)
-                .read_until(b'\n', &mut line)
-                .map_err(|e| io_error(&e, Some(origin.lines + 1)))?;
-            if is_lone_entity(&line) {
-                let entity = serde_json::from_slice::<E>(&line).map_err(|e| origin.error(&e))?;
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let format = match first {
+        b'[' => de
+            .deserialize_seq(SeqSink::<E, F>::new(&mut sink))
+            .map(|()| DataFormat::Array),
+        b'{' => match de.deserialize_map(FirstObject::<E, F>::new(&mut sink)) {
+            Ok(First::Response) => Ok(DataFormat::Response),
+            Ok(First::Entity(object)) => {
+                // Read whole, so its errors point at its start.
+                let entity = E::deserialize(Value::Object(object))
+                    .map_err(|e| origin.here(e.to_string()))?;
                 sink(entity);
-                read_lines(reader, origin.lines + 1, &mut sink)?;
-                return Ok(DataFormat::JsonLines);
+                return read_stream(de, &mut sink)
+                    .map(|()| DataFormat::Stream)
+                    .map_err(|e| origin.error(&e));
             }
-            let mut de = serde_json::Deserializer::from_reader(Cursor::new(line).chain(reader));
-            de.deserialize_map(ResponseVisitor::<E, F>(SeqSink::new(&mut sink)))
-                .and_then(|()| de.end())
-                .map_err(|e| origin.error(&e))?;
-            Ok(DataFormat::Response)
-        }
-        other => Err(DataError {
-            line: Some(origin.lines + 1),
-            column: Some(origin.columns + 1),
-            message: format!(
-                "expected a JSON array, an OData response object or JSON Lines, found {:?}",
+            Err(e) => Err(e),
+        },
+        other => {
+            return Err(origin.here(format!(
+                "expected a JSON array, an OData response or JSON objects, found {:?}",
                 char::from(other)
-            ),
-        }),
-    }
+            )))
+        }
+    };
+    format
+        .and_then(|format| de.end().map(|()| format))
+        .map_err(|e| origin.error(&e))
 }
 
-/// The JSON Lines after the first: `done` lines are already read.
-fn read_lines<E, R, F>(mut reader: R, done: usize, sink: &mut F) -> Result<(), DataError>
+/// The objects after the first of a stream.
+fn read_stream<E, R, F>(
+    de: serde_json::Deserializer<serde_json::de::IoRead<R>>,
+    sink: &mut F,
+) -> Result<(), serde_json::Error>
 where
     E: DeserializeOwned,
-    R: BufRead,
+    R: io::Read,
     F: FnMut(E),
 {
-    let mut line = Vec::new();
-    let mut number = done;
-    loop {
-        line.clear();
-        number += 1;
-        let read = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| io_error(&e, Some(number)))?;
-        if read == 0 {
-            return Ok(());
-        }
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let entity = serde_json::from_slice::<E>(&line).map_err(|e| {
-            Origin {
-                lines: number - 1,
-                columns: 0,
-            }
-            .error(&e)
-        })?;
-        sink(entity);
+    for entity in de.into_iter::<E>() {
+        sink(entity?);
+    }
+    Ok(())
+}
+
+/// What the first `{…}` of the input was.
+enum First {
+    /// An OData response; its `value` went to the sink.
+    Response,
+    /// An entity, read whole: the first of a stream.
+    Entity(Map<String, Value>),
+}
+
+/// Reads the first object: a response (streaming its `value` into the
+/// sink) or an entity (kept whole, to be read as one).
+struct FirstObject<'s, E, F>(SeqSink<'s, E, F>);
+
+impl<'s, E, F> FirstObject<'s, E, F> {
+    fn new(sink: &'s mut F) -> Self {
+        FirstObject(SeqSink::new(sink))
     }
 }
 
-/// Whether `line` is one complete JSON object that is not an OData response.
-fn is_lone_entity(line: &[u8]) -> bool {
-    #[derive(Deserialize)]
-    struct Probe {
-        #[serde(rename = "@odata.context")]
-        context: Option<IgnoredAny>,
-        value: Option<IsArray>,
+impl<'de, E: Deserialize<'de>, F: FnMut(E)> Visitor<'de> for FirstObject<'_, E, F> {
+    type Value = First;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an OData response or an entity object")
     }
-    match serde_json::from_slice::<Probe>(line) {
-        Ok(probe) => probe.context.is_none() && !matches!(probe.value, Some(IsArray(true))),
-        Err(_) => false,
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<First, A::Error> {
+        let mut sink = Some(self.0);
+        let mut members = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "value" && sink.is_some() && members.keys().all(|k| k.starts_with('@')) {
+                let Some(seed) = sink.take() else {
+                    return Err(de::Error::duplicate_field("value"));
+                };
+                map.next_value_seed(ValueArray(seed))?;
+                continue;
+            }
+            if key == "value" || members.contains_key(&key) {
+                return Err(de::Error::custom(format_args!(
+                    "the member \"{key}\" is given twice"
+                )));
+            }
+            let value: Value = map.next_value()?;
+            members.insert(key, value);
+        }
+        if sink.is_some() {
+            if !members.is_empty() && members.keys().all(|k| k.starts_with("@odata.")) {
+                return Err(de::Error::custom(
+                    "an OData response needs a \"value\" array of entities",
+                ));
+            }
+            return Ok(First::Entity(members));
+        }
+        match members.keys().find(|k| !k.starts_with('@')) {
+            Some(other) => Err(de::Error::custom(format_args!(
+                "an OData response holds only \"value\" and annotations, not \"{other}\""
+            ))),
+            None => Ok(First::Response),
+        }
     }
 }
 
-/// Whether a JSON value is an array (its contents are skipped).
-struct IsArray(bool);
+/// A response's `value`, which must be an array.
+struct ValueArray<'s, E, F>(SeqSink<'s, E, F>);
 
-impl<'de> Deserialize<'de> for IsArray {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<IsArray, D::Error> {
-        struct Kind;
-        impl<'de> Visitor<'de> for Kind {
-            type Value = IsArray;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<IsArray, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(IsArray(true))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<IsArray, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(IsArray(false))
-            }
-            fn visit_bool<Er: de::Error>(self, _: bool) -> Result<IsArray, Er> {
-                Ok(IsArray(false))
-            }
-            fn visit_i64<Er: de::Error>(self, _: i64) -> Result<IsArray, Er> {
-                Ok(IsArray(false))
-            }
-            fn visit_u64<Er: de::Error>(self, _: u64) -> Result<IsArray, Er> {
-                Ok(IsArray(false))
-            }
-            fn visit_f64<Er: de::Error>(self, _: f64) -> Result<IsArray, Er> {
-                Ok(IsArray(false))
-            }
-            fn visit_str<Er: de::Error>(self, _: &str) -> Result<IsArray, Er> {
-                Ok(IsArray(false))
-            }
-            fn visit_unit<Er: de::Error>(self) -> Result<IsArray, Er> {
-                Ok(IsArray(false))
-            }
-        }
-        deserializer.deserialize_any(Kind)
+impl<'de, E: Deserialize<'de>, F: FnMut(E)> DeserializeSeed<'de> for ValueArray<'_, E, F> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, E: Deserialize<'de>, F: FnMut(E)> Visitor<'de> for ValueArray<'_, E, F> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"value\" to be an array of entities")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        self.0.visit_seq(seq)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Err(de::Error::custom(
+            "\"value\" is an object; a response's \"value\" is an array of entities",
+        ))
     }
 }
 
@@ -301,43 +386,6 @@ impl<'de, E: Deserialize<'de>, F: FnMut(E)> Visitor<'de> for SeqSink<'_, E, F> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(entity) = seq.next_element::<E>()? {
             (self.sink)(entity);
-        }
-        Ok(())
-    }
-}
-
-impl<'de, E: Deserialize<'de>, F: FnMut(E)> DeserializeSeed<'de> for SeqSink<'_, E, F> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-/// Reads an OData response object, streaming its `value` array.
-struct ResponseVisitor<'s, E, F>(SeqSink<'s, E, F>);
-
-impl<'de, E: Deserialize<'de>, F: FnMut(E)> Visitor<'de> for ResponseVisitor<'_, E, F> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an OData response object with a \"value\" array")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut sink = Some(self.0);
-        while let Some(key) = map.next_key::<String>()? {
-            if key == "value" {
-                let Some(seed) = sink.take() else {
-                    return Err(de::Error::duplicate_field("value"));
-                };
-                map.next_value_seed(seed)?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        if sink.is_some() {
-            return Err(de::Error::missing_field("value"));
         }
         Ok(())
     }

@@ -8,7 +8,8 @@
 //! runtime values and OData's comparison rules), `run` (ordering, top-k
 //! `$skip`/`$top`, paging, `$count`: [`CompiledQuery`]), `response` (the
 //! envelope and `$select`: [`Response`]), and `data` (streaming entities
-//! out of a JSON array, an OData response or JSON Lines: [`read_entities`]).
+//! out of a JSON array, an OData response or a stream of objects:
+//! [`read_entities`]).
 //!
 //! Must not know about: query text or its syntax (it reads the validated
 //! AST), validation rules, or the command line. Entities are read only

@@ -99,7 +99,7 @@ impl Query {
 /// in equality.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct OptionSources {
-    texts: [Option<String>; 6],
+    texts: [Option<Arc<str>>; 6],
     warnings: Vec<Diagnostic>,
 }
 
@@ -115,8 +115,13 @@ impl OptionSources {
         self.texts[option as usize].as_deref()
     }
 
+    /// The decoded value of `option`, shared, for diagnostics to point into.
+    pub fn shared(&self, option: SystemOption) -> Option<Arc<str>> {
+        self.texts[option as usize].clone()
+    }
+
     /// Records the decoded value of `option`.
-    pub fn set(&mut self, option: SystemOption, text: impl Into<String>) {
+    pub fn set(&mut self, option: SystemOption, text: impl Into<Arc<str>>) {
         self.texts[option as usize] = Some(text.into());
     }
 }
@@ -243,7 +248,7 @@ pub fn parse_query_partial(text: &str, options: &ParseOptions) -> (Query, Vec<Di
                 if let Err(d) = parse_value(option, &value, options, &mut query) {
                     diagnostics.push(d.in_option(option.name()));
                 }
-                query.sources.set(option, value);
+                query.sources.set(option, value.as_ref());
             }
             OptionName::Unsupported(canonical) => diagnostics.push(
                 Diagnostic::new(

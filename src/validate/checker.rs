@@ -6,6 +6,8 @@
 //! Must not know about: the type rules themselves (`types`), or how the help
 //! for a misquoted literal or an unknown property name is worded (`hints`).
 
+use std::sync::Arc;
+
 use crate::error::{Code, Diagnostic};
 use crate::schema::{EdmType, EntitySchema, PropertyDef};
 use crate::suggest::nearest;
@@ -31,7 +33,7 @@ pub(super) struct Checker<'s> {
     pub(super) schema: &'s EntitySchema,
     /// The option being checked, and its decoded text (which spans index).
     pub(super) option: SystemOption,
-    text: String,
+    text: Arc<str>,
     usage: Usage,
     /// Lambda range variables in scope, innermost last.
     variables: Vec<(String, Ty)>,
@@ -48,7 +50,7 @@ impl<'s> Checker<'s> {
         Checker {
             schema,
             option: SystemOption::Filter,
-            text: String::new(),
+            text: Arc::from(""),
             usage: Usage::Filter,
             variables: Vec::new(),
             renames: Vec::new(),
@@ -59,7 +61,10 @@ impl<'s> Checker<'s> {
 
     fn enter(&mut self, query: &Query, option: SystemOption) {
         self.option = option;
-        self.text = query.sources.get(option).unwrap_or_default().to_string();
+        self.text = query
+            .sources
+            .shared(option)
+            .unwrap_or_else(|| Arc::from(""));
     }
 
     fn diagnostic(&self, code: Code, message: impl Into<String>, span: Span) -> Diagnostic {

@@ -71,7 +71,8 @@ impl<'s> ValidatedQuery<'s> {
         &self.query
     }
 
-    /// The warnings (code `UnknownEnumValue`), in the order found.
+    /// The warnings: parsing's (`IgnoredOption`, see [`Query::warnings`]),
+    /// then validation's (`UnknownEnumValue`), in the order found.
     pub fn warnings(&self) -> &[Diagnostic] {
         &self.warnings
     }
@@ -110,9 +111,12 @@ pub fn validate<'s>(query: &Query, schema: &'s EntitySchema) -> Result<Validated
     checker.check_query(&mut query);
     let Checker {
         mut errors,
-        warnings,
+        warnings: found,
         ..
     } = checker;
+    // Parsing's warnings (ignored options) come first, in query order.
+    let mut warnings = query.warnings().to_vec();
+    warnings.extend(found);
     if errors.is_empty() {
         return Ok(ValidatedQuery {
             query,
