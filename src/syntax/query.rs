@@ -728,6 +728,14 @@ fn parse_digits(value: &str, option: SystemOption, dialect: Dialect) -> Result<i
             format!("give a whole number, such as {name}=10"),
         );
     }
+    let unsigned = digits.strip_prefix('-').unwrap_or(digits);
+    if digits.starts_with('-') && !unsigned.is_empty() && unsigned.bytes().all(|b| b.is_ascii_digit())
+    {
+        return fail(
+            format!("{name} must not be negative, got {digits}"),
+            format!("give 0 or more, such as {name}=10"),
+        );
+    }
     if !digits.bytes().all(|b| b.is_ascii_digit()) {
         let inner = digits.trim_matches([' ', '\t']);
         let help = if dialect == Dialect::Strict
