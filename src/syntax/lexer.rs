@@ -6,7 +6,7 @@
 //! above stays linear.
 //!
 //! Must not know about: operators, precedence, spans or error messages; the
-//! expression parser (`filter`) decides what a failed token means.
+//! expression parser (`parser`) decides what a failed token means.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
 use nom::{
