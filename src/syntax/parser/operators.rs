@@ -341,6 +341,12 @@ fn spaced_operator(bytes: &[u8], at: usize) -> Option<OperatorAhead> {
 /// Keywords are 2, 3 or 5 ASCII letters, so the first two bytes pick the
 /// candidate; `| 0x20` lowers a letter, and only a letter's upper or lower
 /// case lowers to a letter, so no other byte can match.
+///
+/// Inline: its caller, `Parser::scan_operator`, is compiled with the rest of
+/// `Parser` in the parent module, not with this one, and without the hint
+/// this function is called across that boundary instead of inlined, which
+/// makes the lookahead after every operand slower; see benches/parse.rs.
+#[inline]
 fn operator_keyword_at(rest: &[u8]) -> Option<(BinaryOp, usize)> {
     let lower = |i: usize| rest.get(i).map_or(0, |&b| b | 0x20);
     let third = |c: u8, op: BinaryOp| (lower(2) == c).then_some((op, 3));
