@@ -112,11 +112,12 @@ struct Parser<'a> {
     /// The nodes built so far.
     tree: Tree,
     /// What is read but not yet placed: the operands of the `and`/`or`
-    /// chains being read (see [`Operand`]), and the elements of lists,
-    /// argument lists and paths, which must end up as runs of consecutive
-    /// nodes though their subtrees come between them. One stack serves all,
-    /// innermost on top: every construct takes its own off the top before
-    /// the one around it goes on, and a parse allocates it once.
+    /// chains being read (see [`Operand`](operators::Operand)), and the
+    /// elements of lists, argument lists and paths, which must end up as
+    /// runs of consecutive nodes though their subtrees come between them.
+    /// One stack serves all, innermost on top: every construct takes its own
+    /// off the top before the one around it goes on, and a parse allocates
+    /// it once.
     pending: Vec<Node>,
 }
 

@@ -27,7 +27,8 @@ pub(super) struct OperatorAhead {
 /// An operand as the expression loop holds it: a finished node, or an
 /// `and`/`or` chain kept flat until something else needs it as a node.
 ///
-/// Chains are stored left-nested (as [`Expr::binary`] builds them), so a
+/// Chains are stored left-nested (as
+/// [`Expr::binary`](crate::syntax::tree::Expr::binary) builds them), so a
 /// parenthesized chain on the right of the same operator
 /// (`a and (b and (c and …))`) must be re-hung under the outer one. On
 /// finished trees that walks the inner chain at every level, quadratic in
@@ -49,8 +50,9 @@ pub(super) enum Operand {
 }
 
 impl Operand {
-    /// The node: chains folded left-nested, as [`Expr::binary`] would,
-    /// their operands taken off the stack. Inlined for the usual case, a
+    /// The node: chains folded left-nested, as
+    /// [`Expr::binary`](crate::syntax::tree::Expr::binary) would, their
+    /// operands taken off the stack. Inlined for the usual case, a
     /// finished node.
     #[inline]
     fn fold(self, stack: &mut Vec<Node>, tree: &mut Tree) -> NodeId {
