@@ -99,9 +99,9 @@ impl<'a> Parser<'a> {
     /// climbing), leaving an `and`/`or` chain flat for the caller to extend.
     pub(super) fn operand(&mut self, min_prec: u8) -> Parsed<Operand> {
         // `unary` answers only these bytes itself (keep them in step with
-        // its operators): going straight to the (inlined) `postfix` for the
-        // rest saves two call frames per operand (callgrind, with the forced
-        // inline: ten corpus passes 17.03 M -> 15.99 M instructions).
+        // its operators): the rest go straight to the (inlined) `postfix`,
+        // two call frames fewer. Hot path: every operand passes here; see
+        // benches/parse.rs.
         let mut left = match self.peek() {
             Some(b'n' | b'N' | b'-') => self.unary()?,
             _ => self.postfix()?,
@@ -216,9 +216,9 @@ impl<'a> Parser<'a> {
     ///
     /// `operand` calls this only at the bytes its operators start with, and
     /// `postfix` itself for the rest: a new unary operator's first byte goes
-    /// there too. (Forcing this function inline instead, with the operator
-    /// out of line, cost 2.5% more: callgrind, ten corpus passes 15.69 M ->
-    /// 16.09 M instructions.)
+    /// there too. Keep this function out of line and `postfix` inline: the
+    /// other way round, with the operator out of line, is slower; see
+    /// benches/parse.rs.
     fn unary(&mut self) -> Parsed<Operand> {
         let start = self.pos;
         let (op, len) = match self.peek() {
@@ -289,15 +289,15 @@ impl<'a> Parser<'a> {
 
 /// The usual spelling of a binary operator after an operand: one space, a
 /// keyword of two or three letters, one space, then the operand. Both
-/// dialects read that alike, and nearly every operator is spelled so; the
-/// general scan spent about 80 instructions on it (its loops over
-/// whitespace, the slices, the checks for the dialects' other spellings).
-/// Anything else, `None`, is left to the general scan.
+/// dialects read that alike, nearly every operator is spelled so, and it
+/// needs none of the general scan's work (its loops over whitespace, the
+/// slices, the checks for the dialects' other spellings). Anything else,
+/// `None`, is left to the general scan.
 ///
 /// The keywords are spelled here again, as a match on the window's bytes:
-/// finding them through [`operator_keyword_at`] instead took the gain away
-/// (ten corpus passes 14.82 M → 15.30 M instructions, line 198 ×10,000
-/// 896 M → 968 M). The proptest `spaced_operators_scan_as_the_general_scan_does`
+/// finding them through [`operator_keyword_at`] instead loses the gain.
+/// Hot path: the lookahead after every operand starts here; see
+/// benches/parse.rs. The proptest `spaced_operators_scan_as_the_general_scan_does`
 /// holds the two spellings to the same answers, every keyword included.
 #[inline]
 fn spaced_operator(bytes: &[u8], at: usize) -> Option<OperatorAhead> {
