@@ -224,7 +224,7 @@ pub fn parse_filter(expr: &str) -> Result<FilterExpr, Error> {
 
 /// Parses one already-decoded `$filter` expression with explicit options.
 pub fn parse_filter_with(expr: &str, options: &ParseOptions) -> Result<FilterExpr, Error> {
-    syntax::filter::parse_filter(expr, options)
+    syntax::parser::parse_filter(expr, options)
         .map_err(|d| Error::new(d.in_option(SystemOption::Filter.name())))
 }
 

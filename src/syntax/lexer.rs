@@ -6,7 +6,7 @@
 //! above stays linear.
 //!
 //! Must not know about: operators, precedence, spans or error messages; the
-//! expression parser (`filter`) decides what a failed token means.
+//! expression parser (`parser`) decides what a failed token means.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
 use nom::{
@@ -228,10 +228,11 @@ fn signed_text(negative: bool, int: &str, frac: Option<&str>, exp: Option<&str>)
 /// The shape of a date, `[-]YYYY-MM-DD` (year: `0` + 3 digits, or a non-zero
 /// digit + 3 or more), as numbers not yet checked against the calendar.
 ///
-/// Read at fixed offsets, like the other hot tokens: every number and date
-/// literal is tried against this shape, and through `tuple`/`alt` of
-/// `char` parsers (the grammar the tests keep as the reference, see
-/// `reference_date_shape`) a date took about 500 instructions.
+/// Read at fixed offsets, like the other hot tokens, not through
+/// `tuple`/`alt` of `char` parsers (the grammar the tests keep as the
+/// reference, see `reference_date_shape`), which are slower. Hot path:
+/// every number and date literal is tried against this shape; see
+/// benches/parse.rs.
 pub(crate) fn date_shape(input: &str) -> Option<(&str, (i64, u32, u32))> {
     let bytes = input.as_bytes();
     let sign = usize::from(bytes.first() == Some(&b'-'));
@@ -312,8 +313,8 @@ fn two_digits_at(bytes: &[u8], at: usize) -> Option<u32> {
 
 /// The nanoseconds of a fraction's ASCII digits, of which the first nine
 /// count: the digits read as one number, scaled by the power of ten they
-/// fall short of nine digits by. (A power per digit, `10u32.pow`, took
-/// about 300 instructions for seven digits.)
+/// fall short of nine digits by, from a table: a power per digit
+/// (`10u32.pow`) is slower.
 fn fraction_to_nanos(digits: &str) -> u32 {
     const SCALE: [u32; 10] = [
         1_000_000_000,
@@ -336,8 +337,8 @@ fn fraction_to_nanos(digits: &str) -> u32 {
 
 /// A time-zone designator: `Z` (offset 0) or `±hh:mm`, in seconds east of UTC.
 ///
-/// Read at fixed offsets, as `date_shape` is (`alt` of `one_of` and `tuple`
-/// took about 80 instructions; the tests keep that grammar as the
+/// Read at fixed offsets, as `date_shape` is, not through `alt` of `one_of`
+/// and `tuple`, which is slower (the tests keep that grammar as the
 /// reference).
 pub(crate) fn offset_shape(input: &str) -> Option<(&str, (i32, u32, u32))> {
     let bytes = input.as_bytes();

@@ -4,7 +4,7 @@
 //! `+`-decoding, option-name resolution (case, optional `$`, duplicates,
 //! unknown and unsupported options), and the syntax of `$top`, `$skip`,
 //! `$count`, `$orderby` and `$select`. Hands `$filter` and `$orderby`
-//! expressions to the grammar in `filter`. Must not know about: schemas.
+//! expressions to the grammar in `parser`. Must not know about: schemas.
 
 use super::ast::{CustomOption, OrderByItem, Select};
 use super::tree::FilterExpr;
@@ -130,8 +130,8 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::ast::Span;
-use super::filter;
 use super::options::{Dialect, ParseOptions};
+use super::parser;
 use crate::error::{Code, Diagnostic, Error};
 use crate::suggest::nearest;
 
@@ -686,9 +686,9 @@ fn parse_value(
         .at(Span::new(limit, value.len()), value));
     }
     match option {
-        SystemOption::Filter => query.filter = Some(filter::parse_filter(value, options)?),
-        SystemOption::OrderBy => query.orderby = Some(filter::parse_orderby(value, options)?),
-        SystemOption::Select => query.select = Some(filter::parse_select(value, options)?),
+        SystemOption::Filter => query.filter = Some(parser::parse_filter(value, options)?),
+        SystemOption::OrderBy => query.orderby = Some(parser::parse_orderby(value, options)?),
+        SystemOption::Select => query.select = Some(parser::parse_select(value, options)?),
         SystemOption::Top => query.top = Some(parse_digits(value, option, options.dialect)?),
         SystemOption::Skip => query.skip = Some(parse_digits(value, option, options.dialect)?),
         SystemOption::Count => query.count = Some(parse_bool(value, options.dialect)?),

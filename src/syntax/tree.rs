@@ -1171,8 +1171,8 @@ pub struct LambdaRef<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::syntax::filter::{parse_filter, parse_orderby};
     use crate::syntax::options::{Limits, ParseOptions};
+    use crate::syntax::parser::{parse_filter, parse_orderby};
 
     fn parsed(text: &str) -> Expr {
         parse_filter(text, &ParseOptions::default()).unwrap_or_else(|d| panic!("{text}: {d}"))
