@@ -609,7 +609,10 @@ fn a_system_option_name_with_padding_is_refused_with_what_to_remove() {
 /// A negative `$skip` or `$top` says what is wrong with it: the sign.
 #[test]
 fn a_negative_skip_or_top_must_not_be_negative() {
-    for (text, code) in [("$skip=-1", Code::InvalidSkip), ("$top=-20", Code::InvalidTop)] {
+    for (text, code) in [
+        ("$skip=-1", Code::InvalidSkip),
+        ("$top=-20", Code::InvalidTop),
+    ] {
         let error = parse(text).expect_err(text);
         let d = error.first();
         assert_eq!(d.code, code);

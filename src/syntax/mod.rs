@@ -15,10 +15,5 @@ pub(crate) mod parser;
 pub(crate) mod query;
 pub(crate) mod tree;
 
-// Temporary: src/validate.rs still names `syntax::filter`; drop this alias
-// once its tests name `syntax::parser`.
-#[cfg(test)]
-pub(crate) use parser as filter;
-
 pub use options::{Dialect, Limits, ParseOptions};
 pub use query::{Query, SystemOption};

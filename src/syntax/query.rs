@@ -729,7 +729,9 @@ fn parse_digits(value: &str, option: SystemOption, dialect: Dialect) -> Result<i
         );
     }
     let unsigned = digits.strip_prefix('-').unwrap_or(digits);
-    if digits.starts_with('-') && !unsigned.is_empty() && unsigned.bytes().all(|b| b.is_ascii_digit())
+    if digits.starts_with('-')
+        && !unsigned.is_empty()
+        && unsigned.bytes().all(|b| b.is_ascii_digit())
     {
         return fail(
             format!("{name} must not be negative, got {digits}"),

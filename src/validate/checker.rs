@@ -897,8 +897,8 @@ mod tests {
     use super::super::validate;
     use super::*;
     use crate::schema::MACHINE_ACTIONS;
-    use crate::syntax::filter::{parse_filter, parse_orderby, parse_select};
     use crate::syntax::options::ParseOptions;
+    use crate::syntax::parser::{parse_filter, parse_orderby, parse_select};
 
     fn parsed(expr: &str) -> Expr {
         parse_filter(expr, &ParseOptions::default()).expect("test filter parses")
