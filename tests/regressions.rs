@@ -153,3 +153,75 @@ fn a_property_named_not_keeps_its_parentheses() {
         "$orderby=(Not)%20desc,x&$select=Not,x"
     );
 }
+
+// ---- errors that point at the real mistake ----
+
+fn first_problem(query: &str) -> defender_odata::Diagnostic {
+    defender_odata::check(
+        query,
+        defender_odata::machine_actions(),
+        &defender_odata::ParseOptions::default(),
+    )
+    .expect_err(query)
+    .first()
+    .clone()
+}
+
+/// An operator with nothing after it names the operator, not "expected an
+/// operator … found 'eq'".
+#[test]
+fn a_missing_right_operand_names_its_operator() {
+    for (query, keyword, at) in [
+        ("$filter=status eq", "eq", [7, 9]),
+        ("$filter=status eq ", "eq", [7, 9]),
+        ("$filter=status eq 'x' and", "and", [14, 17]),
+        ("$filter=status eq 'x' and   ", "and", [14, 17]),
+        ("$filter=not ", "not", [0, 3]),
+    ] {
+        let d = first_problem(query);
+        assert_eq!(d.code, defender_odata::Code::Syntax, "{query}");
+        assert!(
+            d.message
+                .starts_with(&format!("'{keyword}' needs an operand")),
+            "{query}: {}",
+            d.message
+        );
+        assert_eq!(d.span().map(|s| s.as_pair()), Some(at), "{query}");
+    }
+}
+
+/// An unclosed string that a bare `&` cut short suggests `%26`.
+#[test]
+fn a_string_cut_by_an_ampersand_suggests_percent_26() {
+    let d = first_problem("$filter=requestor eq 'R&D@contoso.com'");
+    assert!(d.message.contains("never closed"), "{}", d.message);
+    assert!(d.help.as_deref().unwrap_or("").contains("%26"), "{d:?}");
+    // Not where no '&' followed.
+    let d = first_problem("$filter=requestor eq 'RD");
+    assert!(!d.help.as_deref().unwrap_or("").contains("%26"), "{d:?}");
+}
+
+/// A string in double quotes, or a known value without quotes, gets the
+/// single-quoted form as its help.
+#[test]
+fn a_string_without_single_quotes_gets_the_single_quoted_form() {
+    let d = first_problem("$filter=status eq \"Pending\"");
+    assert_eq!(d.code, defender_odata::Code::Syntax);
+    assert!(d.message.contains("single quotes"), "{}", d.message);
+    assert_eq!(d.help.as_deref(), Some("write 'Pending'"));
+    let d = first_problem("$filter=status eq Pending");
+    assert_eq!(d.code, defender_odata::Code::UnknownProperty);
+    assert!(
+        d.help.as_deref().unwrap_or("").contains("'Pending'"),
+        "{d:?}"
+    );
+    assert!(
+        d.help.as_deref().unwrap_or("").contains("single quotes"),
+        "{d:?}"
+    );
+    let d = first_problem("$filter=type eq isolate");
+    assert!(
+        d.help.as_deref().unwrap_or("").ends_with("'Isolate'"),
+        "{d:?}"
+    );
+}

@@ -246,6 +246,19 @@ pub fn parse_query_partial(text: &str, options: &ParseOptions) -> (Query, Vec<Di
                     }
                 };
                 if let Err(d) = parse_value(option, &value, options, &mut query) {
+                    // A value cut short right where a '&' followed it was
+                    // probably cut by that '&' (an unclosed string, a
+                    // missing operand): say so.
+                    let cut_by_ampersand = offset + piece.len() < end
+                        && d.span().is_some_and(|span| span.end >= value.len());
+                    let d = if cut_by_ampersand {
+                        let help = d.help.clone().map_or(String::new(), |h| format!("{h}; "));
+                        d.with_help(format!(
+                            "{help}a bare '&' ended this value here: inside a string, write '&' as %26"
+                        ))
+                    } else {
+                        d
+                    };
                     diagnostics.push(d.in_option(option.name()));
                 }
                 query.sources.set(option, value.as_ref());

@@ -236,7 +236,18 @@ impl Checker<'_> {
             .properties
             .iter()
             .flat_map(|p| std::iter::once(p.name).chain(p.aliases.iter().copied()));
+        // A bare word that is one of a property's documented values is a
+        // string that lost its quotes: `status eq Pending`.
+        let value_of = self
+            .schema
+            .properties
+            .iter()
+            .find_map(|p| p.known_values.iter().find(|v| v.eq_ignore_ascii_case(name)));
         let help = match nearest(name, names).and_then(|n| self.schema.property(n)) {
+            _ if value_of.is_some() => format!(
+                "'{name}' reads as a property name; a string value takes single quotes: '{}'",
+                value_of.copied().unwrap_or(name)
+            ),
             Some(p) => {
                 let allowed = match usage {
                     Some(Usage::Filter) => p.filterable,

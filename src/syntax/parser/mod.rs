@@ -28,7 +28,7 @@ mod primary;
 #[cfg(test)]
 mod tests;
 
-use super::ast::Span;
+use super::ast::{BinaryOp, Span};
 use super::lexer::{self, is_ident_byte};
 use super::options::{Dialect, Limits, ParseOptions};
 use super::tree::{Expr, Node, NodeId, NodeKind, Run, Text, Tree};
@@ -244,13 +244,77 @@ impl<'a> Parser<'a> {
         )
     }
 
+    #[cold]
     fn unexpected(&self, expected: &str) -> Diagnostic {
+        if let Some(diagnostic) = self.known_mistake() {
+            return diagnostic;
+        }
         let (found, span) = self.describe_here();
         self.error(
             Code::Syntax,
             span,
             format!("expected {expected}, found {found}"),
         )
+    }
+
+    /// The mistakes a user makes where an operand should stand, said as
+    /// such: an operator with nothing after it (`status eq`), and a string
+    /// in double quotes (`"Pending"`).
+    fn known_mistake(&self) -> Option<Diagnostic> {
+        let rest = self.rest();
+        if rest.trim_start_matches([' ', '\t']).is_empty() {
+            let (keyword, span) = self.last_word()?;
+            let is_operator = keyword.eq_ignore_ascii_case("not")
+                || BinaryOp::ALL
+                    .iter()
+                    .any(|op| op.keyword().eq_ignore_ascii_case(keyword));
+            return is_operator.then(|| {
+                self.error(
+                    Code::Syntax,
+                    span,
+                    format!("'{keyword}' needs an operand after it, and the value ends here"),
+                )
+                .with_help(format!(
+                    "complete the expression, as in status {} 'Pending', or remove '{keyword}'",
+                    if keyword.eq_ignore_ascii_case("not") {
+                        "ne"
+                    } else {
+                        "eq"
+                    }
+                ))
+            });
+        }
+        if rest.starts_with('"') {
+            let content = rest[1..].split('"').next().unwrap_or("");
+            let closed = rest[1..].contains('"');
+            let end = self.pos + if closed { content.len() + 2 } else { 1 };
+            return Some(
+                self.error(
+                    Code::Syntax,
+                    Span::new(self.pos, end),
+                    "a string is written in single quotes in OData, not double quotes",
+                )
+                .with_help(format!(
+                    "write '{}'",
+                    if closed {
+                        content.replace('\'', "''")
+                    } else {
+                        "…".to_owned()
+                    }
+                )),
+            );
+        }
+        None
+    }
+
+    /// The last word before the cursor, whitespace skipped, and its span.
+    fn last_word(&self) -> Option<(&'a str, Span)> {
+        let before = self.text[..self.pos].trim_end_matches([' ', '\t']);
+        let start = before
+            .rfind(|c: char| !c.is_ascii_alphanumeric())
+            .map_or(0, |i| i + 1);
+        let word = &before[start..];
+        (!word.is_empty()).then(|| (word, Span::new(start, before.len())))
     }
 
     /// Inlined for the usual answer, the end; what is left over is
@@ -265,6 +329,28 @@ impl<'a> Parser<'a> {
 
     #[cold]
     fn left_over(&self, expected: &str) -> Box<Diagnostic> {
+        // An operator keyword left over at the end has no right operand
+        // (the operator scan wants something after a keyword).
+        let rest = self.rest();
+        let word_end = rest
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(rest.len());
+        let (word, after) = rest.split_at(word_end);
+        if !word.is_empty()
+            && after.trim_matches([' ', '\t']).is_empty()
+            && BinaryOp::ALL
+                .iter()
+                .any(|op| op.keyword().eq_ignore_ascii_case(word))
+        {
+            return self
+                .error(
+                    Code::Syntax,
+                    Span::new(self.pos, self.pos + word.len()),
+                    format!("'{word}' needs an operand after it, and the value ends here"),
+                )
+                .with_help("complete the expression, as in status eq 'Pending', or remove it")
+                .into();
+        }
         if self.peek() == Some(b')') {
             return self
                 .error(
