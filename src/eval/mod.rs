@@ -2,10 +2,11 @@
 //! response it gets.
 //!
 //! Owns, one file a stage: `compile` (a `$filter` compiled once into a
-//! [`CompiledFilter`], three-valued, with every built-in), `specialize`
-//! (the common leaves, one property against literals, rewritten at compile
-//! time into tests that read the property directly), `value` (the
-//! runtime values and OData's comparison rules), `run` (ordering, top-k
+//! [`CompiledFilter`]), `node` (the compiled nodes and running them per
+//! entity, three-valued, with every built-in), `specialize` (the common
+//! leaves, one property against literals, rewritten at compile time into
+//! tests that read the property directly), `value` (the runtime values and
+//! OData's comparison rules), `run` (ordering, top-k
 //! `$skip`/`$top`, paging, `$count`: [`CompiledQuery`]), `response` (the
 //! envelope and `$select`: [`Response`]), and `data` (streaming entities
 //! out of a JSON array, an OData response or a stream of objects:
@@ -36,6 +37,7 @@
 
 mod compile;
 mod data;
+mod node;
 mod response;
 mod run;
 mod specialize;

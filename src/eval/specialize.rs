@@ -1,30 +1,33 @@
 //! Specialized leaf tests: the common filter leaves (one property compared
 //! with a string or DateTimeOffset literal, a property `in` a list of
 //! strings, `startswith`/`endswith`/`contains` of a property and a string
-//! literal), compiled into tests that read the property and compare,
-//! without building [`Val`]s. Where the entity type has a direct reader of
-//! the property ([`Entity::text_reader`], [`Entity::instant_reader`]), the
-//! test is built around it as a closure of its own ([`Direct`]), in which
-//! the compiler inlines the reader and the kind of test; elsewhere (JSON
-//! objects) the property is read through [`Entity::property`] and the test
-//! dispatched on per entity. A `not` around such a test is
-//! folded into it, and an `and`/`or` chain made only of them becomes one
-//! node over its tests (`FastAll`/`FastAny`), run by the same three-valued
-//! short-circuit loop as every chain (`short_circuit` in `compile.rs`).
+//! literal), recognized among compiled nodes and rewritten into tests that
+//! read the property and compare, without building [`Val`]s. Where the
+//! entity type has a direct reader of the property
+//! ([`Entity::text_reader`], [`Entity::instant_reader`]), the test is built
+//! around it as a closure of its own, in which the compiler inlines the
+//! reader and the kind of test; elsewhere (JSON objects) the property is
+//! read through [`Entity::property`] and the test dispatched on per entity.
+//! A `not` around such a test is folded into it, and an `and`/`or` chain
+//! made only of them becomes one node over its tests (`FastAll`/`FastAny`),
+//! run by the same three-valued short-circuit loop as every chain.
 //!
 //! Owns: recognizing those shapes among compiled nodes ([`specialize`]) and
-//! answering them per entity ([`Fast::truth`]). Must not know about: the
-//! AST (it rewrites compiled nodes, so it keeps working whatever shape the
-//! parser's tree takes), or how an entity stores its properties.
+//! building their tests, the direct-reader closures included (a clone of a
+//! [`Fast`] is built again, so `Clone` for it is here too). Must not know
+//! about: the AST (it rewrites compiled nodes, so it keeps working whatever
+//! shape the parser's tree takes), how an entity stores its properties, or
+//! how a test answers per entity (`node.rs` owns the test types, their
+//! answers and the comparisons the closures call).
 //!
 //! Why: the generic path converts the property and the literal into
-//! [`Val`]s and runs OData's general comparison on them per entity, which
-//! made compiled filters 2.3–4.9× slower than the same predicate written
-//! as a Rust closure (`benches/eval.rs`); callgrind put the time in the
-//! property conversion and the generic comparison, not in the string bytes.
-//! Per-entity code is kept small on purpose (see [`Fast::truth`]): at a
-//! million entities fewer instructions per entity also means more entities'
-//! memory loads in flight at once.
+//! [`Val`]s and runs OData's general comparison on them per entity; that
+//! conversion and comparison, not the string bytes, are what a filter's
+//! time goes to, so the common leaves skip them. Per-entity code is kept
+//! small on purpose (see [`Fast::truth`]): at a million entities fewer
+//! instructions per entity also means more entities' memory loads in
+//! flight at once. Hot path: see `benches/eval.rs`, which compares
+//! compiled filters with the same predicates written as Rust closures.
 //!
 //! How it stays exact: a specialized test answers only for the property
 //! kinds it was made for — null, a string the schema does not convert (see
@@ -35,100 +38,14 @@
 //!
 //! [`Val`]: super::value::Val
 
-use std::cmp::Ordering;
-use std::fmt;
-
 use chrono::{DateTime, FixedOffset};
 
-use super::compile::{keeps_strings, truth, CmpOp, Lit, Node};
-use crate::model::{Entity, PropertyValue, UseInstantReader, UseTextReader};
+use super::node::{
+    contains, ends_with, equals, instant, keeps_strings, one_of, ordered, starts_with, CmpOp,
+    Direct, Fast, Lit, Node, OneOf, Test, TextFunction, TextTest,
+};
+use crate::model::{Entity, UseInstantReader, UseTextReader};
 use crate::syntax::ast::Function;
-
-/// A leaf test of one property, and the generic node it replaces.
-#[derive(Debug)]
-pub(crate) struct Fast<E: Entity> {
-    accessor: E::Accessor,
-    test: Test,
-    /// The test built around the entity type's direct reader of the
-    /// property ([`Entity::text_reader`]), when it has one; without one,
-    /// the property is read through [`Entity::property`].
-    direct: Option<Direct<E>>,
-    /// Answers for property values of kinds the test is not made for.
-    generic: Node<E>,
-}
-
-/// A test compiled together with a direct reader: one call, in which the
-/// reader is inlined.
-///
-/// A `Box`, not an `Arc`: calling through an `Arc<dyn Fn>` first finds
-/// the closure past the counts, at an offset read from the vtable, on
-/// every call. A clone of a [`Fast`] builds its own instead.
-struct Direct<E>(Box<DirectTest<E>>);
-
-/// What a [`Direct`] calls.
-type DirectTest<E> = dyn Fn(&E) -> Option<bool> + Send + Sync;
-
-impl<E: Entity> Direct<E> {
-    fn new(test: impl Fn(&E) -> Option<bool> + Send + Sync + 'static) -> Direct<E> {
-        Direct(Box::new(test))
-    }
-}
-
-impl<E: Entity + Clone> Clone for Fast<E> {
-    fn clone(&self) -> Fast<E> {
-        Fast::new(
-            self.accessor.clone(),
-            self.test.clone(),
-            self.generic.clone(),
-        )
-    }
-}
-
-impl<E> fmt::Debug for Direct<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Direct(..)")
-    }
-}
-
-/// A test of one property.
-///
-/// A `not` around a test is folded into it (see [`Test::negate`]), so
-/// `not (status eq 'x')` is one test, not two nodes.
-#[derive(Clone, Debug)]
-enum Test {
-    Text(TextTest),
-    Instant {
-        op: CmpOp,
-        at: DateTime<FixedOffset>,
-    },
-}
-
-/// A test of a string property; `negated` is a folded `not`.
-#[derive(Clone, Debug)]
-enum TextTest {
-    /// `eq` (`ne` when negated).
-    Equals { text: Box<str>, negated: bool },
-    /// `gt`, `ge`, `lt` or `le`, read from the property's side.
-    Order { op: CmpOp, text: Box<str> },
-    /// `in` a list of strings (and maybe null).
-    In {
-        texts: OneOf,
-        has_null: bool,
-        negated: bool,
-    },
-    Function {
-        function: TextFunction,
-        text: Box<str>,
-        negated: bool,
-    },
-}
-
-#[derive(Clone, Copy, Debug)]
-enum TextFunction {
-    StartsWith,
-    EndsWith,
-    Contains,
-}
 
 impl CmpOp {
     /// The operator with its operands swapped: `a < b` is `b > a`.
@@ -155,27 +72,6 @@ impl CmpOp {
             CmpOp::Le => CmpOp::Gt,
         }
     }
-
-    fn holds(self, ordering: Ordering) -> bool {
-        match self {
-            CmpOp::Eq => ordering.is_eq(),
-            CmpOp::Ne => ordering.is_ne(),
-            CmpOp::Gt => ordering.is_gt(),
-            CmpOp::Ge => ordering.is_ge(),
-            CmpOp::Lt => ordering.is_lt(),
-            CmpOp::Le => ordering.is_le(),
-        }
-    }
-
-    /// The answer when the property is null: `eq`/`ne` compare null-ness,
-    /// every other comparison with null is null.
-    fn with_null(self) -> Option<bool> {
-        match self {
-            CmpOp::Eq => Some(false),
-            CmpOp::Ne => Some(true),
-            _ => None,
-        }
-    }
 }
 
 impl Test {
@@ -191,11 +87,6 @@ impl Test {
             Test::Instant { op, .. } => *op = op.negated(),
         }
     }
-}
-
-/// The order [`TextTest::In`] keeps its candidates in.
-fn length_first(a: &str, b: &str) -> Ordering {
-    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
 /// `node` as a specialized test when it has one of the shapes this module
@@ -322,40 +213,16 @@ impl<E: Entity> Fast<E> {
             generic,
         }
     }
+}
 
-    /// The three-valued answer for `entity`, as the generic node gives it.
-    ///
-    /// Runs per entity: with a direct reader it is one call, to code that
-    /// reads the property and compares; what takes more instructions is
-    /// out of line, so it costs registers (saved and restored on every
-    /// call) only when used.
-    #[inline]
-    pub(crate) fn truth(&self, entity: &E) -> Option<bool> {
-        match &self.direct {
-            Some(direct) => (direct.0)(entity),
-            None => self.through_property(entity),
-        }
-    }
-
-    /// For entity types without direct readers (JSON objects).
-    #[inline(never)]
-    fn through_property(&self, entity: &E) -> Option<bool> {
-        match (&self.test, entity.property(&self.accessor)) {
-            (Test::Text(test), PropertyValue::String(s)) => test.answer(Some(s)),
-            (Test::Text(test), PropertyValue::Null) => test.answer(None),
-            (Test::Instant { op, at }, PropertyValue::DateTimeOffset(t)) => {
-                instant(*op, Some(t), at)
-            }
-            (Test::Instant { op, at }, PropertyValue::Null) => instant(*op, None, at),
-            _ => self.generic_truth(entity),
-        }
-    }
-
-    /// Out of line, so the specialized cases need no stack for it.
-    #[cold]
-    #[inline(never)]
-    fn generic_truth(&self, entity: &E) -> Option<bool> {
-        truth(&self.generic, entity)
+/// A clone builds its own direct test (see [`Direct`]).
+impl<E: Entity + Clone> Clone for Fast<E> {
+    fn clone(&self) -> Fast<E> {
+        Fast::new(
+            self.accessor.clone(),
+            self.test.clone(),
+            self.generic.clone(),
+        )
     }
 }
 
@@ -412,44 +279,10 @@ impl<E: Entity> UseInstantReader<E> for InstantTest {
     }
 }
 
-impl TextTest {
-    /// The answer for a string property's value (`None`: null), when the
-    /// property is read through [`Entity::property`]. With a direct reader
-    /// each kind of test is built on its own ([`UseTextReader::build`]),
-    /// from the same comparisons (`equals`, `ordered`, `one_of` and the
-    /// text functions).
-    fn answer(&self, value: Option<&str>) -> Option<bool> {
-        match self {
-            TextTest::Equals { text, negated } => equals(value, text, *negated),
-            TextTest::Order { op, text } => value.map(|s| ordered(*op, s, text)),
-            TextTest::In {
-                texts,
-                has_null,
-                negated,
-            } => one_of(value, texts, *has_null, *negated),
-            TextTest::Function {
-                function,
-                text,
-                negated,
-            } => value.map(|s| function.holds(s, text) != *negated),
-        }
-    }
-}
-
-impl TextFunction {
-    fn holds(self, s: &str, text: &str) -> bool {
-        match self {
-            TextFunction::StartsWith => starts_with(s, text),
-            TextFunction::EndsWith => ends_with(s, text),
-            TextFunction::Contains => contains(s, text),
-        }
-    }
-}
-
 /// A [`TextTest::Function`] built around a direct reader. (The test is
-/// spelled out here and in [`TextTest::answer`]: through a function shared
-/// by the two, taking the text as `&str`, it cost 4 more instructions per
-/// entity, 61.6 → 65.4 for `startswith(…) and not (…)`.)
+/// spelled out here and in [`TextTest::answer`], not shared through a
+/// function taking the text as `&str`: that costs instructions per entity.
+/// Hot path: see `benches/eval.rs`.)
 fn function_test<E, R, F>(read: R, holds: F, text: Box<str>, negated: bool) -> Direct<E>
 where
     E: Entity,
@@ -459,153 +292,12 @@ where
     Direct::new(move |entity| read(entity).map(|s| holds(s, &text) != negated))
 }
 
-#[inline]
-fn starts_with(s: &str, text: &str) -> bool {
-    s.as_bytes()
-        .get(..text.len())
-        .is_some_and(|head| same(head, text.as_bytes()))
-}
-
-#[inline]
-fn ends_with(s: &str, text: &str) -> bool {
-    s.as_bytes()
-        .get(s.len().wrapping_sub(text.len())..)
-        .is_some_and(|tail| same(tail, text.as_bytes()))
-}
-
-/// `value eq text` (`ne` when `negated`); null is equal to no string.
-#[inline]
-fn equals(value: Option<&str>, text: &str, negated: bool) -> Option<bool> {
-    Some(match value {
-        Some(s) => same(s.as_bytes(), text.as_bytes()) != negated,
-        None => negated,
-    })
-}
-
-/// `value in texts` (`not` of it when `negated`).
-#[inline]
-fn one_of(value: Option<&str>, texts: &OneOf, has_null: bool, negated: bool) -> Option<bool> {
-    Some(match value {
-        Some(s) => texts.contains(s) != negated,
-        None => has_null != negated,
-    })
-}
-
-/// `a == b`, lengths first; strings of up to 16 bytes are compared as
-/// two overlapping words each, inline, rather than through a call to
-/// `memcmp` (most property values and literals are that short).
-#[inline]
-fn same(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    if a.len() <= 16 {
-        if let (Some(a0), Some(a1), Some(b0), Some(b1)) = (
-            a.first_chunk::<8>(),
-            a.last_chunk::<8>(),
-            b.first_chunk::<8>(),
-            b.last_chunk::<8>(),
-        ) {
-            return a0 == b0 && a1 == b1;
-        }
-        if let (Some(a0), Some(a1), Some(b0), Some(b1)) = (
-            a.first_chunk::<4>(),
-            a.last_chunk::<4>(),
-            b.first_chunk::<4>(),
-            b.last_chunk::<4>(),
-        ) {
-            return a0 == b0 && a1 == b1;
-        }
-    }
-    a == b
-}
-
-#[inline(never)]
-fn instant(
-    op: CmpOp,
-    value: Option<DateTime<FixedOffset>>,
-    at: &DateTime<FixedOffset>,
-) -> Option<bool> {
-    match value {
-        Some(t) => Some(op.holds(t.cmp(at))),
-        None => op.with_null(),
-    }
-}
-
-#[inline(never)]
-fn ordered(op: CmpOp, s: &str, text: &str) -> bool {
-    op.holds(s.cmp(text))
-}
-
-/// The strings of an `in` list.
-#[derive(Clone, Debug)]
-struct OneOf {
-    /// Sorted by [`length_first`].
-    texts: Box<[Box<str>]>,
-    /// For each length below 64: [`NONE`] when no candidate is that many
-    /// bytes long, `i + 1` when candidate `i` is the only one, [`MANY`]
-    /// when several are. Most values are told apart by their length
-    /// alone, so a value is compared with at most one candidate, without
-    /// a loop (a loop here made every specialized test save registers).
-    by_length: [u8; 64],
-}
-
-const NONE: u8 = 0;
-const MANY: u8 = u8::MAX;
-
-impl OneOf {
-    fn new(mut texts: Vec<Box<str>>) -> OneOf {
-        texts.sort_by(|a, b| length_first(a, b));
-        let mut by_length = [NONE; 64];
-        for (i, text) in texts.iter().enumerate() {
-            if let Some(slot) = by_length.get_mut(text.len()) {
-                *slot = match (*slot, u8::try_from(i + 1)) {
-                    (NONE, Ok(at)) if at != MANY => at,
-                    _ => MANY,
-                };
-            }
-        }
-        OneOf {
-            texts: texts.into_boxed_slice(),
-            by_length,
-        }
-    }
-
-    #[inline]
-    fn contains(&self, s: &str) -> bool {
-        match self.by_length.get(s.len()).copied() {
-            Some(NONE) => false,
-            Some(MANY) | None => self.find(s),
-            Some(at) => self
-                .texts
-                .get(usize::from(at) - 1)
-                .is_some_and(|candidate| same(candidate.as_bytes(), s.as_bytes())),
-        }
-    }
-
-    #[inline(never)]
-    fn find(&self, s: &str) -> bool {
-        self.texts
-            .binary_search_by(|candidate| length_first(candidate, s))
-            .is_ok()
-    }
-}
-
-/// Out of line: the substring searcher's state would otherwise make every
-/// specialized test reserve stack for it.
-#[inline(never)]
-fn contains(haystack: &str, needle: &str) -> bool {
-    haystack.contains(needle)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::compile::typed_value;
-    use crate::eval::value::{Text, Val};
+    use crate::eval::node::truth;
     use crate::eval::CompiledFilter;
     use crate::model::{MachineAction, Timestamp};
-    use crate::schema::EdmType;
     use crate::validate::check_filter;
     use crate::{machine_actions, sample, ParseOptions};
     use proptest::prelude::*;
@@ -813,21 +505,6 @@ mod tests {
     }
 
     #[test]
-    fn same_agrees_with_eq() {
-        let text = b"abcdefghijklmnopqrstu";
-        for n in 0..=text.len() {
-            let a = &text[..n];
-            assert!(same(a, a));
-            assert!(!same(a, &text[..n.saturating_sub(1)]) || n == 0);
-            for i in 0..n {
-                let mut b = a.to_vec();
-                b[i] ^= 1;
-                assert!(!same(a, &b), "{n} {i}");
-            }
-        }
-    }
-
-    #[test]
     fn only_the_known_shapes_are_specialized() {
         for filter in [
             "status eq null",
@@ -845,38 +522,6 @@ mod tests {
                 !matches!(compiled.root(), Some(Node::Fast(_))),
                 "{filter} is specialized"
             );
-        }
-    }
-
-    #[test]
-    fn keeps_strings_agrees_with_typed_value() {
-        let texts = [
-            "x",
-            "2019-06-01T00:00:00Z",
-            "2019-06-01",
-            "12:00:00",
-            "P1D",
-            "69dc3630-1ccc-4342-acf3-35286eec741d",
-        ];
-        let types = [
-            None,
-            Some(EdmType::String),
-            Some(EdmType::Boolean),
-            Some(EdmType::Int32),
-            Some(EdmType::Double),
-            Some(EdmType::Enum("Status")),
-            Some(EdmType::DateTimeOffset),
-            Some(EdmType::Date),
-            Some(EdmType::TimeOfDay),
-            Some(EdmType::Duration),
-            Some(EdmType::Guid),
-        ];
-        for edm in types {
-            let converts_some = texts.iter().any(|text| {
-                let value = typed_value(PropertyValue::String(text), edm);
-                !matches!(value, Val::Str(Text::Plain(s)) | Val::Enum(s) if s == *text)
-            });
-            assert_eq!(keeps_strings(edm), !converts_some, "{edm:?}");
         }
     }
 
