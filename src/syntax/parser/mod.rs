@@ -284,9 +284,9 @@ impl<'a> Parser<'a> {
                 ))
             });
         }
-        if rest.starts_with('"') {
-            let content = rest[1..].split('"').next().unwrap_or("");
-            let closed = rest[1..].contains('"');
+        if let Some(quoted) = rest.strip_prefix('"') {
+            let content = quoted.split('"').next().unwrap_or("");
+            let closed = quoted.contains('"');
             let end = self.pos + if closed { content.len() + 2 } else { 1 };
             return Some(
                 self.error(
