@@ -1058,3 +1058,62 @@ fn the_largest_allowed_trees_evaluate_on_a_2_mib_stack() {
         }
     }
 }
+
+/// Data that is not MachineActions is an error with its place, never an
+/// answer made of empty actions.
+#[test]
+fn records_without_an_id_are_refused() {
+    for (text, line, column) in [
+        ("{\"items\":[]}", 1, 1),
+        ("{}", 1, 1),
+        ("\n  {}", 2, 3),
+        ("[{\"foo\":1}]", 1, 10),
+        ("{\"id\":\"a\"}\n{\"status\":\"x\"}", 2, 14),
+        ("[1]", 1, 3),
+        ("{\"id\":null}", 1, 1),
+        ("{\"id\":7}", 1, 1),
+    ] {
+        let e = read_all(text).expect_err(text);
+        assert_eq!(
+            (e.line, e.column),
+            (Some(line), Some(column)),
+            "{text}: {e}"
+        );
+    }
+    let e = read_all("[{\"ID\":\"a1\",\"Status\":\"Pending\"}]").expect_err("ID");
+    assert!(e.message.contains("\"id\""), "{e}");
+    assert!(e.message.contains("found \"ID\""), "{e}");
+}
+
+/// A member given twice is an error naming it, known or not.
+#[test]
+fn a_duplicated_member_is_an_error_for_every_key() {
+    for (text, name) in [
+        ("{\"id\":\"a\",\"status\":\"x\",\"status\":\"y\"}", "status"),
+        ("{\"id\":\"a\",\"foo\":1,\"foo\":2}", "foo"),
+        ("[{\"id\":\"a\",\"foo\":1,\"foo\":1}]", "foo"),
+        ("{\"id\":\"a\",\"id\":\"b\"}", "id"),
+    ] {
+        let e = read_all(text).expect_err(text);
+        assert!(e.message.contains(name), "{text}: {e}");
+        assert!(
+            e.message.contains("duplicate") || e.message.contains("twice"),
+            "{e}"
+        );
+    }
+}
+
+/// Unknown properties are kept exactly, whatever their value: a number
+/// beyond an f64 and one with more digits than an f64 holds come back as
+/// the same numbers (serde_json writes an exponent with its sign).
+#[test]
+fn unknown_properties_keep_any_number_exactly() {
+    let (_, actions) =
+        read_all("{\"id\":\"a\",\"huge\":1e400,\"exact\":0.1000000000000000055511151231257827}")
+            .expect("any number");
+    let written = serde_json::to_string(&actions[0]).expect("json");
+    assert_eq!(
+        written,
+        "{\"id\":\"a\",\"huge\":1e+400,\"exact\":0.1000000000000000055511151231257827}"
+    );
+}

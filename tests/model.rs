@@ -147,12 +147,12 @@ fn timestamps_of_every_shape_come_back_byte_identical() {
         "2018-12-04T12:43:57.123456789012Z",
     ] {
         let input = format!(
-            r#"{{"creationDateTimeUtc":"{stamp}","lastUpdateTimeUtc":"{stamp}","cancellationDateTimeUtc":"{stamp}"}}"#
+            r#"{{"id":"a","creationDateTimeUtc":"{stamp}","lastUpdateTimeUtc":"{stamp}","cancellationDateTimeUtc":"{stamp}"}}"#
         );
         let action = read(&input);
         let output = serde_json::to_string(&action).expect("serialize");
         let expected = format!(
-            r#"{{"creationDateTimeUtc":"{stamp}","lastUpdateDateTimeUtc":"{stamp}","cancellationDateTimeUtc":"{stamp}"}}"#
+            r#"{{"id":"a","creationDateTimeUtc":"{stamp}","lastUpdateDateTimeUtc":"{stamp}","cancellationDateTimeUtc":"{stamp}"}}"#
         );
         assert_eq!(output, expected);
         assert_eq!(
@@ -162,8 +162,8 @@ fn timestamps_of_every_shape_come_back_byte_identical() {
     }
     // Different texts of one instant stay different, but compare equal as
     // instants.
-    let a = read(r#"{"creationDateTimeUtc":"2018-12-04T12:43:57.2Z"}"#);
-    let b = read(r#"{"creationDateTimeUtc":"2018-12-04T13:43:57.2000000+01:00"}"#);
+    let a = read(r#"{"id":"a","creationDateTimeUtc":"2018-12-04T12:43:57.2Z"}"#);
+    let b = read(r#"{"id":"b","creationDateTimeUtc":"2018-12-04T13:43:57.2000000+01:00"}"#);
     assert_ne!(a.creation_date_time_utc, b.creation_date_time_utc);
     assert_eq!(
         a.creation_date_time_utc.map(|t| t.value()),
@@ -248,8 +248,9 @@ fn unknown_properties_are_kept_in_order_with_nested_objects() {
 
 #[test]
 fn the_alias_works_next_to_unknown_properties() {
-    let action =
-        read(r#"{"before":1,"lastUpdateTimeUtc":"2018-12-04T12:45:25.4049122Z","after":{"x":2}}"#);
+    let action = read(
+        r#"{"id":"a","before":1,"lastUpdateTimeUtc":"2018-12-04T12:45:25.4049122Z","after":{"x":2}}"#,
+    );
     assert_eq!(
         action
             .last_update_date_time_utc
@@ -262,10 +263,10 @@ fn the_alias_works_next_to_unknown_properties() {
     assert!(!action.absent.contains(Property::LastUpdateDateTimeUtc));
     assert_eq!(
         serde_json::to_string(&action).expect("serialize"),
-        r#"{"lastUpdateDateTimeUtc":"2018-12-04T12:45:25.4049122Z","before":1,"after":{"x":2}}"#
+        r#"{"id":"a","lastUpdateDateTimeUtc":"2018-12-04T12:45:25.4049122Z","before":1,"after":{"x":2}}"#
     );
     // The alias is exact on the wire: other spellings are unknown properties.
-    let other = read(r#"{"LastUpdateTimeUtc":"x","MachineId":"y"}"#);
+    let other = read(r#"{"id":"b","LastUpdateTimeUtc":"x","MachineId":"y"}"#);
     assert_eq!(other.last_update_date_time_utc, None);
     assert_eq!(other.machine_id, None);
     assert_eq!(other.extra.len(), 2);
@@ -274,6 +275,7 @@ fn the_alias_works_next_to_unknown_properties() {
 #[test]
 fn related_file_info_and_commands_round_trip_nested() {
     let input = json!({
+        "id": "a",
         "relatedFileInfo": {"extraFirst": [1, 2], "fileIdentifierType": null},
         "commands": [
             {"index": 0, "command": {"type": "GetFile", "params": [{"key": "Path", "value": "C:\\x.zip"}]}},
@@ -290,13 +292,13 @@ fn related_file_info_and_commands_round_trip_nested() {
     assert_eq!(
         serde_json::to_string(&action).expect("serialize"),
         concat!(
-            r#"{"relatedFileInfo":{"fileIdentifierType":null,"extraFirst":[1,2]},"#,
+            r#"{"id":"a","relatedFileInfo":{"fileIdentifierType":null,"extraFirst":[1,2]},"#,
             r#""commands":[{"index":0,"command":{"type":"GetFile","params":[{"key":"Path","value":"C:\\x.zip"}]}},"#,
             r#"{"index":1,"unknown":{"deep":{"deeper":null}}}]}"#
         )
     );
     // troubleshootInfo takes any JSON.
-    let any = read(r#"{"troubleshootInfo":{"a":[true,1.5,"s"]},"commands":[]}"#);
+    let any = read(r#"{"id":"a","troubleshootInfo":{"a":[true,1.5,"s"]},"commands":[]}"#);
     assert_eq!(any.troubleshoot_info, Some(json!({"a": [true, 1.5, "s"]})));
     assert_eq!(any.commands, Some(vec![]));
 }
@@ -448,7 +450,7 @@ fn the_trait_reads_typed_and_json_entities_alike() {
 
 #[test]
 fn integer_properties_read_as_ints_and_json_numbers_by_kind() {
-    let action = read(r#"{"errorHResult":-5}"#);
+    let action = read(r#"{"id":"a","errorHResult":-5}"#);
     assert_eq!(
         action.property(&Property::ErrorHResult),
         PropertyValue::Int(-5)
@@ -468,6 +470,7 @@ fn integer_properties_read_as_ints_and_json_numbers_by_kind() {
 fn timestamp_from_datetime_round_trips_through_the_model() {
     let value = parse_timestamp("2018-12-04T12:43:57.2011911Z").expect("parse");
     let action = MachineAction {
+        id: Some("a".into()),
         creation_date_time_utc: Timestamp::from_datetime(value),
         ..MachineAction::default()
     };
@@ -570,11 +573,14 @@ fn typed_value(property: Property) -> BoxedStrategy<Value> {
     prop_oneof![1 => Just(Value::Null), 4 => typed].boxed()
 }
 
-/// A well-typed MachineAction object: each known property absent, null or
-/// typed (last-update under either name), plus unknown members, shuffled.
+/// A well-typed MachineAction object: its string `id`, each other known
+/// property absent, null or typed (last-update under either name), plus
+/// unknown members, shuffled.
 fn typed_object() -> impl Strategy<Value = Vec<(String, Value)>> {
+    let id = any::<String>().prop_map(|id| Some(("id".to_owned(), Value::String(id))));
     let known: Vec<_> = Property::ALL
         .iter()
+        .filter(|&&p| p != Property::Id)
         .map(|&p| {
             (proptest::option::of(typed_value(p)), any::<bool>()).prop_map(move |(value, alias)| {
                 value.map(|v| {
@@ -596,9 +602,10 @@ fn typed_object() -> impl Strategy<Value = Vec<(String, Value)>> {
         ),
         0..4,
     );
-    (known, unknown)
-        .prop_map(|(known, unknown)| {
-            let mut members: Vec<(String, Value)> = known.into_iter().flatten().collect();
+    (id, known, unknown)
+        .prop_map(|(id, known, unknown)| {
+            let mut members: Vec<(String, Value)> =
+                id.into_iter().chain(known.into_iter().flatten()).collect();
             // Unknown names may repeat; JSON keeps the last, as Map does.
             let mut seen = Map::new();
             for (k, v) in unknown {

@@ -251,6 +251,22 @@ impl WireObject for MachineAction {
     fn set_absent_set(&mut self, absent: PropertySet<Property>) {
         self.absent = absent;
     }
+
+    /// The key: every MachineAction has a string `id`. A member whose name
+    /// differs from it only in case is named in the message, since names
+    /// are case-sensitive on the wire.
+    fn check(&self) -> Result<(), String> {
+        if self.id.is_some() {
+            return Ok(());
+        }
+        let mut message = "a MachineAction needs a string \"id\", its key".to_owned();
+        if let Some(near) = self.extra.keys().find(|k| k.eq_ignore_ascii_case("id")) {
+            message.push_str(&format!(
+                "; found \"{near}\": member names are case-sensitive, write \"id\""
+            ));
+        }
+        Err(message)
+    }
 }
 
 impl Serialize for MachineAction {

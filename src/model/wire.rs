@@ -86,6 +86,12 @@ pub(super) trait WireObject: Default {
     fn extra_members_mut(&mut self) -> &mut Map<String, Value>;
     fn absent_set(&self) -> PropertySet<Self::Property>;
     fn set_absent_set(&mut self, absent: PropertySet<Self::Property>);
+
+    /// What the object must hold to be one, checked once it is read: why
+    /// it is not, if it is not.
+    fn check(&self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// A map key: a known property or an unknown name.
@@ -145,12 +151,18 @@ impl<'de, T: WireObject> Visitor<'de> for ObjectVisitor<T> {
                     object.read(property, &mut map)?;
                 }
                 Key::Unknown(name) => {
+                    // Any member twice is an error, not last-one-wins: the
+                    // two could disagree.
+                    if object.extra_members().contains_key(&name) {
+                        return Err(de::Error::custom(format_args!("duplicate field `{name}`")));
+                    }
                     let value: Value = map.next_value()?;
                     object.extra_members_mut().insert(name, value);
                 }
             }
         }
         object.set_absent_set(seen.complement());
+        object.check().map_err(de::Error::custom)?;
         Ok(object)
     }
 }
