@@ -183,6 +183,7 @@ mod error;
 pub mod eval;
 mod explain;
 pub mod model;
+mod pattern;
 mod render;
 pub mod sample;
 pub mod schema;

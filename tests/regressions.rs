@@ -225,3 +225,17 @@ fn a_string_without_single_quotes_gets_the_single_quoted_form() {
         "{d:?}"
     );
 }
+
+/// Found by fuzzing: a value ending in a word after a non-ASCII character
+/// (looked at for a missing operand) must not be cut inside the character.
+#[test]
+fn a_word_after_a_non_ascii_character_is_read_on_character_boundaries() {
+    let d = first_problem("$filter=startswith(computrde%C3%A9questor");
+    assert_eq!(d.code, defender_odata::Code::Syntax);
+    let d = first_problem("$filter=é eq");
+    assert!(
+        d.message.starts_with("'eq' needs an operand"),
+        "{}",
+        d.message
+    );
+}

@@ -41,11 +41,12 @@ use chrono::{DateTime, FixedOffset, Utc};
 
 use super::node::{eval, truth, CmpOp, Lit, Node};
 use super::specialize::specialize;
-use super::value::{date_at_midnight_utc, parse_duration, ArithOp, Val};
+use super::value::{date_at_midnight_utc, ArithOp, Val};
 use crate::error::{Code, Diagnostic, Error};
 use crate::model::Entity;
 use crate::schema::{EdmType, EntitySchema};
 use crate::syntax::ast::{BinaryOp, Function, SpecialFloat, TypeFunction, UnaryOp};
+use crate::syntax::lexer::parse_duration;
 use crate::syntax::query::SystemOption;
 use crate::syntax::tree::{ExprKind, ExprRef, ExprRefs, Literal, PathRef, SegmentKind};
 use crate::validate::ValidatedQuery;
@@ -188,21 +189,18 @@ impl Compiler<'_> {
                 "matchesPattern with a pattern that is not a string literal",
             ));
         };
-        let pattern = regex::RegexBuilder::new(pattern_text)
-            .size_limit(1 << 20)
-            .build()
-            .map_err(|e| {
-                let mut d = Diagnostic::new(
-                    Code::InvalidArguments,
-                    format!("'{pattern_text}' is not a regular expression this crate supports"),
-                )
-                .in_option(self.option.name())
-                .with_help(e.to_string());
-                if let Some(text) = self.text {
-                    d = d.at(pattern.span(), text);
-                }
-                Error::new(d)
-            })?;
+        let pattern = crate::pattern::compile(pattern_text).map_err(|why| {
+            let mut d = Diagnostic::new(
+                Code::InvalidArguments,
+                format!("'{pattern_text}' is not a regular expression this crate supports"),
+            )
+            .in_option(self.option.name())
+            .with_help(why);
+            if let Some(text) = self.text {
+                d = d.at(pattern.span(), text);
+            }
+            Error::new(d)
+        })?;
         Ok(Node::MatchesPattern {
             subject: Box::new(self.compile::<E>(subject)?),
             pattern,

@@ -27,11 +27,12 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, Timelike};
 
 use super::value::{
     self, arithmetic, compare, date_at_midnight_utc, fractional_seconds, has_flags, nanos_of,
-    negate, parse_duration, ArithOp, Text, Val,
+    negate, ArithOp, Text, Val,
 };
 use crate::model::{Entity, PropertyValue};
 use crate::schema::EdmType;
 use crate::syntax::ast::Function;
+use crate::syntax::lexer::parse_duration;
 
 /// A literal, converted once.
 #[derive(Clone, Debug)]

@@ -467,51 +467,6 @@ pub fn nanos_of(t: &NaiveTime) -> u32 {
     t.nanosecond() % 1_000_000_000
 }
 
-/// Parses the ISO 8601 text of a `duration'…'` literal (`[-]P[nD][T[nH][nM][n[.f]S]]`).
-pub fn parse_duration(text: &str) -> Option<TimeDelta> {
-    let (negative, rest) = match text.as_bytes().first()? {
-        b'-' => (true, text.get(1..)?),
-        b'+' => (false, text.get(1..)?),
-        _ => (false, text),
-    };
-    let rest = rest.strip_prefix(['P', 'p'])?;
-    let (days_part, time_part) = match rest.find(['T', 't']) {
-        Some(at) => (rest.get(..at)?, Some(rest.get(at + 1..)?)),
-        None => (rest, None),
-    };
-    let mut total = TimeDelta::zero();
-    if !days_part.is_empty() {
-        let days: i64 = days_part.strip_suffix(['D', 'd'])?.parse().ok()?;
-        total = total.checked_add(&TimeDelta::try_days(days)?)?;
-    }
-    if let Some(mut time) = time_part {
-        for (unit, seconds) in [(['H', 'h'], 3600), (['M', 'm'], 60)] {
-            if let Some(at) = time.find(unit) {
-                let n: i64 = time.get(..at)?.parse().ok()?;
-                total = total.checked_add(&TimeDelta::try_seconds(n.checked_mul(seconds)?)?)?;
-                time = time.get(at + 1..)?;
-            }
-        }
-        if !time.is_empty() {
-            let number = time.strip_suffix(['S', 's'])?;
-            let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
-            let secs: i64 = whole.parse().ok()?;
-            let mut nanos: i64 = 0;
-            for (i, digit) in fraction.bytes().enumerate() {
-                if !digit.is_ascii_digit() {
-                    return None;
-                }
-                if i < 9 {
-                    nanos += i64::from(digit - b'0') * 10_i64.pow(8 - i as u32);
-                }
-            }
-            total = total.checked_add(&TimeDelta::try_seconds(secs)?)?;
-            total = total.checked_add(&TimeDelta::nanoseconds(nanos))?;
-        }
-    }
-    Some(if negative { -total } else { total })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@
 //! Must not know about: operators, precedence, spans or error messages; the
 //! expression parser (`parser`) decides what a failed token means.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
 use nom::{
     bytes::complete::{tag_no_case, take_while1},
     character::complete::{char, digit1, one_of},
@@ -466,6 +466,54 @@ pub(crate) fn date_time_offset(input: &str) -> Option<(&str, DateTimeOffset)> {
     let (after_date, date) = date_shape(input)?;
     let date = make_date(date).ok()?;
     time_and_offset(date, after_date).ok()
+}
+
+/// The value of an ISO 8601 duration (`[-]P[nD][T[nH][nM][n[.f]S]]`), the
+/// text of a `duration'…'` literal or of an Edm.Duration in data; `None`
+/// when it is not one or is out of range. The one conversion: the parser
+/// refuses a literal it cannot convert, so evaluation never meets one.
+pub(crate) fn parse_duration(text: &str) -> Option<TimeDelta> {
+    let (negative, rest) = match text.as_bytes().first()? {
+        b'-' => (true, text.get(1..)?),
+        b'+' => (false, text.get(1..)?),
+        _ => (false, text),
+    };
+    let rest = rest.strip_prefix(['P', 'p'])?;
+    let (days_part, time_part) = match rest.find(['T', 't']) {
+        Some(at) => (rest.get(..at)?, Some(rest.get(at + 1..)?)),
+        None => (rest, None),
+    };
+    let mut total = TimeDelta::zero();
+    if !days_part.is_empty() {
+        let days: i64 = days_part.strip_suffix(['D', 'd'])?.parse().ok()?;
+        total = total.checked_add(&TimeDelta::try_days(days)?)?;
+    }
+    if let Some(mut time) = time_part {
+        for (unit, seconds) in [(['H', 'h'], 3600), (['M', 'm'], 60)] {
+            if let Some(at) = time.find(unit) {
+                let n: i64 = time.get(..at)?.parse().ok()?;
+                total = total.checked_add(&TimeDelta::try_seconds(n.checked_mul(seconds)?)?)?;
+                time = time.get(at + 1..)?;
+            }
+        }
+        if !time.is_empty() {
+            let number = time.strip_suffix(['S', 's'])?;
+            let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+            let secs: i64 = whole.parse().ok()?;
+            let mut nanos: i64 = 0;
+            for (i, digit) in fraction.bytes().enumerate() {
+                if !digit.is_ascii_digit() {
+                    return None;
+                }
+                if i < 9 {
+                    nanos += i64::from(digit - b'0') * 10_i64.pow(8 - i as u32);
+                }
+            }
+            total = total.checked_add(&TimeDelta::try_seconds(secs)?)?;
+            total = total.checked_add(&TimeDelta::nanoseconds(nanos))?;
+        }
+    }
+    Some(if negative { -total } else { total })
 }
 
 /// The body of `duration'…'`: `[-]P[nD][T[nH][nM][n[.n]S]]` with at least

@@ -370,6 +370,14 @@ impl<'s> Checker<'s> {
     fn check_expr(&mut self, expr: ExprRef<'_>) -> Typed {
         let span = expr.span();
         match expr.kind() {
+            ExprKind::Literal(Literal::Binary(_)) => {
+                let message = format!(
+                    "binary values are not supported: no property of {} is Edm.Binary",
+                    self.schema.entity_set
+                );
+                self.error(Code::TypeMismatch, message, span, None);
+                Typed::of(Ty::Unknown)
+            }
             ExprKind::Literal(literal) => Typed::of(literal_type(literal)),
             ExprKind::Path(path) => self.check_path(path),
             ExprKind::Unary { op, operand } => {
@@ -396,10 +404,19 @@ impl<'s> Checker<'s> {
                 operand,
                 type_name,
             } => {
-                if let Some(operand) = operand {
-                    self.check_expr(operand);
-                }
+                let operand_type = operand.map(|operand| self.check_expr(operand).ty);
                 let target = self.resolve_type_name(type_name, span);
+                if let (Some(_), Some(Ty::Entity)) = (operand_type, target) {
+                    let message = format!(
+                        "{} with a first argument takes a primitive type (Edm.String, …), not the entity type {type_name}",
+                        function.name(),
+                    );
+                    let help = format!(
+                        "{}({type_name}) without a first argument tests the entity itself",
+                        function.name()
+                    );
+                    self.error(Code::TypeMismatch, message, span, Some(help));
+                }
                 match function {
                     TypeFunction::IsOf => Typed::edm(EdmType::Boolean),
                     TypeFunction::Cast => Typed::of(target.unwrap_or(Ty::Unknown)),
@@ -697,6 +714,11 @@ impl<'s> Checker<'s> {
                 .and_then(|e| self.literal_fix(span, Ty::Edm(e), arg));
             self.error(Code::InvalidArguments, message, arg.span(), help);
         }
+        if function == Function::MatchesPattern && all_fit {
+            if let Some(pattern) = args.get(1) {
+                self.check_pattern(pattern);
+            }
+        }
         let ty = match (function, result) {
             (_, Some(t)) => Ty::Edm(t),
             (_, None) if !all_fit => Ty::Unknown,
@@ -710,6 +732,28 @@ impl<'s> Checker<'s> {
             },
         };
         Typed::of(ty)
+    }
+
+    /// A `matchesPattern` pattern must be a literal that the evaluator can
+    /// compile (see `crate::pattern`): checked here, so that what
+    /// validation accepts, evaluation runs.
+    fn check_pattern(&mut self, pattern: ExprRef<'_>) {
+        let Some(Literal::String(text)) = pattern.literal() else {
+            let message = "the pattern of matchesPattern must be a string literal".to_string();
+            let help =
+                "write the regular expression in quotes, as in matchesPattern(machineId,'^f46b')";
+            self.error(
+                Code::InvalidArguments,
+                message,
+                pattern.span(),
+                Some(help.into()),
+            );
+            return;
+        };
+        if let Err(why) = crate::pattern::compile(text) {
+            let message = format!("'{text}' is not a regular expression this crate supports");
+            self.error(Code::InvalidArguments, message, pattern.span(), Some(why));
+        }
     }
 
     fn check_path(&mut self, path: PathRef<'_>) -> Typed {

@@ -311,8 +311,10 @@ impl<'a> Parser<'a> {
     fn last_word(&self) -> Option<(&'a str, Span)> {
         let before = self.text[..self.pos].trim_end_matches([' ', '\t']);
         let start = before
-            .rfind(|c: char| !c.is_ascii_alphanumeric())
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !c.is_ascii_alphanumeric())
+            .map_or(0, |(i, c)| i + c.len_utf8());
         let word = &before[start..];
         (!word.is_empty()).then(|| (word, Span::new(start, before.len())))
     }

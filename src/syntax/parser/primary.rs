@@ -387,6 +387,16 @@ impl<'a> Parser<'a> {
             }
         } else if prefix.eq_ignore_ascii_case("duration") {
             match lexer::duration_body(body) {
+                Ok(("", _)) if lexer::parse_duration(body).is_none() => {
+                    return Err(self
+                        .error(
+                            Code::InvalidLiteral,
+                            span,
+                            format!("the duration '{body}' is out of range"),
+                        )
+                        .with_help("a duration runs to about ±292,000 years")
+                        .into())
+                }
                 Ok(("", _)) => NodeKind::Duration(body_text),
                 _ => {
                     return Err(self
