@@ -487,17 +487,6 @@ mod tests {
     }
 
     #[test]
-    fn durations_parse() {
-        assert_eq!(parse_duration("P1DT2H"), Some(TimeDelta::hours(26)));
-        assert_eq!(
-            parse_duration("-PT0.5S"),
-            Some(-TimeDelta::milliseconds(500))
-        );
-        assert_eq!(parse_duration("PT1M30S"), Some(TimeDelta::seconds(90)));
-        assert_eq!(parse_duration("X"), None);
-    }
-
-    #[test]
     fn equality_with_null_compares_nullness() {
         assert!(equals(&Val::Null, &Val::Null));
         assert!(!equals(&Val::Null, &Val::Int(1)));

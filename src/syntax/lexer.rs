@@ -776,6 +776,22 @@ mod tests {
     }
 
     #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("P1DT2H"), Some(TimeDelta::hours(26)));
+        assert_eq!(
+            parse_duration("-PT0.5S"),
+            Some(-TimeDelta::milliseconds(500))
+        );
+        assert_eq!(parse_duration("PT1M30S"), Some(TimeDelta::seconds(90)));
+        assert_eq!(parse_duration("X"), None);
+        assert_eq!(
+            parse_duration("P99999999999999999999D"),
+            None,
+            "out of range"
+        );
+    }
+
+    #[test]
     fn durations() {
         assert_eq!(duration_body("P1DT2H'").unwrap(), ("'", "P1DT2H"));
         assert_eq!(duration_body("-PT0.5S").unwrap().1, "-PT0.5S");
