@@ -85,13 +85,42 @@ fn upper_chars(s: &str) -> TextChars<'_> {
     TextChars::Upper(s.chars().flat_map(char::to_uppercase as UpperFn))
 }
 
-/// How many characters a case mapping of `c` yields (1 for plain text).
-fn mapped_len(case: Case, c: char) -> usize {
-    match case {
-        Case::Plain => 1,
-        Case::Lower => c.to_lowercase().len(),
-        Case::Upper => c.to_uppercase().len(),
+/// The longest needle [`Text::find`] searches for without allocating.
+pub const INLINE_NEEDLE: usize = 32;
+
+/// The index (in characters) of the first occurrence of `needle` in
+/// `hay`, by Knuth–Morris–Pratt: each character of `hay` is read once, so
+/// the search is linear in `hay` and `needle`. `fail` is scratch space of
+/// `needle`'s length.
+fn kmp_find(hay: impl Iterator<Item = char>, needle: &[char], fail: &mut [usize]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
     }
+    // fail[i]: the length of the longest proper prefix of needle[..=i]
+    // that is also its suffix.
+    let mut k = 0;
+    for i in 1..needle.len() {
+        while k > 0 && needle[i] != needle[k] {
+            k = fail[k - 1];
+        }
+        if needle[i] == needle[k] {
+            k += 1;
+        }
+        fail[i] = k;
+    }
+    let mut matched = 0;
+    for (i, c) in hay.enumerate() {
+        while matched > 0 && c != needle[matched] {
+            matched = fail[matched - 1];
+        }
+        if c == needle[matched] {
+            matched += 1;
+        }
+        if matched == needle.len() {
+            return Some(i + 1 - needle.len());
+        }
+    }
+    None
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -178,38 +207,28 @@ impl<'a> Text<'a> {
 
     /// The character index of the first occurrence of `needle`.
     ///
-    /// Case views are searched without building the mapped string: every
-    /// start position of the mapped character sequence (including those
-    /// inside a character that maps to several) is tried in turn.
+    /// Case views are searched without building the mapped string, in one
+    /// pass over its characters (Knuth–Morris–Pratt over the needle's
+    /// characters), so the cost is linear in the field and the needle
+    /// whatever they hold; a needle of up to [`INLINE_NEEDLE`] characters
+    /// is searched without allocating.
     pub fn find(&self, needle: &Text<'_>) -> Option<usize> {
         if let (Some(hay), Some(n)) = (self.as_plain(), needle.as_plain()) {
             let byte = hay.find(n)?;
             return Some(hay.get(..byte).map_or(0, |before| before.chars().count()));
         }
-        let (hay, case) = self.source();
-        let mut position = 0;
-        let mut rest = hay;
-        loop {
-            let first = rest.chars().next();
-            let expansions = first.map_or(1, |c| mapped_len(case, c));
-            for skip in 0..expansions {
-                let view = Text::view(rest, case);
-                let mut tail = view.chars().skip(skip);
-                if needle.chars().all(|n| tail.next() == Some(n)) {
-                    return Some(position + skip);
-                }
+        let length = needle.chars().count();
+        if length <= INLINE_NEEDLE {
+            let mut chars = ['\0'; INLINE_NEEDLE];
+            let mut fail = [0; INLINE_NEEDLE];
+            for (slot, c) in chars.iter_mut().zip(needle.chars()) {
+                *slot = c;
             }
-            let c = first?;
-            position += expansions;
-            rest = rest.get(c.len_utf8()..).unwrap_or("");
-        }
-    }
-
-    fn view(s: &'a str, case: Case) -> Text<'a> {
-        match case {
-            Case::Plain => Text::Plain(s),
-            Case::Lower => Text::Lower(s),
-            Case::Upper => Text::Upper(s),
+            kmp_find(self.chars(), &chars[..length], &mut fail[..length])
+        } else {
+            let chars: Vec<char> = needle.chars().collect();
+            let mut fail = vec![0; length];
+            kmp_find(self.chars(), &chars, &mut fail)
         }
     }
 }
@@ -484,6 +503,54 @@ mod tests {
         assert_eq!(Text::Plain("aé").find(&Text::Plain("é")), Some(1));
         assert_eq!(Text::Lower("ab").find(&Text::Plain("")), Some(0));
         assert_eq!(Text::Lower("ab").find(&Text::Plain("c")), None);
+    }
+
+    /// The one-pass search of a case view finds what searching the mapped
+    /// string finds, character for character, whatever the needle's length
+    /// (below and above the inline size) and the characters' mappings.
+    #[test]
+    fn a_case_view_is_searched_as_its_mapped_string() {
+        let mapped_index =
+            |hay: &str, needle: &str| hay.find(needle).map(|byte| hay[..byte].chars().count());
+        let cases = [
+            ("DESKTOP-İx", "i\u{307}x"),
+            ("aaaaaaaaab", "aaab"),
+            ("abababac", "ababac"),
+            ("STRASSE", "ss"),
+            ("x", ""),
+            ("", "a"),
+        ];
+        for (hay, needle) in cases {
+            let lower: String = hay.chars().flat_map(char::to_lowercase).collect();
+            assert_eq!(
+                Text::Lower(hay).find(&Text::Plain(needle)),
+                mapped_index(&lower, needle),
+                "{hay:?} {needle:?}"
+            );
+        }
+        let long_needle = "ab".repeat(INLINE_NEEDLE);
+        let hay = format!("{}{long_needle}c", "AB".repeat(100));
+        assert_eq!(Text::Lower(&hay).find(&Text::Plain(&long_needle)), Some(0));
+        assert_eq!(
+            Text::Lower(&hay).find(&Text::Plain(&format!("{long_needle}c"))),
+            Some(200)
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn case_view_search_agrees_with_the_mapped_string(
+            hay in "[aAbBßİΣσς]{0,40}",
+            needle in "[abßiσς\u{307}]{0,40}",
+        ) {
+            for (view, mapped) in [
+                (Text::Lower(&hay), hay.chars().flat_map(char::to_lowercase).collect::<String>()),
+                (Text::Upper(&hay), hay.chars().flat_map(char::to_uppercase).collect::<String>()),
+            ] {
+                let expected = mapped.find(needle.as_str()).map(|b| mapped[..b].chars().count());
+                proptest::prop_assert_eq!(view.find(&Text::Plain(&needle)), expected);
+            }
+        }
     }
 
     #[test]
