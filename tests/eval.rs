@@ -1125,3 +1125,38 @@ fn unknown_properties_keep_any_number_exactly() {
         "{\"id\":\"a\",\"huge\":1e+400,\"exact\":0.1000000000000000055511151231257827}"
     );
 }
+
+/// A chain of binary operators is folded left to right: the same answers
+/// as the operators nested one in another, for every kind of step.
+#[test]
+fn operator_chains_fold_left_to_right() {
+    let e = action("a", Some("Pending"), Some("2018-12-04T12:00:00Z"));
+    for (filter, expected) in [
+        ("5 sub 2 sub 1 eq 2", Some(true)),
+        ("1 add 2 mul 3 sub 4 eq 3", Some(true)),
+        ("2 mul 3 mod 4 eq 2", Some(true)),
+        ("1 eq 1 eq true", Some(true)),
+        ("1 eq 2 eq false ne true", Some(false)),
+        ("length(status) add 1 gt 7", Some(true)),
+        ("length(status) add 1 gt 8", Some(false)),
+        ("status in ('Pending') eq true", Some(true)),
+        ("status in ('Done','x') eq false", Some(true)),
+        (
+            "creationDateTimeUtc add duration'P1D' gt 2018-12-05",
+            Some(true),
+        ),
+        (
+            "creationDateTimeUtc sub duration'PT13H' lt 2018-12-04",
+            Some(true),
+        ),
+        ("length(requestor) add 1 gt 0", None),
+        ("1 add null eq null", Some(true)),
+        ("5 div 0 add 1 eq 1", Some(false)),
+        ("5 div 0 add 1 gt 1", None),
+    ] {
+        assert_eq!(filter_answer(filter, &e), expected, "{filter}");
+    }
+    // A chain as long as the node limit allows.
+    let long = format!("{} eq 333", vec!["1"; 333].join(" add "));
+    assert_eq!(filter_answer(&long, &e), Some(true));
+}

@@ -1,18 +1,17 @@
-//! The default structural limits keep every stage inside a 2 MiB stack (the
-//! size of a spawned thread's, and of a test thread's), in debug builds too:
-//! the deepest and largest trees the limits let through are parsed, cloned,
-//! compared, rendered, validated and dropped on such a thread.
+//! The default structural limits keep every stage inside a 256 KiB stack,
+//! in debug builds too: the deepest and largest trees the limits let
+//! through are parsed, cloned, compared, rendered, validated, evaluated,
+//! explained, serialized and dropped on such a thread.
 //!
 //! Limits are configurable; raising them far above the defaults needs a
 //! proportionally larger stack (see `Limits`).
 
-use defender_odata::check_filter;
 use defender_odata::schema::machine_actions;
-use defender_odata::{parse_filter, Code, ParseOptions};
+use defender_odata::{check_filter, evaluate, parse_filter, sample, Code, ParseOptions};
 
-const STACK: usize = 2 * 1024 * 1024;
+const STACK: usize = 256 * 1024;
 
-/// Runs every tree-walking stage over `input` on a 2 MiB thread.
+/// Runs every tree-walking stage over `input` on a 256 KiB thread.
 fn survives_every_stage(input: String) -> Result<(), Code> {
     std::thread::Builder::new()
         .stack_size(STACK)
@@ -22,7 +21,14 @@ fn survives_every_stage(input: String) -> Result<(), Code> {
             assert_eq!(copy, tree);
             let text = tree.to_string();
             assert_eq!(parse_filter(&text).map_err(|e| e.code())?, tree);
-            let _ = check_filter(&input, machine_actions(), &ParseOptions::default());
+            let _ = tree.to_query_string();
+            let _ = tree.explain();
+            let _ = serde_json::to_string(&tree);
+            if let Ok(validated) = check_filter(&input, machine_actions(), &ParseOptions::default())
+            {
+                let response = evaluate(&validated, sample::example1());
+                assert!(response.is_ok(), "{input}: {response:?}");
+            }
             drop(copy);
             drop(tree);
             Ok(())
@@ -88,6 +94,56 @@ fn largest_chains() {
         })
     });
     assert_eq!(survives_every_stage(right_nested), Ok(()));
+}
+
+/// The longest value: a string literal filling the value length limit.
+#[test]
+fn longest_value() {
+    let input = largest_allowed_len(|n| format!("status eq '{}'", "x".repeat(n)));
+    assert_eq!(survives_every_stage(input), Ok(()));
+}
+
+/// The largest input of the family `make(n)` whose length the default
+/// limit accepts.
+fn largest_allowed_len(make: impl Fn(usize) -> String) -> String {
+    let limit = defender_odata::Limits::default().max_value_len;
+    let overhead = make(0).len();
+    let input = make(limit - overhead);
+    assert_eq!(input.len(), limit);
+    assert_eq!(
+        parse_filter(&format!("{input} "))
+            .map_err(|e| e.code())
+            .err(),
+        Some(Code::TooLong)
+    );
+    input
+}
+
+/// A whole query with every expression option at a limit, through the
+/// query layer, validation and evaluation on a 256 KiB thread.
+#[test]
+fn a_whole_query_at_the_limits() {
+    let filter = largest_allowed(|n| format!("{} eq 1", vec!["1"; n].join(" add ")));
+    let orderby = vec!["creationDateTimeUtc desc"; 300].join(",");
+    let query = format!(
+        "$filter={}&$orderby={orderby}&$select=id,status&$top=10000&$count=true",
+        filter.replace(' ', "%20")
+    );
+    std::thread::Builder::new()
+        .stack_size(STACK)
+        .spawn(move || {
+            let validated =
+                defender_odata::check(&query, machine_actions(), &ParseOptions::default())
+                    .expect("a valid query");
+            let response = evaluate(&validated, sample::example1()).expect("evaluates");
+            assert_eq!(response.count, Some(0));
+            let _ = validated.query().explain();
+            let _ = serde_json::to_string(validated.query());
+            let _ = validated.to_query_string();
+        })
+        .expect("thread starts")
+        .join()
+        .expect("no stack overflow or panic");
 }
 
 #[test]

@@ -225,10 +225,7 @@ impl Compiler<'_> {
             ExprKind::Binary { op, .. } if matches!(op, BinaryOp::And | BinaryOp::Or) => {
                 self.chain::<E>(expr, op)
             }
-            ExprKind::Binary {
-                op,
-                operands: [left, right],
-            } => self.binary::<E>(op, left, right),
+            ExprKind::Binary { .. } => self.binary_chain::<E>(expr),
             ExprKind::List(_) => Err(self.unsupported(expr, "a list outside 'in'")),
             ExprKind::Call { function, args } => {
                 if function == Function::MatchesPattern {
@@ -301,16 +298,53 @@ impl Compiler<'_> {
         })
     }
 
+    /// A binary operator other than `and`/`or`, with the chain of such
+    /// operators down its left operands (`a add b sub c gt d`): one node
+    /// for a lone operator, else a [`Node::Fold`] of the innermost one and
+    /// a step for each above it. The chain is walked in a loop, so its
+    /// length costs no stack.
+    fn binary_chain<E: Entity>(&self, expr: ExprRef<'_>) -> Result<Node<E>, Error> {
+        let mut spine = Vec::new();
+        let mut node = expr;
+        while let ExprKind::Binary {
+            op,
+            operands: [left, right],
+        } = node.kind()
+        {
+            if matches!(op, BinaryOp::And | BinaryOp::Or) {
+                break;
+            }
+            spine.push((op, right));
+            node = left;
+        }
+        let Some((op, right)) = spine.pop() else {
+            return self.compile::<E>(node);
+        };
+        let first = self.binary::<E>(op, self.compile::<E>(node)?, right)?;
+        if spine.is_empty() {
+            return Ok(first);
+        }
+        let steps = spine
+            .into_iter()
+            .rev()
+            .map(|(op, right)| self.binary::<E>(op, Node::SoFar, right))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Node::Fold {
+            first: Box::new(first),
+            steps,
+        })
+    }
+
+    /// `l op right`, its left operand `l` compiled already.
     fn binary<E: Entity>(
         &self,
         op: BinaryOp,
-        left: ExprRef<'_>,
+        mut l: Node<E>,
         right: ExprRef<'_>,
     ) -> Result<Node<E>, Error> {
         if op == BinaryOp::In {
-            return self.in_list::<E>(left, right);
+            return self.in_list::<E>(l, right);
         }
-        let mut l = self.compile::<E>(left)?;
         let mut r = self.compile::<E>(right)?;
         let cmp = match op {
             BinaryOp::Eq => Some(CmpOp::Eq),
@@ -351,8 +385,8 @@ impl Compiler<'_> {
         })
     }
 
-    fn in_list<E: Entity>(&self, left: ExprRef<'_>, right: ExprRef<'_>) -> Result<Node<E>, Error> {
-        let item = Box::new(self.compile::<E>(left)?);
+    fn in_list<E: Entity>(&self, item: Node<E>, right: ExprRef<'_>) -> Result<Node<E>, Error> {
+        let item = Box::new(item);
         let ExprKind::List(items) = right.kind() else {
             return Err(self.unsupported(right, "'in' over a collection"));
         };

@@ -98,6 +98,17 @@ pub(crate) enum Node<E: Entity> {
     Entity,
     Not(Box<Node<E>>),
     Negate(Box<Node<E>>),
+    /// A chain of other binary operators, `a add b sub c gt d`: `first`
+    /// (the innermost operation), then each step applied to the value so
+    /// far, in a loop, so a chain as long as the node limit allows needs no
+    /// deep stack to build, run, clone or drop. Each step is a binary node
+    /// whose left operand is [`Node::SoFar`].
+    Fold {
+        first: Box<Node<E>>,
+        steps: Vec<Node<E>>,
+    },
+    /// The value so far of the [`Node::Fold`] this is a step of.
+    SoFar,
     /// `a and b and …`, flattened.
     All(Vec<Node<E>>),
     /// `a or b or …`, flattened.
@@ -351,6 +362,47 @@ fn bool_val<'a>(b: Option<bool>) -> Val<'a> {
 }
 
 /// The value of a node for `entity`.
+/// The binary node `node` (a comparison, arithmetic, `has` or `in`) with
+/// its left operand's value already known: `left`. The one place these
+/// operators are computed, for a lone node and for a [`Node::Fold`]'s steps.
+fn apply<'a, E: Entity>(node: &'a Node<E>, left: Val<'a>, entity: &'a E) -> Val<'a> {
+    match node {
+        Node::Compare { op, right, .. } => {
+            let r = eval(right, entity);
+            match op {
+                CmpOp::Eq => Val::Bool(value::equals(&left, &r)),
+                CmpOp::Ne => Val::Bool(!value::equals(&left, &r)),
+                _ if left.is_null() || r.is_null() => Val::Null,
+                _ => match compare(&left, &r) {
+                    None => Val::Null,
+                    Some(ordering) => Val::Bool(match op {
+                        CmpOp::Gt => ordering.is_gt(),
+                        CmpOp::Ge => ordering.is_ge(),
+                        CmpOp::Lt => ordering.is_lt(),
+                        _ => ordering.is_le(),
+                    }),
+                },
+            }
+        }
+        Node::Arith { op, right, .. } => arithmetic(*op, &left, &eval(right, entity)),
+        Node::InStrings {
+            sorted, has_null, ..
+        } => Val::Bool(match &left {
+            Val::Null => *has_null,
+            Val::Str(Text::Plain(s)) => sorted.binary_search_by(|c| (**c).cmp(*s)).is_ok(),
+            Val::Str(text) => sorted.iter().any(|c| text.eq_text(&Text::Plain(c))),
+            Val::Enum(s) => sorted.binary_search_by(|c| (**c).cmp(*s)).is_ok(),
+            _ => false,
+        }),
+        Node::In { list, .. } => {
+            Val::Bool(list.iter().any(|n| value::equals(&left, &eval(n, entity))))
+        }
+        Node::Has { right, .. } => bool_val(has_flags(&left, &eval(right, entity))),
+        // A fold's steps are binary nodes only.
+        _ => Val::Null,
+    }
+}
+
 pub(super) fn eval<'a, E: Entity>(node: &'a Node<E>, entity: &'a E) -> Val<'a> {
     match node {
         Node::Lit(lit) => lit.val(),
@@ -367,49 +419,15 @@ pub(super) fn eval<'a, E: Entity>(node: &'a Node<E>, entity: &'a E) -> Val<'a> {
         | Node::FastAll(_)
         | Node::FastAny(_) => bool_val(truth(node, entity)),
         Node::Negate(inner) => negate(&eval(inner, entity)),
-        Node::Compare { op, left, right } => {
-            let (l, r) = (eval(left, entity), eval(right, entity));
-            match op {
-                CmpOp::Eq => Val::Bool(value::equals(&l, &r)),
-                CmpOp::Ne => Val::Bool(!value::equals(&l, &r)),
-                _ if l.is_null() || r.is_null() => Val::Null,
-                _ => match compare(&l, &r) {
-                    None => Val::Null,
-                    Some(ordering) => Val::Bool(match op {
-                        CmpOp::Gt => ordering.is_gt(),
-                        CmpOp::Ge => ordering.is_ge(),
-                        CmpOp::Lt => ordering.is_lt(),
-                        _ => ordering.is_le(),
-                    }),
-                },
-            }
-        }
-        Node::Arith { op, left, right } => {
-            let (l, r) = (eval(left, entity), eval(right, entity));
-            arithmetic(*op, &l, &r)
-        }
-        Node::InStrings {
-            item,
-            sorted,
-            has_null,
-        } => {
-            let value = eval(item, entity);
-            Val::Bool(match &value {
-                Val::Null => *has_null,
-                Val::Str(Text::Plain(s)) => sorted.binary_search_by(|c| (**c).cmp(*s)).is_ok(),
-                Val::Str(text) => sorted.iter().any(|c| text.eq_text(&Text::Plain(c))),
-                Val::Enum(s) => sorted.binary_search_by(|c| (**c).cmp(*s)).is_ok(),
-                _ => false,
-            })
-        }
-        Node::In { item, list } => {
-            let value = eval(item, entity);
-            Val::Bool(list.iter().any(|n| value::equals(&value, &eval(n, entity))))
-        }
-        Node::Has { left, right } => {
-            let (l, r) = (eval(left, entity), eval(right, entity));
-            bool_val(has_flags(&l, &r))
-        }
+        Node::Fold { first, steps } => steps.iter().fold(eval(first, entity), |so_far, step| {
+            apply(step, so_far, entity)
+        }),
+        Node::SoFar => Val::Null,
+        Node::Compare { left, .. }
+        | Node::Arith { left, .. }
+        | Node::Has { left, .. }
+        | Node::In { item: left, .. }
+        | Node::InStrings { item: left, .. } => apply(node, eval(left, entity), entity),
         Node::Call { function, args } => call(*function, args, entity),
         Node::MatchesPattern { subject, pattern } => match eval(subject, entity) {
             Val::Str(Text::Plain(text)) => Val::Bool(pattern.is_match(text)),
