@@ -239,3 +239,45 @@ fn a_word_after_a_non_ascii_character_is_read_on_character_boundaries() {
         d.message
     );
 }
+
+/// A duration the evaluator cannot hold is refused where the query is
+/// checked, as `eval` would refuse it, with a place.
+#[test]
+fn a_duration_out_of_range_is_refused_by_check() {
+    let d = first_problem("$filter=totalseconds(duration'P99999999999999999999D') gt 0");
+    assert_eq!(d.code, defender_odata::Code::InvalidLiteral);
+    assert!(d.message.contains("out of range"), "{}", d.message);
+}
+
+/// The OData ABNF allows a leap second in a DateTimeOffset; data reads it
+/// with the very grammar literals use, so a value the filter can write is
+/// a value the data can hold.
+#[test]
+fn a_leap_second_reads_in_data_as_in_a_literal() {
+    let text = "1972-06-30T23:59:60Z";
+    assert!(defender_odata::parse_filter(&format!("creationDateTimeUtc eq {text}")).is_ok());
+    let stamp = defender_odata::model::Timestamp::parse(text).expect("a leap second in data");
+    assert_eq!(stamp.as_str(), text);
+    assert!(defender_odata::model::Timestamp::parse("1972-06-30T23:59:61Z").is_err());
+}
+
+/// Every diagnostic of a query points into one shared copy of its text,
+/// and shows at most a window of it: a long query with many bad option
+/// names is held once and printed briefly.
+#[test]
+fn a_long_query_with_many_problems_is_held_once() {
+    let filler = "a".repeat(100_000);
+    let query: String = (0..40).map(|i| format!("$bad{i}={filler}&")).collect();
+    let options = defender_odata::ParseOptions::default()
+        .with_limits(defender_odata::Limits::default().with_max_query_len(usize::MAX));
+    let error = defender_odata::parse_with(&query, &options).expect_err("bad names");
+    let texts: Vec<&std::sync::Arc<str>> = error
+        .diagnostics()
+        .iter()
+        .filter_map(|d| d.location.as_ref().map(|l| &l.text))
+        .collect();
+    assert_eq!(texts.len(), defender_odata::MAX_DIAGNOSTICS);
+    assert!(texts.iter().all(|t| std::sync::Arc::ptr_eq(t, texts[0])));
+    let shown = error.to_string();
+    assert!(shown.len() < 40 * 400, "{} bytes shown", shown.len());
+}
