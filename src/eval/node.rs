@@ -27,7 +27,7 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, Timelike};
 
 use super::value::{
     self, arithmetic, compare, date_at_midnight_utc, fractional_seconds, has_flags, nanos_of,
-    negate, ArithOp, Text, Val,
+    negate, ArithOp, Needle, Text, Val,
 };
 use crate::model::{Entity, PropertyValue};
 use crate::schema::EdmType;
@@ -109,6 +109,14 @@ pub(crate) enum Node<E: Entity> {
     },
     /// The value so far of the [`Node::Fold`] this is a step of.
     SoFar,
+    /// `contains` or `indexof` of a string literal (a needle made ready at
+    /// compile time) in a value that is not a plain property (those are
+    /// [`Node::Fast`]): `contains(tolower(requestor),'x')`.
+    Search {
+        function: Function,
+        hay: Box<Node<E>>,
+        needle: Needle,
+    },
     /// `a and b and …`, flattened.
     All(Vec<Node<E>>),
     /// `a or b or …`, flattened.
@@ -423,6 +431,21 @@ pub(super) fn eval<'a, E: Entity>(node: &'a Node<E>, entity: &'a E) -> Val<'a> {
             apply(step, so_far, entity)
         }),
         Node::SoFar => Val::Null,
+        Node::Search {
+            function,
+            hay,
+            needle,
+        } => {
+            let found = match eval(hay, entity) {
+                Val::Str(text) => text.find_needle(needle),
+                Val::Enum(s) => Text::Plain(s).find_needle(needle),
+                _ => return Val::Null,
+            };
+            match function {
+                Function::Contains => Val::Bool(found.is_some()),
+                _ => found.map_or(Val::Int(-1), int_val),
+            }
+        }
         Node::Compare { left, .. }
         | Node::Arith { left, .. }
         | Node::Has { left, .. }

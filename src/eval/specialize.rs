@@ -44,6 +44,7 @@ use super::node::{
     contains, ends_with, equals, instant, keeps_strings, one_of, ordered, starts_with, CmpOp,
     Direct, Fast, Lit, Node, OneOf, Test, TextFunction, TextTest,
 };
+use super::value::Needle;
 use crate::model::{Entity, UseInstantReader, UseTextReader};
 use crate::syntax::ast::Function;
 
@@ -115,8 +116,34 @@ pub(crate) fn specialize<E: Entity>(node: Node<E>) -> Node<E> {
         Node::Any(operands) if operands.iter().all(is_fast) => Node::FastAny(unwrap(operands)),
         node => match recognize(&node) {
             Some((accessor, test)) => Node::Fast(Box::new(Fast::new(accessor, test, node))),
-            None => node,
+            None => search(node),
         },
+    }
+}
+
+/// `contains`/`indexof` of a string literal in anything but a plain
+/// property (which [`recognize`] made a test of): the needle made ready
+/// once, so a case-insensitive search costs a pass over the text per entity
+/// whatever the needle's length.
+fn search<E: Entity>(node: Node<E>) -> Node<E> {
+    match node {
+        Node::Call { function, args }
+            if matches!(function, Function::Contains | Function::IndexOf) =>
+        {
+            match <[Node<E>; 2]>::try_from(args) {
+                Ok([hay, Node::Lit(Lit::Str(needle))]) => Node::Search {
+                    function,
+                    hay: Box::new(hay),
+                    needle: Needle::new(&needle),
+                },
+                Ok(args) => Node::Call {
+                    function,
+                    args: args.into(),
+                },
+                Err(args) => Node::Call { function, args },
+            }
+        }
+        other => other,
     }
 }
 

@@ -41,18 +41,13 @@ pub enum Text<'a> {
     Owned(String),
 }
 
-type CaseFn = fn(char) -> std::char::ToLowercase;
-type UpperFn = fn(char) -> std::char::ToUppercase;
-
 /// The characters of a [`Text`], in either direction.
 #[derive(Clone)]
 pub enum TextChars<'a> {
     /// Of a plain or owned string.
     Plain(Chars<'a>),
-    /// Of a lower-case view.
-    Lower(std::iter::FlatMap<Chars<'a>, std::char::ToLowercase, CaseFn>),
-    /// Of an upper-case view.
-    Upper(std::iter::FlatMap<Chars<'a>, std::char::ToUppercase, UpperFn>),
+    /// Of a case view.
+    Mapped(CaseChars<'a>),
 }
 
 impl Iterator for TextChars<'_> {
@@ -61,8 +56,7 @@ impl Iterator for TextChars<'_> {
     fn next(&mut self) -> Option<char> {
         match self {
             TextChars::Plain(c) => c.next(),
-            TextChars::Lower(c) => c.next(),
-            TextChars::Upper(c) => c.next(),
+            TextChars::Mapped(c) => c.next(),
         }
     }
 }
@@ -71,18 +65,138 @@ impl DoubleEndedIterator for TextChars<'_> {
     fn next_back(&mut self) -> Option<char> {
         match self {
             TextChars::Plain(c) => c.next_back(),
-            TextChars::Lower(c) => c.next_back(),
-            TextChars::Upper(c) => c.next_back(),
+            TextChars::Mapped(c) => c.next_back(),
         }
     }
 }
 
-fn lower_chars(s: &str) -> TextChars<'_> {
-    TextChars::Lower(s.chars().flat_map(char::to_lowercase as CaseFn))
+/// The characters of a string case-mapped one by one: an ASCII character
+/// maps to one at once; any other through Unicode's mapping, which may
+/// give up to three, held until read.
+#[derive(Clone)]
+pub struct CaseChars<'a> {
+    chars: Chars<'a>,
+    upper: bool,
+    front: Pending,
+    back: Pending,
 }
 
-fn upper_chars(s: &str) -> TextChars<'_> {
-    TextChars::Upper(s.chars().flat_map(char::to_uppercase as UpperFn))
+/// Characters of one mapping not yet read, from either end.
+#[derive(Clone, Copy, Default)]
+struct Pending {
+    chars: [char; 3],
+    start: u8,
+    end: u8,
+}
+
+impl Pending {
+    fn of(mapped: impl Iterator<Item = char>) -> Pending {
+        let mut pending = Pending::default();
+        for c in mapped.take(3) {
+            pending.chars[usize::from(pending.end)] = c;
+            pending.end += 1;
+        }
+        pending
+    }
+
+    fn pop_front(&mut self) -> Option<char> {
+        (self.start < self.end).then(|| {
+            self.start += 1;
+            self.chars[usize::from(self.start - 1)]
+        })
+    }
+
+    fn pop_back(&mut self) -> Option<char> {
+        (self.start < self.end).then(|| {
+            self.end -= 1;
+            self.chars[usize::from(self.end)]
+        })
+    }
+}
+
+impl CaseChars<'_> {
+    fn mapped(&self, c: char) -> Pending {
+        if self.upper {
+            Pending::of(c.to_uppercase())
+        } else {
+            Pending::of(c.to_lowercase())
+        }
+    }
+
+    fn ascii(&self, c: char) -> char {
+        if self.upper {
+            c.to_ascii_uppercase()
+        } else {
+            c.to_ascii_lowercase()
+        }
+    }
+}
+
+impl Iterator for CaseChars<'_> {
+    type Item = char;
+
+    fn next(&mut self) -> Option<char> {
+        if let Some(c) = self.front.pop_front() {
+            return Some(c);
+        }
+        match self.chars.next() {
+            Some(c) if c.is_ascii() => Some(self.ascii(c)),
+            Some(c) => {
+                self.front = self.mapped(c);
+                self.front.pop_front()
+            }
+            None => self.back.pop_front(),
+        }
+    }
+}
+
+impl DoubleEndedIterator for CaseChars<'_> {
+    fn next_back(&mut self) -> Option<char> {
+        if let Some(c) = self.back.pop_back() {
+            return Some(c);
+        }
+        match self.chars.next_back() {
+            Some(c) if c.is_ascii() => Some(self.ascii(c)),
+            Some(c) => {
+                self.back = self.mapped(c);
+                self.back.pop_back()
+            }
+            None => self.front.pop_back(),
+        }
+    }
+}
+
+fn case_chars(s: &str, upper: bool) -> TextChars<'_> {
+    TextChars::Mapped(CaseChars {
+        chars: s.chars(),
+        upper,
+        front: Pending::default(),
+        back: Pending::default(),
+    })
+}
+
+/// A literal needle made ready once, when a filter is compiled: its
+/// characters and search table, so that searching a case view per entity
+/// allocates and prepares nothing.
+#[derive(Clone, Debug)]
+pub struct Needle {
+    text: Box<str>,
+    chars: Box<[char]>,
+    fail: Box<[usize]>,
+}
+
+impl Needle {
+    /// The needle `text`.
+    pub fn new(text: &str) -> Needle {
+        let chars: Box<[char]> = text.chars().collect();
+        let mut fail = vec![0; chars.len()].into_boxed_slice();
+        failure_table(&chars, &mut fail);
+        Needle {
+            text: text.into(),
+            chars,
+            fail,
+        }
+    }
 }
 
 /// The longest needle [`Text::find`] searches for without allocating.
@@ -93,11 +207,13 @@ pub const INLINE_NEEDLE: usize = 32;
 /// the search is linear in `hay` and `needle`. `fail` is scratch space of
 /// `needle`'s length.
 fn kmp_find(hay: impl Iterator<Item = char>, needle: &[char], fail: &mut [usize]) -> Option<usize> {
-    if needle.is_empty() {
-        return Some(0);
-    }
-    // fail[i]: the length of the longest proper prefix of needle[..=i]
-    // that is also its suffix.
+    failure_table(needle, fail);
+    kmp_search(hay, needle, fail)
+}
+
+/// `fail[i]`: the length of the longest proper prefix of `needle[..=i]`
+/// that is also its suffix.
+fn failure_table(needle: &[char], fail: &mut [usize]) {
     let mut k = 0;
     for i in 1..needle.len() {
         while k > 0 && needle[i] != needle[k] {
@@ -107,6 +223,13 @@ fn kmp_find(hay: impl Iterator<Item = char>, needle: &[char], fail: &mut [usize]
             k += 1;
         }
         fail[i] = k;
+    }
+}
+
+/// The search of [`kmp_find`], its table made.
+fn kmp_search(hay: impl Iterator<Item = char>, needle: &[char], fail: &[usize]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
     }
     let mut matched = 0;
     for (i, c) in hay.enumerate() {
@@ -140,6 +263,17 @@ impl<'a> Text<'a> {
         }
     }
 
+    /// [`Text::find`] of a needle made ready beforehand.
+    pub fn find_needle(&self, needle: &Needle) -> Option<usize> {
+        match self.as_plain() {
+            Some(hay) => {
+                let byte = hay.find(&*needle.text)?;
+                Some(hay.get(..byte).map_or(0, |before| before.chars().count()))
+            }
+            None => kmp_search(self.chars(), &needle.chars, &needle.fail),
+        }
+    }
+
     fn source(&self) -> (&str, Case) {
         match self {
             Text::Plain(s) => (s, Case::Plain),
@@ -153,8 +287,8 @@ impl<'a> Text<'a> {
     pub fn chars(&self) -> TextChars<'_> {
         match self.source() {
             (s, Case::Plain) => TextChars::Plain(s.chars()),
-            (s, Case::Lower) => lower_chars(s),
-            (s, Case::Upper) => upper_chars(s),
+            (s, Case::Lower) => case_chars(s, false),
+            (s, Case::Upper) => case_chars(s, true),
         }
     }
 
@@ -538,6 +672,30 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// A case view's characters, from the front, from the back, and
+        /// from both ends at once, are the mapped string's.
+        #[test]
+        fn case_view_characters_are_the_mapped_strings(
+            text in "[aAzZßİΣσςﬁǅ\u{1f600} ]{0,20}",
+            take_front in 0usize..30,
+        ) {
+            for (view, mapped) in [
+                (Text::Lower(&text), text.chars().flat_map(char::to_lowercase).collect::<Vec<_>>()),
+                (Text::Upper(&text), text.chars().flat_map(char::to_uppercase).collect::<Vec<_>>()),
+            ] {
+                proptest::prop_assert_eq!(view.chars().collect::<Vec<_>>(), mapped.clone());
+                proptest::prop_assert_eq!(
+                    view.chars().rev().collect::<Vec<_>>(),
+                    mapped.iter().rev().copied().collect::<Vec<_>>()
+                );
+                let mut both = view.chars();
+                let front: Vec<char> = both.by_ref().take(take_front).collect();
+                let mut back: Vec<char> = both.rev().collect();
+                back.reverse();
+                proptest::prop_assert_eq!([front, back].concat(), mapped);
+            }
+        }
+
         #[test]
         fn case_view_search_agrees_with_the_mapped_string(
             hay in "[aAbBßİΣσς]{0,40}",
