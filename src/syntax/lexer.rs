@@ -1,9 +1,15 @@
-//! Lexer-level nom parsers: the shapes of literals and names.
+//! The token grammar: the shapes of literals and names.
 //!
 //! Owns: recognizing one token at the start of the input (numbers, dates,
-//! times, GUIDs, durations, identifiers) and converting it to a value. Each
-//! parser looks a bounded distance ahead and never recurses, so the grammar
-//! above stays linear.
+//! times, offsets, GUIDs, durations, identifiers, keywords) and converting
+//! it to a value. Each reader looks a bounded distance ahead and never
+//! recurses, so the grammar above stays linear.
+//!
+//! Two kinds of reader: the slower, rarer tokens (numbers, durations,
+//! keywords) are nom combinators, which state the grammar as it reads; the
+//! hot ones (dates, times, offsets, ASCII names, GUIDs) are hand-unrolled
+//! byte readers, and the tests keep nom versions of those as the executable
+//! reference grammar that property tests compare them with.
 //!
 //! Must not know about: operators, precedence, spans or error messages; the
 //! expression parser (`parser`) decides what a failed token means.

@@ -13,7 +13,7 @@
 //! string (values arrive decoded), or rendering.
 //!
 //! How it works: a precedence-climbing parser over a byte cursor, with the
-//! literal and name shapes recognized by the nom parsers of `lexer`. Binary
+//! literal and name shapes recognized by the token readers of `lexer`. Binary
 //! operators are handled by one loop per precedence level reached, so a chain
 //! of 100 `or`s costs no recursion; only nesting (parentheses, `not`, `-`,
 //! calls, lambdas) recurses, and that is capped by `Limits::max_depth` before
