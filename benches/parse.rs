@@ -4,12 +4,12 @@
 //! same run on the same lines.
 //!
 //! The peer has no expression-only entry point, so it reads `$filter=<line>`
-//! (as the peer table in `shared/bench/README.md` was measured); we are
+//! (as the peer figures we compare with were measured); we are
 //! measured both ways: `parse_filter(line)` (the expression alone)
 //! and `parse("$filter=<line>")` (the whole query-string layer too). Inputs
 //! are built before timing. A plain byte scan of the same text is the floor.
 //!
-//! After criterion's own report, a summary prints what the targets
+//! After criterion's own report, a summary prints what our targets
 //! are stated in: mean ns/line (corpus median / 300, from the median of
 //! [`ROUNDS`] interleaved rounds), p50 of the per-line medians (each line's
 //! the median of [`LINE_ROUNDS`] rounds), the slowest line, and how many

@@ -14,7 +14,7 @@
 //! `and`/`or` chains, and every diagnostic beyond a position. It accepts
 //! 274 of the 300 lines.
 //!
-//! The parse target asks for a mean of 300 ns a line; this bench
+//! Our parse target is a mean of 300 ns a line; this bench
 //! shows what a parser that does much less costs on this machine. Run with
 //! `cargo bench --bench parse_floor`.
 

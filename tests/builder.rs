@@ -23,7 +23,7 @@ fn built(query: MachineActionsQuery) -> Query {
 }
 
 #[test]
-fn the_issue_example_renders_canonically() {
+fn a_typical_defender_query_renders_canonically() {
     let query = built(
         MachineActionsQuery::new()
             .filter(F::Status.eq(ActionStatus::Succeeded))

@@ -75,7 +75,7 @@ fn spec_example_takes_schema_spellings_and_keeps_string_contents() {
 }
 
 #[test]
-fn the_issues_rejections_have_their_codes() {
+fn the_documented_rejections_have_their_codes() {
     let cases = [
         (
             "$filter=lastUpdateDateTimeUtc ge 2024-01-01T00:00:00Z",
