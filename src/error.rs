@@ -55,6 +55,10 @@ pub enum Code {
     UnknownFunction,
     /// The wrong number or kind of arguments to a function.
     InvalidArguments,
+    /// A query the evaluator answers but a database cannot answer exactly
+    /// (a function with no exact SQL translation): refused rather than
+    /// answered differently.
+    NotTranslatable,
     /// Warning: a `status`/`type` value the schema does not list.
     UnknownEnumValue,
     /// Warning: a custom option the service will ignore that looks like a
@@ -86,6 +90,7 @@ impl Code {
             Code::TypeMismatch => "TypeMismatch",
             Code::UnknownFunction => "UnknownFunction",
             Code::InvalidArguments => "InvalidArguments",
+            Code::NotTranslatable => "NotTranslatable",
             Code::UnknownEnumValue => "UnknownEnumValue",
             Code::IgnoredOption => "IgnoredOption",
         }

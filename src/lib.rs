@@ -187,6 +187,7 @@ mod pattern;
 mod render;
 pub mod sample;
 pub mod schema;
+pub mod store;
 mod suggest;
 mod syntax;
 mod validate;

@@ -15,9 +15,10 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use defender_odata::eval::{read_entities, CompiledQuery, Response};
 use defender_odata::model::MachineAction;
+use defender_odata::store::{translate, SqlDialect, Store, StoreError};
 use defender_odata::{
     check, check_filter, decode_value, machine_actions, parse_filter_with, parse_with, sample,
-    Code, Diagnostic, EntitySchema, Error, Expr, ParseOptions, Query, Span,
+    Code, Diagnostic, EntitySchema, Error, Expr, ParseOptions, Query, Span, ValidatedQuery,
 };
 use serde_json::json;
 
@@ -69,8 +70,35 @@ enum Command {
         json: bool,
         /// A JSON array, an OData response (`{"value":[...]}`) or a stream
         /// of MachineAction objects; without it, the docs' Example 1 data.
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", conflicts_with = "db")]
         data: Option<PathBuf>,
+        /// Answer from a database instead: `sqlite:PATH` or
+        /// `postgres://…` (filled by `load`).
+        #[arg(long, value_name = "DB")]
+        db: Option<String>,
+        /// A URL or a query string (with or without `?`); `-` reads it from
+        /// standard input. One that starts with `-` goes after `--`.
+        query: OsString,
+    },
+    /// Load MachineActions into a database, creating its tables when
+    /// missing: every file or none (one transaction). A record whose `id` is
+    /// already stored replaces it.
+    Load {
+        /// `sqlite:PATH` (created when missing) or `postgres://…`.
+        #[arg(long, value_name = "DB")]
+        db: String,
+        /// JSON arrays, OData responses or streams of MachineAction objects.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Print the SQL that answers a query, and its parameters.
+    Sql {
+        /// The SQL dialect: sqlite or postgres.
+        #[arg(long, default_value = "sqlite", value_name = "DIALECT")]
+        dialect: SqlDialect,
+        /// Print a rejected query's OData error body on stdout.
+        #[arg(long)]
+        json: bool,
         /// A URL or a query string (with or without `?`); `-` reads it from
         /// standard input. One that starts with `-` goes after `--`.
         query: OsString,
@@ -221,7 +249,24 @@ fn main() -> ExitCode {
         Command::Check { json, input } => run_check(&input, json),
         Command::Parse { json, input } => run_parse(&input, json),
         Command::Explain { json, input } => run_explain(&input, json),
-        Command::Eval { json, data, query } => run_eval(data.as_deref(), &query, json),
+        Command::Eval {
+            json,
+            data,
+            db: Some(db),
+            query,
+        } => {
+            debug_assert!(data.is_none());
+            run_eval_db(&db, &query, json)
+        }
+        Command::Eval {
+            json, data, query, ..
+        } => run_eval(data.as_deref(), &query, json),
+        Command::Load { db, files } => run_load(&db, &files),
+        Command::Sql {
+            dialect,
+            json,
+            query,
+        } => run_sql(dialect, &query, json),
     }
 }
 
@@ -229,24 +274,14 @@ fn main() -> ExitCode {
 /// data; the response is built whole before anything is printed, so bad
 /// data (exit 2) leaves stdout empty.
 fn run_eval(data: Option<&Path>, query: &OsStr, json: bool) -> ExitCode {
-    let options = ParseOptions::default();
-    let text = match query_text(query, &options) {
-        Ok(text) => text,
-        Err(failure) => return failed(failure, json),
-    };
-    let validated = match check(&text, machine_actions(), &options) {
+    let validated = match validated_query(query, json) {
         Ok(validated) => validated,
-        Err(error) => return reject(&error, json),
+        Err(code) => return code,
     };
     let compiled = match CompiledQuery::<MachineAction>::compile(&validated) {
         Ok(compiled) => compiled,
         Err(error) => return reject(&error, json),
     };
-    for warning in validated.warnings() {
-        if writeln!(io::stderr(), "{warning}\n").is_err() {
-            return ExitCode::from(FAILED);
-        }
-    }
     let response = match data {
         None => compiled.run(sample::example1()),
         // A page past a large `$skip`: the file is read twice, so that the
@@ -267,6 +302,156 @@ fn run_eval(data: Option<&Path>, query: &OsStr, json: bool) -> ExitCode {
         }
     };
     write_or_fail(io::stdout(), &format!("{}\n", response.to_pretty_string()))
+}
+
+/// Validates `query` as `check` does (exit 1 when rejected): the validated
+/// query, after its warnings are printed.
+fn validated_query(query: &OsStr, json: bool) -> Result<ValidatedQuery<'static>, ExitCode> {
+    let options = ParseOptions::default();
+    let text = query_text(query, &options).map_err(|failure| failed(failure, json))?;
+    let validated =
+        check(&text, machine_actions(), &options).map_err(|error| reject(&error, json))?;
+    for warning in validated.warnings() {
+        if writeln!(io::stderr(), "{warning}\n").is_err() {
+            return Err(ExitCode::from(FAILED));
+        }
+    }
+    Ok(validated)
+}
+
+/// Answers from a database as `run_eval` answers from a file: the same
+/// response, byte for byte.
+fn run_eval_db(db: &str, query: &OsStr, json: bool) -> ExitCode {
+    let validated = match validated_query(query, json) {
+        Ok(validated) => validated,
+        Err(code) => return code,
+    };
+    let answer = Store::open(db).and_then(|mut store| store.answer(&validated));
+    match answer {
+        Ok(response) => write_or_fail(io::stdout(), &format!("{}\n", response.to_pretty_string())),
+        Err(StoreError::Rejected(error)) => reject(&error, json),
+        Err(error) => fail(&error.to_string()),
+    }
+}
+
+/// Prints the statements that answer `query` in `dialect`.
+fn run_sql(dialect: SqlDialect, query: &OsStr, json: bool) -> ExitCode {
+    let validated = match validated_query(query, json) {
+        Ok(validated) => validated,
+        Err(code) => return code,
+    };
+    match translate(&validated, dialect) {
+        Ok(translation) => {
+            let mut text = format!("{}\n", translation.rows);
+            if let Some(count) = &translation.count {
+                text.push_str(&format!("\n{count}\n"));
+            }
+            write_or_fail(io::stdout(), &text)
+        }
+        Err(error) => reject(&error, json),
+    }
+}
+
+/// Loads every file into the database in one transaction. The files are
+/// opened before the database is touched; progress goes to stderr when it
+/// is a terminal.
+fn run_load(db: &str, files: &[PathBuf]) -> ExitCode {
+    let mut sources = Vec::with_capacity(files.len());
+    let mut total = 0u64;
+    for path in files {
+        match File::open(path) {
+            Ok(file) => {
+                total += file.metadata().map_or(0, |m| m.len());
+                sources.push((path.display().to_string(), file));
+            }
+            Err(e) => return fail(&format!("{}: cannot read the data: {e}", path.display())),
+        }
+    }
+    let progress = Progress::new(total);
+    let readers = sources.into_iter().map(|(name, file)| {
+        (
+            name,
+            BufReader::with_capacity(1 << 16, progress.reader(file)),
+        )
+    });
+    let loaded =
+        Store::open_or_create(db).and_then(|mut store| store.load::<MachineAction, _>(readers));
+    progress.finish();
+    match loaded {
+        Ok(records) => write_or_fail(
+            io::stderr(),
+            &format!("loaded {records} records into {db}\n"),
+        ),
+        Err(error) => fail(&error.to_string()),
+    }
+}
+
+/// A progress line on stderr, by bytes read, when stderr is a terminal.
+struct Progress {
+    total: u64,
+    read: std::rc::Rc<std::cell::Cell<u64>>,
+    shown: bool,
+}
+
+impl Progress {
+    fn new(total: u64) -> Progress {
+        Progress {
+            total,
+            read: Default::default(),
+            // Small files load in a blink: no bar.
+            shown: io::IsTerminal::is_terminal(&io::stderr()) && total > 16 << 20,
+        }
+    }
+
+    fn reader<R: Read>(&self, inner: R) -> ProgressReader<R> {
+        ProgressReader {
+            inner,
+            read: self.read.clone(),
+            total: self.total,
+            shown: self.shown,
+            last_percent: u64::MAX,
+        }
+    }
+
+    fn finish(&self) {
+        if self.shown {
+            let _ = writeln!(io::stderr());
+        }
+    }
+}
+
+/// Counts the bytes read through it and redraws the progress line.
+struct ProgressReader<R> {
+    inner: R,
+    read: std::rc::Rc<std::cell::Cell<u64>>,
+    total: u64,
+    shown: bool,
+    last_percent: u64,
+}
+
+impl<R: Read> Read for ProgressReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if self.shown {
+            let read = self.read.get() + n as u64;
+            self.read.set(read);
+            let percent = read * 100 / self.total.max(1);
+            if percent != self.last_percent {
+                self.last_percent = percent;
+                const WIDTH: usize = 40;
+                let done = usize::try_from(percent)
+                    .map_or(WIDTH, |p| p * WIDTH / 100)
+                    .min(WIDTH);
+                let _ = write!(
+                    io::stderr(),
+                    "\rloading [{}{}] {percent:>3}%",
+                    "#".repeat(done),
+                    " ".repeat(WIDTH - done)
+                );
+            }
+        }
+        Ok(n)
+    }
 }
 
 /// Reads the MachineActions of the data file at `path` into `sink`; an

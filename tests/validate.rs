@@ -246,6 +246,7 @@ static MACHINES: EntitySchema = EntitySchema {
         PropertyDef::new("machineTags", EdmType::Collection(&EdmType::String)).filterable(),
         PropertyDef::new("osBuild", EdmType::Int64),
     ],
+    key: "id",
     default_order: &[OrderKey {
         property: "lastSeen",
         descending: true,

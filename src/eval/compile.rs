@@ -37,7 +37,7 @@
 
 use std::marker::PhantomData;
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 
 use super::node::{eval, truth, CmpOp, Lit, Node};
 use super::specialize::specialize;
@@ -507,4 +507,60 @@ fn promote_date<E: Entity>(node: &mut Node<E>, other: &Node<E>) {
     if let (Node::Lit(Lit::Date(d)), true) = (&*node, other_is_instant) {
         *node = Node::Lit(Lit::DateTimeOffset(date_at_midnight_utc(*d)));
     }
+}
+
+/// A value computed from literals alone, when a query is compiled: what
+/// [`constant`] gives.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Constant {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Num(f64),
+    Text(String),
+    Instant(DateTime<FixedOffset>),
+    Date(NaiveDate),
+    /// A value of another kind, by the name of the kind.
+    Other(&'static str),
+}
+
+impl Constant {
+    fn of(value: Val<'_>) -> Constant {
+        match value {
+            Val::Null => Constant::Null,
+            Val::Bool(b) => Constant::Bool(b),
+            Val::Int(i) => Constant::Int(i),
+            Val::Num(n) => Constant::Num(n),
+            Val::Str(text) => Constant::Text(text.to_string_value()),
+            Val::Enum(text) => Constant::Text(text.to_owned()),
+            Val::DateTimeOffset(t) => Constant::Instant(t),
+            Val::Date(d) => Constant::Date(d),
+            Val::TimeOfDay(_) => Constant::Other("a time of day"),
+            Val::Duration(_) => Constant::Other("a duration"),
+            Val::Guid(_) => Constant::Other("a GUID"),
+            Val::Complex(_) => Constant::Other("a structured value"),
+        }
+    }
+}
+
+/// The value of `expr`, an expression of `option` that reads no property
+/// (`now() sub duration'P7D'`), computed by the evaluator itself with `now`
+/// as `now()`: for the back ends that hand such values over as they are
+/// (the SQL translation binds them), so that they mean what they mean in
+/// memory.
+pub(crate) fn constant(
+    query: &ValidatedQuery<'_>,
+    option: SystemOption,
+    expr: ExprRef<'_>,
+    now: DateTime<FixedOffset>,
+) -> Result<Constant, Error> {
+    let compiler = Compiler {
+        schema: query.schema(),
+        option,
+        text: query.query().sources.get(option),
+        now,
+    };
+    let node = compiler.compile::<serde_json::Value>(expr)?;
+    let nothing = serde_json::Value::Object(serde_json::Map::new());
+    Ok(Constant::of(eval(&node, &nothing)))
 }

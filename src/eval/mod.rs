@@ -44,8 +44,10 @@ mod specialize;
 mod value;
 
 pub use compile::CompiledFilter;
+pub(crate) use compile::{constant, Constant};
 pub use data::{read_entities, DataError, DataFormat};
 pub use response::Response;
+pub(crate) use response::ResponsePlan;
 pub use run::{CompiledQuery, Evaluation, Page};
 
 use crate::error::Error;
@@ -63,4 +65,14 @@ where
     I::Item: AsEntity<E>,
 {
     Ok(CompiledQuery::compile(query)?.run(entities))
+}
+
+/// `tolower` (or, with `upper`, `toupper`) of `text` as the evaluator
+/// computes it: character by character, without context rules.
+pub(crate) fn case_mapped(text: &str, upper: bool) -> String {
+    if upper {
+        value::Text::Upper(text).to_string_value()
+    } else {
+        value::Text::Lower(text).to_string_value()
+    }
 }

@@ -3,7 +3,10 @@
 //! Owns: [`Response`] and its JSON envelope: `@odata.context`, then
 //! `@odata.count` (with `$count=true`), `value`, then `@odata.nextLink`
 //! (when more matches remain than fit on the page), in the order
-//! ODataLib writes them. Must not know about: filtering or ordering.
+//! ODataLib writes them; and [`ResponsePlan`], what a validated query asks
+//! of its response, which every way of answering (in memory, from a
+//! database) writes its page through. Must not know about: filtering or
+//! ordering.
 //!
 //! Decisions:
 //! - `$select` writes the selected properties in the order `$select` lists
@@ -16,6 +19,141 @@
 
 use serde::Serialize;
 use serde_json::{Map, Value};
+
+use crate::syntax::ast::{Select, SelectItem};
+use crate::syntax::query::Query;
+use crate::syntax::tree::{ExprKind, SegmentKind};
+use crate::validate::ValidatedQuery;
+
+/// What a validated query asks of its response, whatever finds the
+/// entities: the page (`$skip`, `$top`, or the page size), `$count`,
+/// `$select` and its context URL, and the next page's link.
+#[derive(Clone, Debug)]
+pub(crate) struct ResponsePlan {
+    skip: u64,
+    top: Option<u64>,
+    page_size: u64,
+    count: bool,
+    select: Option<Vec<Vec<String>>>,
+    context: String,
+    /// The query as the next page's link renders it (its `$skip` is set
+    /// when a link is needed).
+    next_query: Query,
+    entity_set_url: String,
+}
+
+impl ResponsePlan {
+    /// The plan of `query`; the page size without `$top` is the schema's
+    /// `max_top`.
+    pub(crate) fn new(query: &ValidatedQuery<'_>) -> ResponsePlan {
+        let schema = query.schema();
+        let q = query.query();
+        let (select, context) = match &q.select {
+            Some(Select::Paths(items)) => (
+                Some(items.iter().map(select_path).collect::<Vec<_>>()),
+                format!(
+                    "{}({})",
+                    schema.context_url,
+                    items
+                        .iter()
+                        .map(|i| select_path(i).join("/"))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
+            ),
+            Some(Select::All) => (None, format!("{}(*)", schema.context_url)),
+            None => (None, schema.context_url.to_owned()),
+        };
+        let service_root = schema
+            .context_url
+            .split("$metadata")
+            .next()
+            .unwrap_or_default();
+        ResponsePlan {
+            skip: q.skip.map_or(0, |s| u64::try_from(s).unwrap_or(0)),
+            top: q.top.map(|t| u64::try_from(t).unwrap_or(0)),
+            page_size: u64::try_from(schema.max_top).unwrap_or(0),
+            count: q.count == Some(true),
+            select,
+            context,
+            next_query: q.clone(),
+            entity_set_url: format!("{service_root}{}", schema.entity_set.to_lowercase()),
+        }
+    }
+
+    pub(crate) fn with_page_size(mut self, page_size: u64) -> ResponsePlan {
+        self.page_size = page_size;
+        self
+    }
+
+    pub(crate) fn with_entity_set_url(mut self, url: impl Into<String>) -> ResponsePlan {
+        self.entity_set_url = url.into();
+        self
+    }
+
+    /// How many matches the page skips: `$skip`.
+    pub(crate) fn skip(&self) -> u64 {
+        self.skip
+    }
+
+    /// How many matches the page holds at most: `$top`, or the page size.
+    pub(crate) fn page_len(&self) -> u64 {
+        self.top.unwrap_or(self.page_size)
+    }
+
+    /// Whether the response carries `@odata.count`.
+    pub(crate) fn wants_count(&self) -> bool {
+        self.count
+    }
+
+    /// Whether a page can need a next link: without `$top`, when more
+    /// matches remain than the page holds.
+    pub(crate) fn pages(&self) -> bool {
+        self.top.is_none()
+    }
+
+    /// The response: `page`, the wire JSON of the page's entities in
+    /// order, projected by `$select`; `count`, the number of matches (used
+    /// with `$count=true`); `more`, whether matches remain past the page.
+    pub(crate) fn response(
+        &self,
+        page: impl Iterator<Item = Value>,
+        count: Option<u64>,
+        more: bool,
+    ) -> Response {
+        let value: Vec<Value> = page
+            .map(|json| match &self.select {
+                Some(paths) => project(&json, paths),
+                None => json,
+            })
+            .collect();
+        let next_link = (self.pages() && more).then(|| {
+            let mut next = self.next_query.clone();
+            let next_skip = self.skip.saturating_add(self.page_size);
+            next.skip = Some(i64::try_from(next_skip).unwrap_or(i64::MAX));
+            format!("{}?{}", self.entity_set_url, next.to_query_string())
+        });
+        Response {
+            context: self.context.clone(),
+            count: if self.count { count } else { None },
+            value,
+            next_link,
+        }
+    }
+}
+
+/// The property names of a `$select` item's path.
+fn select_path(item: &SelectItem) -> Vec<String> {
+    let ExprKind::Path(path) = item.path.root().kind() else {
+        return Vec::new();
+    };
+    path.segments()
+        .filter_map(|s| match s.kind() {
+            SegmentKind::Property(name) => Some(name.to_owned()),
+            _ => None,
+        })
+        .collect()
+}
 
 /// The response to an evaluated query.
 #[derive(Clone, Debug, PartialEq)]

@@ -27,13 +27,10 @@ use std::collections::BinaryHeap;
 use serde_json::Value;
 
 use super::compile::{CompiledExpr, CompiledFilter};
-use super::response::{project, Response};
+use super::response::{Response, ResponsePlan};
 use super::value::{sort_order, Text, Val};
 use crate::error::Error;
 use crate::model::{AsEntity, Entity};
-use crate::syntax::ast::{Select, SelectItem};
-use crate::syntax::query::Query;
-use crate::syntax::tree::{ExprKind, SegmentKind};
 use crate::validate::ValidatedQuery;
 
 /// One sort key: an expression and its direction.
@@ -50,16 +47,7 @@ struct SortKey<E: Entity> {
 pub struct CompiledQuery<E: Entity> {
     filter: CompiledFilter<E>,
     keys: Vec<SortKey<E>>,
-    skip: u64,
-    top: Option<u64>,
-    page_size: u64,
-    count: bool,
-    select: Option<Vec<Vec<String>>>,
-    context: String,
-    /// The query as the next page's link renders it (its `$skip` is set
-    /// when a link is needed).
-    next_query: Query,
-    entity_set_url: String,
+    plan: ResponsePlan,
 }
 
 impl<E: Entity> CompiledQuery<E> {
@@ -89,45 +77,17 @@ impl<E: Entity> CompiledQuery<E> {
                 })
                 .collect::<Result<Vec<_>, Error>>()?,
         };
-        let (select, context) = match &q.select {
-            Some(Select::Paths(items)) => (
-                Some(items.iter().map(select_path).collect::<Vec<_>>()),
-                format!(
-                    "{}({})",
-                    schema.context_url,
-                    items
-                        .iter()
-                        .map(|i| select_path(i).join("/"))
-                        .collect::<Vec<_>>()
-                        .join(",")
-                ),
-            ),
-            Some(Select::All) => (None, format!("{}(*)", schema.context_url)),
-            None => (None, schema.context_url.to_owned()),
-        };
-        let service_root = schema
-            .context_url
-            .split("$metadata")
-            .next()
-            .unwrap_or_default();
         Ok(CompiledQuery {
             filter: CompiledFilter::compile(query)?,
             keys,
-            skip: q.skip.map_or(0, |s| u64::try_from(s).unwrap_or(0)),
-            top: q.top.map(|t| u64::try_from(t).unwrap_or(0)),
-            page_size: u64::try_from(schema.max_top).unwrap_or(0),
-            count: q.count == Some(true),
-            select,
-            context,
-            next_query: q.clone(),
-            entity_set_url: format!("{service_root}{}", schema.entity_set.to_lowercase()),
+            plan: ResponsePlan::new(query),
         })
     }
 
     /// Sets the page size used without `$top` (default: the schema's
     /// `max_top`), e.g. to test paging with few entities.
     pub fn with_page_size(mut self, page_size: u64) -> CompiledQuery<E> {
-        self.page_size = page_size;
+        self.plan = self.plan.with_page_size(page_size);
         self
     }
 
@@ -135,19 +95,19 @@ impl<E: Entity> CompiledQuery<E> {
     /// the service root of the schema's context URL and the entity set's
     /// name in lower case, `https://api.securitycenter.microsoft.com/api/machineactions`).
     pub fn with_entity_set_url(mut self, url: impl Into<String>) -> CompiledQuery<E> {
-        self.entity_set_url = url.into();
+        self.plan = self.plan.with_entity_set_url(url);
         self
     }
 
     /// How many matches the page skips: `$skip`.
     pub fn skip(&self) -> u64 {
-        self.skip
+        self.plan.skip()
     }
 
     /// How many matches the page holds at most: `$top`, or without one the
     /// page size.
     pub fn page_len(&self) -> u64 {
-        self.top.unwrap_or(self.page_size)
+        self.plan.page_len()
     }
 
     /// The compiled filter alone.
@@ -160,7 +120,7 @@ impl<E: Entity> CompiledQuery<E> {
     /// ([`AsEntity`]) with [`Evaluation::push`], or a handle of the
     /// caller's with [`Evaluation::push_as`].
     pub fn start<T>(&self) -> Evaluation<'_, E, T> {
-        let keep = self.skip.saturating_add(self.top.unwrap_or(self.page_size));
+        let keep = self.skip().saturating_add(self.page_len());
         Evaluation {
             query: self,
             heap: BinaryHeap::new(),
@@ -297,19 +257,6 @@ impl KeyValue {
     }
 }
 
-/// The property names of a `$select` path, which projection follows.
-fn select_path(item: &SelectItem) -> Vec<String> {
-    let ExprKind::Path(path) = item.path.root().kind() else {
-        return Vec::new();
-    };
-    path.segments()
-        .filter_map(|s| match s.kind() {
-            SegmentKind::Property(name) => Some(name.to_owned()),
-            _ => None,
-        })
-        .collect()
-}
-
 /// A match kept for the page, ordered by its sort keys and then by arrival,
 /// with what was pushed for it.
 struct Ranked<'q, E: Entity, T> {
@@ -408,7 +355,7 @@ impl<'q, E: Entity, T> Evaluation<'q, E, T> {
     /// was pushed for each of its entities, in order.
     pub fn finish_page(self) -> Page<'q, E, T> {
         let query = self.query;
-        let skip = usize::try_from(query.skip).unwrap_or(usize::MAX);
+        let skip = usize::try_from(query.skip()).unwrap_or(usize::MAX);
         let items: Vec<T> = self
             .heap
             .into_sorted_vec()
@@ -462,37 +409,9 @@ impl<E: Entity, T> Page<'_, E, T> {
     /// The response, with `wire` giving each item's entity as its wire JSON
     /// (the built-in entities always serialize; one of the caller's that
     /// cannot is written as null), projected by `$select`.
-    pub fn into_response(self, mut wire: impl FnMut(T) -> Value) -> Response {
-        let query = self.query;
-        let value: Vec<Value> = self
-            .items
-            .into_iter()
-            .map(|item| {
-                let json = wire(item);
-                match &query.select {
-                    Some(paths) => project(&json, paths),
-                    None => json,
-                }
-            })
-            .collect();
-        let next_link = match query.top {
-            None if self.matched > query.skip.saturating_add(query.page_size) => {
-                let mut next = query.next_query.clone();
-                let next_skip = query.skip.saturating_add(query.page_size);
-                next.skip = Some(i64::try_from(next_skip).unwrap_or(i64::MAX));
-                Some(format!(
-                    "{}?{}",
-                    query.entity_set_url,
-                    next.to_query_string()
-                ))
-            }
-            _ => None,
-        };
-        Response {
-            context: query.context.clone(),
-            count: query.count.then_some(self.matched),
-            value,
-            next_link,
-        }
+    pub fn into_response(self, wire: impl FnMut(T) -> Value) -> Response {
+        let plan = &self.query.plan;
+        let more = self.matched > plan.skip().saturating_add(plan.page_len());
+        plan.response(self.items.into_iter().map(wire), Some(self.matched), more)
     }
 }

@@ -117,6 +117,7 @@ pub static MACHINE_ACTIONS: EntitySchema = EntitySchema {
         PropertyDef::new("commands", EdmType::Collection(&EdmType::Complex(&COMMAND))),
         PropertyDef::new("troubleshootInfo", EdmType::Complex(&TROUBLESHOOT_INFO)),
     ],
+    key: "id",
     default_order: &[OrderKey {
         property: "creationDateTimeUtc",
         descending: true,

@@ -258,6 +258,8 @@ pub struct EntitySchema {
     pub context_url: &'static str,
     /// The properties, in the order responses write them.
     pub properties: &'static [PropertyDef],
+    /// The key property's name: unique per entity, what a store upserts on.
+    pub key: &'static str,
     /// The order of results when the query has no `$orderby`.
     pub default_order: &'static [OrderKey],
     /// The largest `$top` the service accepts (and its page size).

@@ -1,0 +1,394 @@
+//! The storage layout of an entity set: its table, its typed columns, its
+//! indexes, and the row an entity becomes.
+//!
+//! Owns: every table, column and index name, and how a property value is
+//! stored. Must not know about: queries, SQL connections, or any one entity
+//! set; everything here is derived from an [`EntitySchema`].
+//!
+//! One table per entity set, named after it in lower case
+//! (`machineactions`). A property that can be filtered or sorted gets typed
+//! columns, named after it so that the SQL reads like the query:
+//!
+//! | property type    | columns                                              |
+//! |------------------|------------------------------------------------------|
+//! | `Edm.String`     | `"P"`, `"P:lower"`, `"P:upper"`                      |
+//! | `Edm.DateTimeOffset` | `"P:seconds"`, `"P:nanos"` (the instant, UTC)    |
+//! | integer types    | `"P"`                                                |
+//! | `Edm.Boolean`    | `"P"`                                                |
+//!
+//! `"P:lower"`/`"P:upper"` hold `tolower(P)`/`toupper(P)` as the evaluator
+//! computes them (character by character), and `NULL` where that is `P`
+//! itself, which it is for most values. An instant is seconds since the
+//! epoch and nanoseconds, so all seven fraction digits compare, whatever
+//! offset the text was written with. `"@seq"` is the load order (ties sort
+//! by it, as they sort by input order in memory) and `"@doc"` the whole
+//! wire document, returned as it was loaded.
+
+use crate::model::{Entity, PropertyValue};
+use crate::schema::{EdmType, EntitySchema, OrderKey, PropertyDef};
+
+use super::translate::{SqlDialect, SqlValue};
+
+/// The version of this layout, kept in the database so that a later layout
+/// can refuse (or convert) an older one instead of misreading it.
+pub(crate) const LAYOUT_VERSION: i64 = 1;
+
+/// The name of the table that records each entity set's layout version.
+pub(crate) const META_TABLE: &str = "defender_odata_layout";
+
+/// How one filterable or sortable property is stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ColumnKind {
+    /// `"P"` plus its case-mapped columns.
+    Text,
+    /// `"P:seconds"` and `"P:nanos"`.
+    Instant,
+    /// `"P"`, a 64-bit integer.
+    Integer,
+    /// `"P"`, a Boolean.
+    Boolean,
+}
+
+/// One stored property.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Column {
+    /// The property it stores.
+    pub(crate) property: &'static PropertyDef,
+    /// How.
+    pub(crate) kind: ColumnKind,
+}
+
+impl Column {
+    /// The quoted column holding the value itself (the seconds of an
+    /// instant).
+    pub(crate) fn value(&self) -> String {
+        match self.kind {
+            ColumnKind::Instant => self.named("seconds"),
+            _ => quote(self.property.name),
+        }
+    }
+
+    /// The quoted column `"P:suffix"`.
+    pub(crate) fn named(&self, suffix: &str) -> String {
+        quote(&format!("{}:{suffix}", self.property.name))
+    }
+
+    /// Every column of this property, with the kind of value it holds.
+    fn definitions(&self) -> Vec<(String, ValueKind)> {
+        match self.kind {
+            ColumnKind::Text => vec![
+                (self.value(), ValueKind::Text),
+                (self.named("lower"), ValueKind::Text),
+                (self.named("upper"), ValueKind::Text),
+            ],
+            ColumnKind::Instant => vec![
+                (self.named("seconds"), ValueKind::Integer),
+                (self.named("nanos"), ValueKind::Integer),
+            ],
+            ColumnKind::Integer => vec![(self.value(), ValueKind::Integer)],
+            ColumnKind::Boolean => vec![(self.value(), ValueKind::Boolean)],
+        }
+    }
+}
+
+/// The kind of value one SQL column holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ValueKind {
+    Text,
+    Integer,
+    Boolean,
+}
+
+impl ValueKind {
+    /// A value of this kind, for choosing a placeholder's type.
+    fn sample(self) -> SqlValue {
+        match self {
+            ValueKind::Text => SqlValue::Text(String::new()),
+            ValueKind::Integer => SqlValue::Integer(0),
+            ValueKind::Boolean => SqlValue::Boolean(false),
+        }
+    }
+
+    fn sql_type(self, dialect: SqlDialect) -> &'static str {
+        match self {
+            ValueKind::Text => dialect.text_type(),
+            ValueKind::Integer => "BIGINT",
+            ValueKind::Boolean => dialect.boolean_type(),
+        }
+    }
+}
+
+/// The layout of one entity set.
+#[derive(Clone, Debug)]
+pub(crate) struct Layout {
+    entity_set: &'static str,
+    key: &'static str,
+    default_order: &'static [OrderKey],
+    columns: Vec<Column>,
+}
+
+impl Layout {
+    /// The layout of `schema`: a column set for each property that can be
+    /// filtered or sorted and has a type the layout stores. Names are
+    /// quoted as they are; the schema's names are identifiers, never input.
+    pub(crate) fn of(schema: &EntitySchema) -> Layout {
+        let columns = schema
+            .properties
+            .iter()
+            .filter(|p| p.filterable || p.sortable)
+            .filter_map(|property| {
+                let kind = match property.edm_type {
+                    EdmType::String => ColumnKind::Text,
+                    EdmType::DateTimeOffset => ColumnKind::Instant,
+                    EdmType::Boolean => ColumnKind::Boolean,
+                    EdmType::Byte
+                    | EdmType::SByte
+                    | EdmType::Int16
+                    | EdmType::Int32
+                    | EdmType::Int64 => ColumnKind::Integer,
+                    _ => return None,
+                };
+                Some(Column { property, kind })
+            })
+            .collect();
+        Layout {
+            entity_set: schema.entity_set,
+            key: schema.key,
+            default_order: schema.default_order,
+            columns,
+        }
+    }
+
+    /// The name of the entity set this layout stores.
+    pub(crate) fn entity_set(&self) -> &'static str {
+        self.entity_set
+    }
+
+    /// The stored column of the property `name` (the schema's spelling).
+    pub(crate) fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.property.name == name)
+    }
+
+    /// The unquoted table name.
+    pub(crate) fn table_name(&self) -> String {
+        self.entity_set.to_ascii_lowercase()
+    }
+
+    /// The quoted table name.
+    pub(crate) fn table(&self) -> String {
+        quote(&self.table_name())
+    }
+
+    /// The column of the key property, which loading upserts on.
+    pub(crate) fn key(&self) -> Option<&Column> {
+        self.column(self.key)
+            .filter(|c| c.kind == ColumnKind::Text || c.kind == ColumnKind::Integer)
+    }
+
+    /// The statements that create the table, its indexes and the layout
+    /// record when they are missing.
+    pub(crate) fn create(&self, dialect: SqlDialect) -> Vec<String> {
+        let table = self.table();
+        let name = self.table_name();
+        let mut columns = vec![
+            format!("{} BIGINT NOT NULL", quote("@seq")),
+            format!("{} TEXT NOT NULL", quote("@doc")),
+        ];
+        for column in &self.columns {
+            for (name, kind) in column.definitions() {
+                columns.push(format!("{name} {}", kind.sql_type(dialect)));
+            }
+        }
+        let mut statements = vec![
+            format!(
+                "CREATE TABLE IF NOT EXISTS {} (\"entity_set\" TEXT PRIMARY KEY, \"version\" BIGINT NOT NULL)",
+                quote(META_TABLE)
+            ),
+            format!("CREATE TABLE IF NOT EXISTS {table} ({})", columns.join(", ")),
+        ];
+        let default_order = self.default_order_keys(dialect);
+        if let Some(key) = self.key() {
+            statements.push(format!(
+                "CREATE UNIQUE INDEX IF NOT EXISTS {} ON {table} ({})",
+                quote(&format!("{name}:key")),
+                key.value()
+            ));
+        }
+        statements.push(format!(
+            "CREATE UNIQUE INDEX IF NOT EXISTS {} ON {table} ({})",
+            quote(&format!("{name}:seq")),
+            quote("@seq")
+        ));
+        let mut order = default_order.clone();
+        order.push(quote("@seq"));
+        statements.push(format!(
+            "CREATE INDEX IF NOT EXISTS {} ON {table} ({})",
+            quote(&format!("{name}:order")),
+            order.join(", ")
+        ));
+        // An equality filter on one text property, then the default order:
+        // `machineId eq '…'&$top=10` reads ten index entries.
+        for column in self.columns.iter().filter(|c| {
+            c.kind == ColumnKind::Text && c.property.filterable && c.property.name != self.key
+        }) {
+            let mut keys = vec![column.value()];
+            keys.extend(default_order.iter().cloned());
+            keys.push(quote("@seq"));
+            statements.push(format!(
+                "CREATE INDEX IF NOT EXISTS {} ON {table} ({})",
+                quote(&format!("{name}:{}", column.property.name)),
+                keys.join(", ")
+            ));
+        }
+        statements
+    }
+
+    /// The default order's keys (`"P:seconds" DESC, "P:nanos" DESC`): of
+    /// its index, and of `ORDER BY` when a query has no `$orderby`.
+    pub(crate) fn default_order_keys(&self, dialect: SqlDialect) -> Vec<String> {
+        let mut keys = Vec::new();
+        for key in self.default_order {
+            let Some(column) = self.column(key.property) else {
+                continue;
+            };
+            let direction = dialect.order_suffix(key.descending);
+            match column.kind {
+                ColumnKind::Instant => {
+                    keys.push(format!("{} {direction}", column.named("seconds")));
+                    keys.push(format!("{} {direction}", column.named("nanos")));
+                }
+                _ => keys.push(format!("{} {direction}", column.value())),
+            }
+        }
+        keys
+    }
+
+    /// The stored columns and the kind of value each holds: `"@seq"`,
+    /// `"@doc"`, then the columns [`Layout::row`] gives values for, in
+    /// that order.
+    pub(crate) fn columns(&self) -> Vec<(String, ValueKind)> {
+        let mut columns = vec![
+            (quote("@seq"), ValueKind::Integer),
+            (quote("@doc"), ValueKind::Text),
+        ];
+        for column in &self.columns {
+            columns.extend(column.definitions());
+        }
+        columns
+    }
+
+    /// Where the key's value is in a row of [`Layout::columns`].
+    pub(crate) fn key_position(&self) -> Option<usize> {
+        let key = self.key()?.value();
+        self.columns().iter().position(|(name, _)| *name == key)
+    }
+
+    /// The statement that writes `rows` rows: an insert that, for a key
+    /// already stored, replaces everything but the load order.
+    pub(crate) fn upsert(&self, dialect: SqlDialect, rows: usize) -> String {
+        let columns = self.columns();
+        let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
+        let mut n = 0;
+        let values: Vec<String> = (0..rows)
+            .map(|_| {
+                let row: Vec<String> = columns
+                    .iter()
+                    .map(|(_, kind)| {
+                        n += 1;
+                        dialect.placeholder(n, &kind.sample())
+                    })
+                    .collect();
+                format!("({})", row.join(", "))
+            })
+            .collect();
+        let mut sql = format!(
+            "INSERT INTO {} ({}) VALUES {}",
+            self.table(),
+            names.join(", "),
+            values.join(", ")
+        );
+        if let Some(key) = self.key() {
+            let updates: Vec<String> = names[1..]
+                .iter()
+                .map(|name| format!("{name} = excluded.{name}"))
+                .collect();
+            sql.push_str(&format!(
+                " ON CONFLICT ({}) DO UPDATE SET {}",
+                key.value(),
+                updates.join(", ")
+            ));
+        }
+        sql
+    }
+
+    /// The stored values of `entity`'s columns (without `"@seq"` and
+    /// `"@doc"`), or why it cannot be stored.
+    pub(crate) fn row<E: Entity>(&self, entity: &E) -> Result<Vec<SqlValue>, String> {
+        let mut values = Vec::new();
+        for column in &self.columns {
+            let name = column.property.name;
+            let value = E::accessor(name)
+                .map_or(PropertyValue::Null, |accessor| entity.property(&accessor));
+            let mismatch = || format!("'{name}' is not {}", column.property.edm_type);
+            match column.kind {
+                ColumnKind::Text => match value {
+                    PropertyValue::Null => {
+                        values.extend([SqlValue::Null, SqlValue::Null, SqlValue::Null])
+                    }
+                    PropertyValue::String(text) => {
+                        if text.contains('\0') {
+                            return Err(format!(
+                                "'{name}' contains U+0000, which SQL text cannot hold"
+                            ));
+                        }
+                        values.push(SqlValue::Text(text.to_owned()));
+                        for upper in [false, true] {
+                            let mapped = crate::eval::case_mapped(text, upper);
+                            values.push(if mapped == text {
+                                SqlValue::Null
+                            } else {
+                                SqlValue::Text(mapped)
+                            });
+                        }
+                    }
+                    _ => return Err(mismatch()),
+                },
+                ColumnKind::Instant => {
+                    if value.is_null() {
+                        values.extend([SqlValue::Null, SqlValue::Null]);
+                    } else {
+                        let instant = value.to_datetime_offset().ok_or_else(mismatch)?;
+                        let (seconds, nanos) = instant_parts(&instant);
+                        values.extend([SqlValue::Integer(seconds), SqlValue::Integer(nanos)]);
+                    }
+                }
+                ColumnKind::Integer => match value {
+                    PropertyValue::Null => values.push(SqlValue::Null),
+                    PropertyValue::Int(i) => values.push(SqlValue::Integer(i)),
+                    _ => return Err(mismatch()),
+                },
+                ColumnKind::Boolean => match value {
+                    PropertyValue::Null => values.push(SqlValue::Null),
+                    PropertyValue::Bool(b) => values.push(SqlValue::Boolean(b)),
+                    _ => return Err(mismatch()),
+                },
+            }
+        }
+        Ok(values)
+    }
+}
+
+/// An instant as seconds since the epoch and nanoseconds: ordered as chrono
+/// orders instants (a leap second's nanoseconds are ≥ 10⁹).
+pub(crate) fn instant_parts<Tz: chrono::TimeZone>(instant: &chrono::DateTime<Tz>) -> (i64, i64) {
+    (
+        instant.timestamp(),
+        i64::from(instant.timestamp_subsec_nanos()),
+    )
+}
+
+/// A quoted SQL identifier. The names are the schema's, which contain no
+/// `"`; doubling one anyway keeps any name an identifier.
+pub(crate) fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}

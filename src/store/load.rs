@@ -1,0 +1,457 @@
+//! [`Store`]: a database holding entity sets in the layout of `layout`,
+//! loaded from data files and answering validated queries.
+//!
+//! Owns: opening a store from its URL, the load sequence (one transaction;
+//! upserts on the key; load order for ties) and running a translation.
+//! Must not know about: SQL beyond what the layout and the translation
+//! write; each engine's driver is a [`Connection`].
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io::BufRead;
+use std::marker::PhantomData;
+
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{DeserializeOwned, Error as _, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+use super::layout::{Layout, LAYOUT_VERSION};
+use super::translate::{translate_with, SqlDialect, SqlValue, Statement};
+use crate::error::Error;
+use crate::eval::{read_entities, Response, ResponsePlan};
+use crate::model::{Entity, MachineAction};
+use crate::schema::{machine_actions, EntitySchema};
+use crate::validate::ValidatedQuery;
+
+/// An entity type a [`Store`] can hold: read with the evaluator's
+/// [`Entity`] trait, loaded with serde, stored as its wire JSON.
+pub trait StoredEntity: Entity + DeserializeOwned + Serialize {
+    /// The schema of its entity set, which decides the layout.
+    fn schema() -> &'static EntitySchema;
+}
+
+impl StoredEntity for MachineAction {
+    fn schema() -> &'static EntitySchema {
+        machine_actions()
+    }
+}
+
+/// Why a store could not load or answer.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The query has no exact translation (or did not compile).
+    Rejected(Error),
+    /// A data file could not be read, or a record cannot be stored:
+    /// `file:line:col: message`.
+    Data(String),
+    /// The database refused, or is not one this layout can use.
+    Database(String),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Rejected(error) => write!(f, "{error}"),
+            StoreError::Data(message) | StoreError::Database(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<Error> for StoreError {
+    fn from(error: Error) -> StoreError {
+        StoreError::Rejected(error)
+    }
+}
+
+/// What each engine's driver does for the store. Every method's SQL comes
+/// from the layout or the translation.
+pub(crate) trait Connection {
+    /// The dialect the engine speaks.
+    fn dialect(&self) -> SqlDialect;
+    /// Runs statements without parameters or results (DDL, transactions).
+    fn execute(&mut self, sql: &str) -> Result<(), String>;
+    /// Runs `statement` and returns the first column of each row, an
+    /// integer (or null).
+    fn integers(&mut self, statement: &Statement) -> Result<Vec<Option<i64>>, String>;
+    /// Runs `statement` and returns the first column of each row, a text.
+    fn texts(&mut self, statement: &Statement) -> Result<Vec<String>, String>;
+    /// Writes `rows` (each in [`Layout::columns`] order) with the
+    /// layout's upsert.
+    fn upsert(&mut self, layout: &Layout, rows: &[Vec<SqlValue>]) -> Result<(), String>;
+}
+
+/// A database of entity sets: SQLite (`sqlite:PATH`) or PostgreSQL
+/// (`postgres://…`, `postgresql://…`).
+pub struct Store {
+    connection: Box<dyn Connection>,
+    /// A SQLite file this store created, removed if the first load fails.
+    created: Option<std::path::PathBuf>,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("dialect", &self.connection.dialect())
+            .finish_non_exhaustive()
+    }
+}
+
+/// How many rows a load writes per batch.
+const BATCH: usize = 512;
+
+impl Store {
+    /// Opens the existing database at `url`.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`] when the URL names no engine this build
+    /// has, or the database cannot be opened.
+    pub fn open(url: &str) -> Result<Store, StoreError> {
+        Store::connect(url, false)
+    }
+
+    /// Opens the database at `url`, creating a SQLite file that does not
+    /// exist (it is removed again if the first [`Store::load`] fails).
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::open`].
+    pub fn open_or_create(url: &str) -> Result<Store, StoreError> {
+        Store::connect(url, true)
+    }
+
+    fn connect(url: &str, create: bool) -> Result<Store, StoreError> {
+        if let Some(path) = url.strip_prefix("sqlite:") {
+            #[cfg(feature = "sqlite")]
+            {
+                let path = std::path::Path::new(path);
+                let existed = path.exists() || path.as_os_str() == ":memory:";
+                let connection =
+                    super::sqlite::Sqlite::open(path, create).map_err(StoreError::Database)?;
+                return Ok(Store {
+                    connection: Box::new(connection),
+                    created: (!existed).then(|| path.to_owned()),
+                });
+            }
+            #[cfg(not(feature = "sqlite"))]
+            {
+                let _ = (path, create);
+                return Err(StoreError::Database(
+                    "this build has no SQLite (cargo feature `sqlite`)".into(),
+                ));
+            }
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            #[cfg(feature = "postgres")]
+            {
+                let connection =
+                    super::postgres::Postgres::connect(url).map_err(StoreError::Database)?;
+                return Ok(Store {
+                    connection: Box::new(connection),
+                    created: None,
+                });
+            }
+            #[cfg(not(feature = "postgres"))]
+            {
+                return Err(StoreError::Database(
+                    "this build has no PostgreSQL (cargo feature `postgres`)".into(),
+                ));
+            }
+        }
+        Err(StoreError::Database(format!(
+            "'{url}' is not a database URL: use sqlite:PATH or postgres://…"
+        )))
+    }
+
+    /// The SQL dialect of the database.
+    pub fn dialect(&self) -> SqlDialect {
+        self.connection.dialect()
+    }
+
+    /// Loads the entities of every source, `(name, reader)`, in one
+    /// transaction: all of them, or (on the first bad record, reported as
+    /// `name:line:col`) none. Each reader holds a JSON array, an OData
+    /// response or a stream of objects, as [`read_entities`] reads them.
+    /// An entity whose key is already stored replaces its content and keeps
+    /// its place in the load order. Returns how many records were read.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Data`] for bad data, [`StoreError::Database`] when the
+    /// database refuses.
+    pub fn load<E: StoredEntity, R: BufRead>(
+        &mut self,
+        sources: impl IntoIterator<Item = (String, R)>,
+    ) -> Result<u64, StoreError> {
+        let layout = Layout::of(E::schema());
+        self.connection
+            .execute(self.dialect().begin())
+            .map_err(StoreError::Database)?;
+        let result = self.load_in_transaction::<E, R>(&layout, sources);
+        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        let ended = self.connection.execute(end).map_err(StoreError::Database);
+        let result = result.and_then(|n| ended.map(|()| n));
+        if let Some(path) = self.created.take() {
+            if result.is_err() {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+        result
+    }
+
+    fn load_in_transaction<E: StoredEntity, R: BufRead>(
+        &mut self,
+        layout: &Layout,
+        sources: impl IntoIterator<Item = (String, R)>,
+    ) -> Result<u64, StoreError> {
+        let db = StoreError::Database;
+        let dialect = self.dialect();
+        for statement in layout.create(dialect) {
+            self.connection.execute(&statement).map_err(db)?;
+        }
+        self.check_version(layout, true)?;
+        if dialect == SqlDialect::Postgres {
+            // One load at a time, so that load order is one sequence.
+            self.connection
+                .execute(&format!("LOCK TABLE {} IN EXCLUSIVE MODE", layout.table()))
+                .map_err(db)?;
+        }
+        let max = Statement {
+            sql: format!("SELECT MAX(\"@seq\") FROM {}", layout.table()),
+            params: Vec::new(),
+        };
+        let mut seq = self
+            .connection
+            .integers(&max)
+            .map_err(db)?
+            .first()
+            .copied()
+            .flatten()
+            .unwrap_or(0);
+        let key = layout.key_position();
+        let mut batch = Batch::default();
+        let mut records = 0u64;
+        for (name, reader) in sources {
+            let mut failure = None;
+            let connection = &mut self.connection;
+            let read = read_entities(reader, |record: Record<E>| {
+                if failure.is_some() {
+                    return;
+                }
+                records += 1;
+                seq += 1;
+                let mut row = Vec::with_capacity(record.columns.len() + 2);
+                row.push(SqlValue::Integer(seq));
+                row.push(SqlValue::Text(record.doc));
+                row.extend(record.columns);
+                batch.push(row, key);
+                if batch.rows.len() >= BATCH {
+                    if let Err(e) = batch.flush(connection.as_mut(), layout) {
+                        failure = Some(e);
+                    }
+                }
+            });
+            if let Err(error) = read {
+                return Err(StoreError::Data(error.located(&name)));
+            }
+            if let Some(message) = failure {
+                return Err(db(message));
+            }
+        }
+        batch.flush(self.connection.as_mut(), layout).map_err(db)?;
+        Ok(records)
+    }
+
+    /// Checks (or, when `record`, records) the layout version of the
+    /// entity set.
+    fn check_version(&mut self, layout: &Layout, record: bool) -> Result<(), StoreError> {
+        let dialect = self.dialect();
+        let set = SqlValue::Text(layout.entity_set().to_owned());
+        let version = Statement {
+            sql: format!(
+                "SELECT \"version\" FROM {} WHERE \"entity_set\" = {}",
+                super::layout::quote(super::layout::META_TABLE),
+                dialect.placeholder(1, &set)
+            ),
+            params: vec![set.clone()],
+        };
+        let found = self.connection.integers(&version).map_err(|e| {
+            StoreError::Database(if record {
+                e
+            } else {
+                format!(
+                    "the database holds no {}: load some first ({e})",
+                    layout.entity_set()
+                )
+            })
+        })?;
+        match found.first().copied().flatten() {
+            Some(LAYOUT_VERSION) => Ok(()),
+            Some(other) => Err(StoreError::Database(format!(
+                "the database's {} are stored in layout {other}; this build reads layout {LAYOUT_VERSION}",
+                layout.entity_set()
+            ))),
+            None if record => {
+                let v = SqlValue::Integer(LAYOUT_VERSION);
+                let insert = Statement {
+                    sql: format!(
+                        "INSERT INTO {} (\"entity_set\", \"version\") VALUES ({}, {})",
+                        super::layout::quote(super::layout::META_TABLE),
+                        dialect.placeholder(1, &set),
+                        dialect.placeholder(2, &v)
+                    ),
+                    params: vec![set, v],
+                };
+                self.connection
+                    .integers(&insert)
+                    .map(|_| ())
+                    .map_err(StoreError::Database)
+            }
+            None => Err(StoreError::Database(format!(
+                "the database holds no {}: load some first",
+                layout.entity_set()
+            ))),
+        }
+    }
+
+    /// Answers `query` from the database: the response the in-memory
+    /// evaluator gives over the loaded entities, in load order.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Rejected`] for a filter with no exact translation,
+    /// [`StoreError::Database`] when the entity set was never loaded or
+    /// the database fails.
+    pub fn answer(&mut self, query: &ValidatedQuery<'_>) -> Result<Response, StoreError> {
+        self.answer_with(query, ResponsePlan::new(query))
+    }
+
+    /// [`Store::answer`] with pages of at most `page_size` matches when the
+    /// query has no `$top` (the service's page is its `$top` cap), as
+    /// [`CompiledQuery::with_page_size`](crate::eval::CompiledQuery::with_page_size).
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::answer`].
+    pub fn answer_paged(
+        &mut self,
+        query: &ValidatedQuery<'_>,
+        page_size: u64,
+    ) -> Result<Response, StoreError> {
+        self.answer_with(query, ResponsePlan::new(query).with_page_size(page_size))
+    }
+
+    pub(crate) fn answer_with(
+        &mut self,
+        query: &ValidatedQuery<'_>,
+        plan: ResponsePlan,
+    ) -> Result<Response, StoreError> {
+        let layout = Layout::of(query.schema());
+        let now = chrono::Utc::now().fixed_offset();
+        let translation = translate_with(query, &layout, self.dialect(), now, plan)?;
+        self.check_version(&layout, false)?;
+        let db = StoreError::Database;
+        let count = match &translation.count {
+            Some(statement) => Some(
+                self.connection
+                    .integers(statement)
+                    .map_err(db)?
+                    .first()
+                    .copied()
+                    .flatten()
+                    .map_or(0, |n| u64::try_from(n).unwrap_or(0)),
+            ),
+            None => None,
+        };
+        let mut docs = self.connection.texts(&translation.rows).map_err(db)?;
+        let page_len = usize::try_from(translation.plan.page_len()).unwrap_or(usize::MAX);
+        let more = translation.fetches_one_more() && docs.len() > page_len;
+        docs.truncate(page_len);
+        let values = docs
+            .iter()
+            .map(|doc| serde_json::from_str::<Value>(doc))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| StoreError::Database(format!("a stored document is not JSON: {e}")))?;
+        Ok(translation.plan.response(values.into_iter(), count, more))
+    }
+}
+
+/// Rows waiting to be written; a key seen twice in one batch keeps its
+/// first place and its last content, as two upserts would.
+#[derive(Default)]
+struct Batch {
+    rows: Vec<Vec<SqlValue>>,
+    slots: HashMap<SqlValue, usize>,
+}
+
+impl Batch {
+    fn push(&mut self, row: Vec<SqlValue>, key: Option<usize>) {
+        if let Some(key) = key
+            .and_then(|k| row.get(k))
+            .filter(|k| **k != SqlValue::Null)
+        {
+            if let Some(&slot) = self.slots.get(key) {
+                let seq = std::mem::replace(&mut self.rows[slot][0], SqlValue::Null);
+                self.rows[slot] = row;
+                self.rows[slot][0] = seq;
+                return;
+            }
+            self.slots.insert(key.clone(), self.rows.len());
+        }
+        self.rows.push(row);
+    }
+
+    fn flush(&mut self, connection: &mut dyn Connection, layout: &Layout) -> Result<(), String> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        connection.upsert(layout, &self.rows)?;
+        self.rows.clear();
+        self.slots.clear();
+        Ok(())
+    }
+}
+
+/// One record as the store writes it: its wire JSON and its column values,
+/// computed while it is read so that a record that cannot be stored is
+/// refused with its place in the file.
+struct Record<E> {
+    doc: String,
+    columns: Vec<SqlValue>,
+    entity: PhantomData<fn() -> E>,
+}
+
+impl<'de, E: StoredEntity> Deserialize<'de> for Record<E> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Record<E>, D::Error> {
+        // Through a map visitor, so that serde_json places an error raised
+        // here at the record, as it places its own.
+        deserializer.deserialize_map(RecordVisitor(PhantomData))
+    }
+}
+
+struct RecordVisitor<E>(PhantomData<fn() -> E>);
+
+impl<'de, E: StoredEntity> Visitor<'de> for RecordVisitor<E> {
+    type Value = Record<E>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an entity object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Record<E>, A::Error> {
+        let entity = E::deserialize(MapAccessDeserializer::new(map))?;
+        let columns = Layout::of(E::schema())
+            .row(&entity)
+            .map_err(A::Error::custom)?;
+        let doc = serde_json::to_string(&entity).map_err(A::Error::custom)?;
+        Ok(Record {
+            doc,
+            columns,
+            entity: PhantomData,
+        })
+    }
+}

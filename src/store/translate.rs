@@ -1,0 +1,1007 @@
+//! From a validated query to SQL: the `WHERE` clause, `ORDER BY`,
+//! `LIMIT`/`OFFSET` and the `COUNT(*)` of `$count`, for SQLite and
+//! PostgreSQL, with every value of the query a bound parameter.
+//!
+//! Owns: what each construct becomes in SQL so that the database answers
+//! as the in-memory evaluator does, and which constructs are refused
+//! ([`Code::NotTranslatable`]) because no exact translation exists. Must
+//! not know about: connections, loading, or query text (it reads the
+//! validated tree; spans only point into the text for errors).
+//!
+//! The SQL text holds only fixed keywords, the layout's quoted column names
+//! and placeholders. A subexpression that reads no property
+//! (`now() sub duration'P1D'`, `'a' eq 'b'`) is computed by the evaluator
+//! itself and bound as its value, so constants mean exactly what they mean
+//! in memory.
+//!
+//! Three-valued logic: `and`, `or` and `not` are SQL's own (Kleene, as
+//! OData's). `eq`/`ne` are two-valued in OData (`null eq null` is true,
+//! `x ne 'a'` is true where `x` is null), so they carry `IS NULL` terms
+//! where SQL's `=` would give null; where a null and a false answer select
+//! the same rows (anywhere not under `not`) the plain `=` is kept, which
+//! the planners index best. Ordering comparisons with a null are null in
+//! both.
+
+use std::fmt;
+
+use chrono::{DateTime, FixedOffset, Utc};
+
+use super::layout::{instant_parts, quote, ColumnKind, Layout};
+use crate::ast::{BinaryOp, ExprKind, ExprRef, Function, SegmentKind, UnaryOp};
+use crate::error::{Code, Diagnostic, Error};
+use crate::eval::{constant, Constant, ResponsePlan};
+use crate::syntax::query::SystemOption;
+use crate::validate::ValidatedQuery;
+
+/// The SQL dialects the translation writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SqlDialect {
+    /// SQLite 3.35 or later (the bundled build is newer).
+    Sqlite,
+    /// PostgreSQL 12 or later, and engines that speak its SQL; no extension
+    /// is used.
+    Postgres,
+}
+
+impl SqlDialect {
+    /// The dialect's name on the command line: `sqlite`, `postgres`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SqlDialect::Sqlite => "sqlite",
+            SqlDialect::Postgres => "postgres",
+        }
+    }
+
+    /// The type of a text column: ordinal (code point) comparison and order.
+    /// SQLite's default collation is BINARY, which on UTF-8 is code point
+    /// order; PostgreSQL's database collation need not be, so the columns
+    /// say `C`.
+    pub(crate) fn text_type(self) -> &'static str {
+        match self {
+            SqlDialect::Sqlite => "TEXT",
+            SqlDialect::Postgres => "TEXT COLLATE \"C\"",
+        }
+    }
+
+    pub(crate) fn boolean_type(self) -> &'static str {
+        match self {
+            SqlDialect::Sqlite => "INTEGER",
+            SqlDialect::Postgres => "BOOLEAN",
+        }
+    }
+
+    /// A direction of `ORDER BY` with nulls where the evaluator puts them:
+    /// first ascending, last descending. That is SQLite's default;
+    /// PostgreSQL's is the opposite, so it is spelled out.
+    pub(crate) fn order_suffix(self, descending: bool) -> &'static str {
+        match (self, descending) {
+            (SqlDialect::Sqlite, false) => "ASC",
+            (SqlDialect::Sqlite, true) => "DESC",
+            (SqlDialect::Postgres, false) => "ASC NULLS FIRST",
+            (SqlDialect::Postgres, true) => "DESC NULLS LAST",
+        }
+    }
+
+    /// The `n`th placeholder (from 1) of a value of `value`'s type.
+    /// PostgreSQL gets the type spelled out, so that no placeholder's type
+    /// depends on inference.
+    pub(crate) fn placeholder(self, n: usize, value: &SqlValue) -> String {
+        match self {
+            SqlDialect::Sqlite => format!("?{n}"),
+            SqlDialect::Postgres => {
+                let cast = match value {
+                    SqlValue::Text(_) | SqlValue::Null => "text",
+                    SqlValue::Integer(_) => "bigint",
+                    SqlValue::Boolean(_) => "boolean",
+                };
+                format!("${n}::{cast}")
+            }
+        }
+    }
+
+    /// The 1-based character position of `needle` in `hay`, 0 when absent,
+    /// null when either is null.
+    fn position(self, hay: &str, needle: &str) -> String {
+        match self {
+            SqlDialect::Sqlite => format!("instr({hay}, {needle})"),
+            SqlDialect::Postgres => format!("strpos({hay}, {needle})"),
+        }
+    }
+
+    /// Two-valued equality: true when both are null.
+    fn same(self, a: &str, b: &str) -> String {
+        match self {
+            SqlDialect::Sqlite => format!("{a} IS {b}"),
+            SqlDialect::Postgres => format!("{a} IS NOT DISTINCT FROM {b}"),
+        }
+    }
+
+    /// The start of a load's transaction: SQLite takes the write lock at
+    /// once, so that two loads never interleave their load order.
+    pub(crate) fn begin(self) -> &'static str {
+        match self {
+            SqlDialect::Sqlite => "BEGIN IMMEDIATE",
+            SqlDialect::Postgres => "BEGIN",
+        }
+    }
+
+    /// A null of type Boolean.
+    fn null(self) -> &'static str {
+        match self {
+            SqlDialect::Sqlite => "NULL",
+            SqlDialect::Postgres => "CAST(NULL AS BOOLEAN)",
+        }
+    }
+}
+
+impl fmt::Display for SqlDialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for SqlDialect {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<SqlDialect, String> {
+        match s {
+            "sqlite" => Ok(SqlDialect::Sqlite),
+            "postgres" | "postgresql" => Ok(SqlDialect::Postgres),
+            _ => Err(format!("unknown SQL dialect '{s}' (sqlite, postgres)")),
+        }
+    }
+}
+
+/// A bound parameter's value.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SqlValue {
+    /// `NULL`.
+    Null,
+    /// A 64-bit integer.
+    Integer(i64),
+    /// A text.
+    Text(String),
+    /// A Boolean (SQLite stores it as 0 or 1).
+    Boolean(bool),
+}
+
+impl fmt::Display for SqlValue {
+    /// A text as a JSON string (so that control characters show), other
+    /// values as SQL writes them.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SqlValue::Null => f.write_str("NULL"),
+            SqlValue::Integer(i) => write!(f, "{i}"),
+            SqlValue::Text(text) => write!(f, "{}", serde_json::Value::from(text.as_str())),
+            SqlValue::Boolean(b) => f.write_str(if *b { "TRUE" } else { "FALSE" }),
+        }
+    }
+}
+
+/// One SQL statement and its parameters, in placeholder order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Statement {
+    /// The SQL text.
+    pub sql: String,
+    /// The values of its placeholders, the first for `?1`/`$1`.
+    pub params: Vec<SqlValue>,
+}
+
+impl fmt::Display for Statement {
+    /// The SQL, then one line per parameter: `-- ?1 = "text"`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.sql)?;
+        for (i, value) in self.params.iter().enumerate() {
+            write!(f, "\n-- {} = {value}", i + 1)?;
+        }
+        Ok(())
+    }
+}
+
+/// The statements that answer a validated query.
+#[derive(Clone, Debug)]
+pub struct Translation {
+    /// The page: the `"@doc"` of each entity, in order.
+    pub rows: Statement,
+    /// The number of matches, for `$count=true`.
+    pub count: Option<Statement>,
+    /// The response the rows are written into.
+    pub(crate) plan: ResponsePlan,
+}
+
+impl Translation {
+    /// Whether `rows` asks for one row more than the page holds, which,
+    /// when it comes back, says that a next page exists.
+    pub(crate) fn fetches_one_more(&self) -> bool {
+        self.plan.pages()
+    }
+}
+
+/// Translates `query` into the statements that answer it from the layout
+/// of its schema, in `dialect`; `now()` is the current time.
+///
+/// # Errors
+///
+/// [`Code::NotTranslatable`] for a construct that SQL cannot answer exactly
+/// as the evaluator does (arithmetic on properties, `substring`, date
+/// parts, lambdas, …), with its span.
+pub fn translate(query: &ValidatedQuery<'_>, dialect: SqlDialect) -> Result<Translation, Error> {
+    translate_at(query, dialect, Utc::now().fixed_offset())
+}
+
+/// [`translate`] with `now` as `now()`.
+pub(crate) fn translate_at(
+    query: &ValidatedQuery<'_>,
+    dialect: SqlDialect,
+    now: DateTime<FixedOffset>,
+) -> Result<Translation, Error> {
+    translate_with(
+        query,
+        &Layout::of(query.schema()),
+        dialect,
+        now,
+        ResponsePlan::new(query),
+    )
+}
+
+pub(crate) fn translate_with(
+    query: &ValidatedQuery<'_>,
+    layout: &Layout,
+    dialect: SqlDialect,
+    now: DateTime<FixedOffset>,
+    plan: ResponsePlan,
+) -> Result<Translation, Error> {
+    let mut t = Translator {
+        query,
+        layout,
+        dialect,
+        now,
+        option: SystemOption::Filter,
+        params: Vec::new(),
+    };
+    let from = format!("FROM {}", layout.table());
+    let filter = match &query.query().filter {
+        Some(expr) => {
+            let condition = t.predicate(expr.root(), Context::Selecting)?;
+            format!(" WHERE {condition}")
+        }
+        None => String::new(),
+    };
+    let where_params = t.params.clone();
+    t.option = SystemOption::OrderBy;
+    let order = t.order_by()?;
+    let fetch = plan.page_len().saturating_add(u64::from(plan.pages()));
+    let limit = t.bind(SqlValue::Integer(i64::try_from(fetch).unwrap_or(i64::MAX)));
+    let offset = t.bind(SqlValue::Integer(
+        i64::try_from(plan.skip()).unwrap_or(i64::MAX),
+    ));
+    let rows = Statement {
+        sql: format!(
+            "SELECT {} {from}{filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}",
+            quote("@doc")
+        ),
+        params: t.params,
+    };
+    let count = plan.wants_count().then(|| Statement {
+        sql: format!("SELECT COUNT(*) {from}{filter}"),
+        params: where_params,
+    });
+    Ok(Translation { rows, count, plan })
+}
+
+/// Whether a null answer and a false one select the same rows here: true
+/// anywhere but under `not`, since only `true` selects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Context {
+    /// Null may stand for false.
+    Selecting,
+    /// The exact three-valued answer is needed.
+    Exact,
+}
+
+/// The type of a translated value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Class {
+    Text,
+    /// Two SQL values: seconds and nanoseconds.
+    Instant,
+    Integer,
+    Boolean,
+}
+
+impl Class {
+    fn name(self) -> &'static str {
+        match self {
+            Class::Text => "a string",
+            Class::Instant => "a DateTimeOffset",
+            Class::Integer => "an integer",
+            Class::Boolean => "a Boolean",
+        }
+    }
+}
+
+/// A translated value: a constant (bound when used) or SQL.
+#[derive(Clone, Debug)]
+enum Value {
+    Const(Constant),
+    /// `sql` has two parts for an instant, one otherwise.
+    Sql {
+        class: Class,
+        sql: Vec<String>,
+    },
+}
+
+struct Translator<'q, 's> {
+    query: &'q ValidatedQuery<'s>,
+    layout: &'q Layout,
+    dialect: SqlDialect,
+    now: DateTime<FixedOffset>,
+    option: SystemOption,
+    params: Vec<SqlValue>,
+}
+
+impl Translator<'_, '_> {
+    /// Adds a parameter and returns its placeholder.
+    fn bind(&mut self, value: SqlValue) -> String {
+        let placeholder = self.dialect.placeholder(self.params.len() + 1, &value);
+        self.params.push(value);
+        placeholder
+    }
+
+    fn refuse(&self, expr: ExprRef<'_>, what: &str) -> Error {
+        let mut d = Diagnostic::new(
+            Code::NotTranslatable,
+            format!("{what} has no exact SQL translation"),
+        )
+        .in_option(self.option.name())
+        .with_help("filter on it in memory (eval --data), or leave it out of the query");
+        if let Some(text) = self.query.query().sources.get(self.option) {
+            d = d.at(expr.span(), text);
+        }
+        Error::new(d)
+    }
+
+    /// Whether `expr` reads no property: a constant the evaluator computes.
+    fn is_constant(expr: ExprRef<'_>) -> bool {
+        let mut stack = vec![expr];
+        while let Some(e) = stack.pop() {
+            match e.kind() {
+                ExprKind::Literal(_) => {}
+                ExprKind::Path(_) | ExprKind::TypeFunction { .. } => return false,
+                ExprKind::Unary { operand, .. } => stack.push(operand),
+                ExprKind::Binary { operands, .. } => stack.extend(operands),
+                ExprKind::List(items) => stack.extend(items.iter()),
+                ExprKind::Call { args, .. } => stack.extend(args.iter()),
+            }
+        }
+        true
+    }
+
+    fn constant(&self, expr: ExprRef<'_>) -> Result<Constant, Error> {
+        constant(self.query, self.option, expr, self.now)
+    }
+
+    /// The SQL of a Boolean expression, three-valued (or, in
+    /// [`Context::Selecting`], with null and false interchangeable).
+    fn predicate(&mut self, expr: ExprRef<'_>, context: Context) -> Result<String, Error> {
+        if Self::is_constant(expr) {
+            return match self.constant(expr)? {
+                Constant::Bool(true) => Ok("TRUE".into()),
+                Constant::Bool(false) => Ok("FALSE".into()),
+                Constant::Null => Ok(self.dialect.null().into()),
+                _ => Err(self.refuse(expr, "a value that is not a Boolean")),
+            };
+        }
+        match expr.kind() {
+            ExprKind::Binary { op, .. } if matches!(op, BinaryOp::And | BinaryOp::Or) => {
+                // `a and b and c` nests to the left without bound: walk the
+                // spine, not the stack.
+                let mut operands = Vec::new();
+                let mut spine = expr;
+                while let ExprKind::Binary {
+                    op: o,
+                    operands: [l, r],
+                } = spine.kind()
+                {
+                    if o != op {
+                        break;
+                    }
+                    operands.push(r);
+                    spine = l;
+                }
+                operands.push(spine);
+                operands.reverse();
+                let joiner = if op == BinaryOp::And { " AND " } else { " OR " };
+                let mut parts = Vec::with_capacity(operands.len());
+                for operand in operands {
+                    parts.push(self.predicate(operand, context)?);
+                }
+                Ok(format!("({})", parts.join(joiner)))
+            }
+            ExprKind::Unary {
+                op: UnaryOp::Not,
+                operand,
+            } => Ok(format!(
+                "NOT ({})",
+                self.predicate(operand, Context::Exact)?
+            )),
+            ExprKind::Binary {
+                op,
+                operands: [l, r],
+            } => match op {
+                BinaryOp::Eq
+                | BinaryOp::Ne
+                | BinaryOp::Lt
+                | BinaryOp::Le
+                | BinaryOp::Gt
+                | BinaryOp::Ge => self.compare(expr, op, l, r, context),
+                BinaryOp::In => self.in_list(expr, l, r, context),
+                BinaryOp::Has => Err(self.refuse(expr, "'has'")),
+                _ => Err(self.refuse(expr, "arithmetic on a property")),
+            },
+            ExprKind::Call { function, args } => match function {
+                Function::Contains | Function::StartsWith | Function::EndsWith => {
+                    let (Some(hay), Some(needle)) = (args.get(0), args.get(1)) else {
+                        return Err(self.refuse(expr, function.name()));
+                    };
+                    self.text_test(expr, function, hay, needle)
+                }
+                _ => self.boolean_value(expr),
+            },
+            _ => self.boolean_value(expr),
+        }
+    }
+
+    /// A Boolean property used as a condition.
+    fn boolean_value(&mut self, expr: ExprRef<'_>) -> Result<String, Error> {
+        match self.value(expr)? {
+            Value::Sql {
+                class: Class::Boolean,
+                sql,
+            } => Ok(sql.concat()),
+            _ => Err(self.refuse(expr, "a value that is not a Boolean")),
+        }
+    }
+
+    /// A non-Boolean value: a constant, a stored property, or a function of
+    /// one.
+    fn value(&mut self, expr: ExprRef<'_>) -> Result<Value, Error> {
+        if Self::is_constant(expr) {
+            return Ok(Value::Const(self.constant(expr)?));
+        }
+        match expr.kind() {
+            ExprKind::Path(_) => {
+                let column = self.column(expr)?;
+                let sql = match column.kind {
+                    ColumnKind::Instant => vec![column.named("seconds"), column.named("nanos")],
+                    _ => vec![column.value()],
+                };
+                let class = match column.kind {
+                    ColumnKind::Text => Class::Text,
+                    ColumnKind::Instant => Class::Instant,
+                    ColumnKind::Integer => Class::Integer,
+                    ColumnKind::Boolean => Class::Boolean,
+                };
+                Ok(Value::Sql { class, sql })
+            }
+            ExprKind::Call { function, args } => match function {
+                Function::ToLower | Function::ToUpper => {
+                    let arg = args
+                        .get(0)
+                        .filter(|a| matches!(a.kind(), ExprKind::Path(_)));
+                    let column = match arg {
+                        Some(arg) => self.column(arg)?,
+                        None => {
+                            return Err(self.refuse(
+                                expr,
+                                &format!("{} of anything but a property", function.name()),
+                            ))
+                        }
+                    };
+                    if column.kind != ColumnKind::Text {
+                        return Err(self.refuse(expr, function.name()));
+                    }
+                    let mapped = column.named(if function == Function::ToLower {
+                        "lower"
+                    } else {
+                        "upper"
+                    });
+                    Ok(Value::Sql {
+                        class: Class::Text,
+                        sql: vec![format!("COALESCE({mapped}, {})", column.value())],
+                    })
+                }
+                Function::Length => {
+                    let Some(arg) = args.get(0) else {
+                        return Err(self.refuse(expr, "length"));
+                    };
+                    let text = self.text_operand(arg)?;
+                    Ok(Value::Sql {
+                        class: Class::Integer,
+                        sql: vec![format!("length({text})")],
+                    })
+                }
+                Function::IndexOf => {
+                    let (Some(hay), Some(needle)) = (args.get(0), args.get(1)) else {
+                        return Err(self.refuse(expr, "indexof"));
+                    };
+                    let hay_sql = self.text_operand(hay)?;
+                    let sql = match self.value(needle)? {
+                        Value::Const(Constant::Null) => "NULL".to_owned(),
+                        Value::Const(Constant::Text(text)) if text.contains('\0') => {
+                            format!("CASE WHEN {hay_sql} IS NULL THEN NULL ELSE -1 END")
+                        }
+                        other => {
+                            let needle_sql = self.text_sql(needle, other)?;
+                            format!("({} - 1)", self.dialect.position(&hay_sql, &needle_sql))
+                        }
+                    };
+                    Ok(Value::Sql {
+                        class: Class::Integer,
+                        sql: vec![sql],
+                    })
+                }
+                Function::Contains | Function::StartsWith | Function::EndsWith => {
+                    Err(self.refuse(expr, "a Boolean function compared as a value"))
+                }
+                other => Err(self.refuse(expr, other.name())),
+            },
+            ExprKind::Binary { op, .. } => match op {
+                BinaryOp::Add
+                | BinaryOp::Sub
+                | BinaryOp::Mul
+                | BinaryOp::Div
+                | BinaryOp::DivBy
+                | BinaryOp::Mod => Err(self.refuse(expr, "arithmetic on a property")),
+                _ => Err(self.refuse(expr, "a condition compared as a value")),
+            },
+            ExprKind::Unary {
+                op: UnaryOp::Negate,
+                ..
+            } => Err(self.refuse(expr, "negation of a property")),
+            ExprKind::TypeFunction { .. } => Err(self.refuse(expr, "cast and isof")),
+            _ => Err(self.refuse(expr, "this expression")),
+        }
+    }
+
+    /// The stored column of a path of one property.
+    fn column(&self, expr: ExprRef<'_>) -> Result<super::layout::Column, Error> {
+        let ExprKind::Path(path) = expr.kind() else {
+            return Err(self.refuse(expr, "this expression"));
+        };
+        let name = match (path.len(), path.get(0).map(|s| s.kind())) {
+            (1, Some(SegmentKind::Property(name))) => name,
+            _ => return Err(self.refuse(expr, "a path other than one property")),
+        };
+        self.query
+            .schema()
+            .property(name)
+            .and_then(|p| self.layout.column(p.name))
+            .copied()
+            .ok_or_else(|| self.refuse(expr, &format!("'{name}', which has no typed column,")))
+    }
+
+    /// The SQL of a string operand that is not a constant with U+0000.
+    fn text_operand(&mut self, expr: ExprRef<'_>) -> Result<String, Error> {
+        let value = self.value(expr)?;
+        self.text_sql(expr, value)
+    }
+
+    fn text_sql(&mut self, expr: ExprRef<'_>, value: Value) -> Result<String, Error> {
+        match value {
+            Value::Const(Constant::Null) => Ok("CAST(NULL AS TEXT)".into()),
+            Value::Const(Constant::Text(text)) if !text.contains('\0') => {
+                Ok(self.bind(SqlValue::Text(text)))
+            }
+            Value::Const(Constant::Text(_)) => Err(self.refuse(
+                expr,
+                "a string with U+0000 (which SQL text cannot hold) searched in",
+            )),
+            Value::Sql {
+                class: Class::Text,
+                mut sql,
+            } => Ok(sql.remove(0)),
+            _ => Err(self.refuse(expr, "a value that is not a string")),
+        }
+    }
+
+    /// `contains`, `startswith`, `endswith`: null when either is null.
+    fn text_test(
+        &mut self,
+        expr: ExprRef<'_>,
+        function: Function,
+        hay: ExprRef<'_>,
+        needle: ExprRef<'_>,
+    ) -> Result<String, Error> {
+        let hay_value = self.value(hay)?;
+        let needle_value = self.value(needle)?;
+        if matches!(hay_value, Value::Const(Constant::Null))
+            || matches!(needle_value, Value::Const(Constant::Null))
+        {
+            return Ok(self.dialect.null().into());
+        }
+        let h = self.text_sql(hay, hay_value)?;
+        let d = self.dialect;
+        let Value::Const(constant) = needle_value else {
+            let n = self.text_sql(needle, needle_value)?;
+            return Ok(match function {
+                Function::Contains => format!("{} > 0", d.position(&h, &n)),
+                Function::StartsWith => format!("{} = 1", d.position(&h, &n)),
+                _ => match d {
+                    SqlDialect::Sqlite => format!(
+                        "(length({h}) >= length({n}) AND substr({h}, length({h}) - length({n}) + 1) = {n})"
+                    ),
+                    _ => format!("right({h}, length({n})) = {n}"),
+                },
+            });
+        };
+        let Constant::Text(text) = constant else {
+            return Err(self.refuse(expr, "a value that is not a string"));
+        };
+        if text.contains('\0') {
+            // Stored text never holds U+0000, so it never contains this.
+            return Ok(format!("({h} IS NULL AND {})", d.null()));
+        }
+        if text.is_empty() && function != Function::Contains {
+            return Ok(format!("({h} IS NOT NULL OR {})", d.null()));
+        }
+        Ok(match function {
+            Function::Contains => {
+                let n = self.bind(SqlValue::Text(text));
+                format!("{} > 0", d.position(&h, &n))
+            }
+            // A range of the index's order: the strings that start with
+            // `abc` are those from `abc` up to, not including, `abd`.
+            Function::StartsWith => {
+                let upper = successor(&text);
+                let low = self.bind(SqlValue::Text(text));
+                match upper {
+                    Some(upper) => {
+                        let high = self.bind(SqlValue::Text(upper));
+                        format!("({h} >= {low} AND {h} < {high})")
+                    }
+                    None => format!("{h} >= {low}"),
+                }
+            }
+            _ => {
+                let chars = i64::try_from(text.chars().count()).unwrap_or(i64::MAX);
+                let k = self.bind(SqlValue::Integer(chars));
+                let n = self.bind(SqlValue::Text(text));
+                match d {
+                    SqlDialect::Sqlite => format!("substr({h}, -{k}) = {n}"),
+                    // `right` takes an `integer`, to which a `bigint` does
+                    // not convert by itself.
+                    _ => format!("right({h}, CAST({k} AS INTEGER)) = {n}"),
+                }
+            }
+        })
+    }
+
+    /// `eq`, `ne`, `lt`, `le`, `gt`, `ge`.
+    fn compare(
+        &mut self,
+        expr: ExprRef<'_>,
+        op: BinaryOp,
+        left: ExprRef<'_>,
+        right: ExprRef<'_>,
+        context: Context,
+    ) -> Result<String, Error> {
+        let l = self.value(left)?;
+        let r = self.value(right)?;
+        let (column, constant, op) = match (l, r) {
+            (Value::Sql { class: a, sql: x }, Value::Sql { class: b, sql: y }) => {
+                if a != b {
+                    return Err(
+                        self.refuse(expr, &format!("comparing {} with {}", a.name(), b.name()))
+                    );
+                }
+                return self.compare_columns(expr, op, a, &x, &y);
+            }
+            (Value::Sql { class, sql }, Value::Const(c)) => ((class, sql), c, op),
+            (Value::Const(c), Value::Sql { class, sql }) => ((class, sql), c, flip(op)),
+            (Value::Const(_), Value::Const(_)) => {
+                return Err(self.refuse(expr, "this comparison"));
+            }
+        };
+        let ((class, sql), op) = (column, op);
+        let d = self.dialect;
+        let x = &sql[0];
+        if constant == Constant::Null {
+            return Ok(match op {
+                BinaryOp::Eq => format!("{x} IS NULL"),
+                BinaryOp::Ne => format!("{x} IS NOT NULL"),
+                _ => d.null().into(),
+            });
+        }
+        let op_sql = sql_operator(op);
+        match (class, constant) {
+            (Class::Text, Constant::Text(text)) if text.contains('\0') => {
+                // Stored text never holds U+0000. Against `p` + U+0000 + …,
+                // a stored `x` is never equal, and is smaller exactly when it
+                // is at most `p`.
+                let prefix = text[..text.find('\0').unwrap_or(text.len())].to_owned();
+                Ok(match op {
+                    BinaryOp::Eq => "FALSE".into(),
+                    BinaryOp::Ne => "TRUE".into(),
+                    BinaryOp::Lt | BinaryOp::Le => {
+                        format!("{x} <= {}", self.bind(SqlValue::Text(prefix)))
+                    }
+                    _ => format!("{x} > {}", self.bind(SqlValue::Text(prefix))),
+                })
+            }
+            (Class::Text, Constant::Text(text)) => {
+                let p = self.bind(SqlValue::Text(text));
+                Ok(self.scalar_comparison(op, op_sql, x, &p, context))
+            }
+            (Class::Integer, Constant::Int(i)) => {
+                let p = self.bind(SqlValue::Integer(i));
+                Ok(self.scalar_comparison(op, op_sql, x, &p, context))
+            }
+            (Class::Instant, Constant::Instant(t)) => {
+                Ok(self.instant_comparison(op, &sql, &t, context))
+            }
+            (Class::Instant, Constant::Date(date)) => {
+                let t = date
+                    .and_hms_opt(0, 0, 0)
+                    .map(|midnight| midnight.and_utc().fixed_offset());
+                match t {
+                    Some(t) => Ok(self.instant_comparison(op, &sql, &t, context)),
+                    None => Err(self.refuse(expr, "this date")),
+                }
+            }
+            (Class::Boolean, Constant::Bool(b)) => {
+                let truth = if b { "TRUE" } else { "FALSE" };
+                match op {
+                    BinaryOp::Eq => Ok(format!("{x} IS {truth}")),
+                    BinaryOp::Ne => Ok(format!("{x} IS NOT {truth}")),
+                    _ => Err(self.refuse(expr, "ordering Booleans")),
+                }
+            }
+            (class, constant) => Err(self.refuse(
+                expr,
+                &format!(
+                    "comparing {} with {}",
+                    class.name(),
+                    constant_name(&constant)
+                ),
+            )),
+        }
+    }
+
+    /// `x op ?`, with `eq`/`ne` two-valued.
+    fn scalar_comparison(
+        &self,
+        op: BinaryOp,
+        op_sql: &str,
+        x: &str,
+        p: &str,
+        context: Context,
+    ) -> String {
+        match (op, context) {
+            (BinaryOp::Eq, Context::Selecting) => format!("{x} = {p}"),
+            (BinaryOp::Eq, Context::Exact) => format!("({x} = {p} AND {x} IS NOT NULL)"),
+            (BinaryOp::Ne, _) => format!("({x} <> {p} OR {x} IS NULL)"),
+            _ => format!("{x} {op_sql} {p}"),
+        }
+    }
+
+    fn instant_comparison(
+        &mut self,
+        op: BinaryOp,
+        sql: &[String],
+        t: &DateTime<FixedOffset>,
+        context: Context,
+    ) -> String {
+        let (seconds, nanos) = instant_parts(t);
+        let s = self.bind(SqlValue::Integer(seconds));
+        let n = self.bind(SqlValue::Integer(nanos));
+        let (xs, xn) = (&sql[0], &sql[1]);
+        let equal = format!("{xs} = {s} AND {xn} = {n}");
+        match (op, context) {
+            (BinaryOp::Eq, Context::Selecting) => format!("({equal})"),
+            (BinaryOp::Eq, Context::Exact) => format!("({equal} AND {xs} IS NOT NULL)"),
+            (BinaryOp::Ne, _) => format!("NOT ({equal} AND {xs} IS NOT NULL)"),
+            _ => format!("({xs}, {xn}) {} ({s}, {n})", sql_operator(op)),
+        }
+    }
+
+    /// Two non-constant values of one class.
+    fn compare_columns(
+        &self,
+        expr: ExprRef<'_>,
+        op: BinaryOp,
+        class: Class,
+        x: &[String],
+        y: &[String],
+    ) -> Result<String, Error> {
+        let d = self.dialect;
+        let same = || -> String {
+            let parts: Vec<String> = x.iter().zip(y).map(|(a, b)| d.same(a, b)).collect();
+            format!("({})", parts.join(" AND "))
+        };
+        Ok(match op {
+            BinaryOp::Eq => same(),
+            BinaryOp::Ne => format!("NOT {}", same()),
+            _ if class == Class::Boolean => return Err(self.refuse(expr, "ordering Booleans")),
+            _ if class == Class::Instant => format!(
+                "({}, {}) {} ({}, {})",
+                x[0],
+                x[1],
+                sql_operator(op),
+                y[0],
+                y[1]
+            ),
+            _ => format!("{} {} {}", x[0], sql_operator(op), y[0]),
+        })
+    }
+
+    /// `x in (…)`: true when any item equals `x` (two-valued, so a null
+    /// `x` is in a list holding `null`); never null.
+    fn in_list(
+        &mut self,
+        expr: ExprRef<'_>,
+        left: ExprRef<'_>,
+        right: ExprRef<'_>,
+        context: Context,
+    ) -> Result<String, Error> {
+        let ExprKind::List(items) = right.kind() else {
+            return Err(self.refuse(expr, "'in' without a list"));
+        };
+        let x = self.value(left)?;
+        let Value::Sql { class, sql } = x else {
+            // A constant in a list of properties: one `eq` per item.
+            let mut parts = Vec::new();
+            for item in items.iter() {
+                parts.push(self.compare(expr, BinaryOp::Eq, left, item, Context::Exact)?);
+            }
+            return Ok(or_all(parts));
+        };
+        let mut parts = Vec::new();
+        let mut listed = Vec::new();
+        let mut has_null = false;
+        for item in items.iter() {
+            match self.value(item)? {
+                Value::Const(Constant::Null) => has_null = true,
+                Value::Const(Constant::Text(text)) if class == Class::Text => {
+                    if !text.contains('\0') {
+                        listed.push(SqlValue::Text(text));
+                    }
+                }
+                Value::Const(Constant::Int(i)) if class == Class::Integer => {
+                    listed.push(SqlValue::Integer(i));
+                }
+                Value::Const(_) if matches!(class, Class::Instant | Class::Boolean) => {
+                    parts.push(self.compare(expr, BinaryOp::Eq, left, item, Context::Exact)?);
+                }
+                Value::Const(c) => {
+                    return Err(self.refuse(
+                        item,
+                        &format!("comparing {} with {}", class.name(), constant_name(&c)),
+                    ))
+                }
+                Value::Sql {
+                    class: other,
+                    sql: y,
+                } => {
+                    if other != class {
+                        return Err(self.refuse(
+                            item,
+                            &format!("comparing {} with {}", class.name(), other.name()),
+                        ));
+                    }
+                    parts.push(self.compare_columns(expr, BinaryOp::Eq, class, &sql, &y)?);
+                }
+            }
+        }
+        let x = &sql[0];
+        if !listed.is_empty() {
+            let placeholders: Vec<String> = listed.into_iter().map(|v| self.bind(v)).collect();
+            let list = placeholders.join(", ");
+            parts.insert(
+                0,
+                match context {
+                    Context::Selecting => format!("{x} IN ({list})"),
+                    Context::Exact => format!("({x} IN ({list}) AND {x} IS NOT NULL)"),
+                },
+            );
+        }
+        if has_null {
+            parts.push(format!("{x} IS NULL"));
+        }
+        Ok(or_all(parts))
+    }
+
+    /// `ORDER BY`: the `$orderby` keys (else the schema's default order),
+    /// nulls where the evaluator puts them, then load order for ties.
+    fn order_by(&mut self) -> Result<String, Error> {
+        let mut keys = Vec::new();
+        let d = self.dialect;
+        match &self.query.query().orderby {
+            Some(items) => {
+                for item in items {
+                    let expr = item.expr.root();
+                    // A constant key orders nothing.
+                    if Self::is_constant(expr) {
+                        continue;
+                    }
+                    let suffix = d.order_suffix(item.descending);
+                    match self.value(expr)? {
+                        Value::Sql { sql, .. } => {
+                            keys.extend(sql.into_iter().map(|s| format!("{s} {suffix}")));
+                        }
+                        Value::Const(_) => {}
+                    }
+                }
+            }
+            None => keys = self.layout.default_order_keys(d),
+        }
+        keys.push(format!("{} ASC", quote("@seq")));
+        Ok(keys.join(", "))
+    }
+}
+
+fn or_all(parts: Vec<String>) -> String {
+    match parts.len() {
+        0 => "FALSE".into(),
+        1 => parts.into_iter().next().unwrap_or_default(),
+        _ => format!("({})", parts.join(" OR ")),
+    }
+}
+
+/// `a op b` as `b op' a`.
+fn flip(op: BinaryOp) -> BinaryOp {
+    match op {
+        BinaryOp::Lt => BinaryOp::Gt,
+        BinaryOp::Le => BinaryOp::Ge,
+        BinaryOp::Gt => BinaryOp::Lt,
+        BinaryOp::Ge => BinaryOp::Le,
+        other => other,
+    }
+}
+
+fn sql_operator(op: BinaryOp) -> &'static str {
+    match op {
+        BinaryOp::Eq => "=",
+        BinaryOp::Ne => "<>",
+        BinaryOp::Lt => "<",
+        BinaryOp::Le => "<=",
+        BinaryOp::Gt => ">",
+        _ => ">=",
+    }
+}
+
+fn constant_name(constant: &Constant) -> &'static str {
+    match constant {
+        Constant::Null => "null",
+        Constant::Bool(_) => "a Boolean",
+        Constant::Int(_) => "an integer",
+        Constant::Num(_) => "a decimal or floating-point number",
+        Constant::Text(_) => "a string",
+        Constant::Instant(_) => "a DateTimeOffset",
+        Constant::Date(_) => "a date",
+        Constant::Other(kind) => kind,
+    }
+}
+
+/// The smallest string greater than every string that starts with `prefix`
+/// (in code point order), if there is one: `prefix` with its last
+/// character incremented, dropping characters that cannot be.
+fn successor(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = match last {
+            '\u{D7FF}' => Some('\u{E000}'),
+            c => char::from_u32(u32::from(c) + 1),
+        };
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests;
