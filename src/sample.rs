@@ -3,8 +3,12 @@
 //! `--data` is given.
 //!
 //! Owns: the embedded copy of that response (`data/example1.json`, verbatim
-//! from the docs page, including its `lastUpdateTimeUtc` spelling). Must not
-//! know about: queries or their evaluation.
+//! from the docs page, including its `lastUpdateTimeUtc` spelling), and
+//! the generated actions that measurements run over
+//! ([`write_generated_json_lines`]). Must not know about: queries or their
+//! evaluation.
+
+use std::io::{self, Write};
 
 use serde::Deserialize;
 
@@ -26,6 +30,65 @@ pub fn example1() -> Vec<MachineAction> {
         .expect("data/example1.json is a valid MachineActions response")
         .value
 }
+
+/// Writes `count` generated MachineActions to `out` as JSON Lines: what
+/// the benchmarks and CI measure `eval`, `load` and `eval --db` over.
+///
+/// They are deterministic: ids, 1,000 machines, 17 requestors, statuses,
+/// types and creation times (over ~11 days, in a scrambled order, with
+/// seven fraction digits) cycle, and `scope` is null for a third.
+///
+/// # Errors
+///
+/// When `out` fails.
+pub fn write_generated_json_lines(count: u64, out: impl Write) -> io::Result<()> {
+    let mut out = io::BufWriter::new(out);
+    for i in 0..count {
+        // Creation times spread over ~11 days, in a scrambled order.
+        let seconds = (i.wrapping_mul(7_919)) % 1_000_000;
+        let (day, rest) = (4 + seconds / 86_400, seconds % 86_400);
+        let created = format!(
+            "2018-12-{:02}T{:02}:{:02}:{:02}.{:07}Z",
+            day,
+            rest / 3600,
+            rest % 3600 / 60,
+            rest % 60,
+            i % 10_000_000
+        );
+        let scope = if i % 3 == 0 {
+            "null".to_string()
+        } else {
+            "\"Full\"".to_string()
+        };
+        writeln!(
+            out,
+            "{{\"id\":\"{:08x}-1ccc-4342-acf3-{:012x}\",\"type\":\"{}\",\"scope\":{scope},\"requestor\":\"analyst{}@contoso.com\",\"requestorComment\":\"generated\",\"status\":\"{}\",\"machineId\":\"{:040x}\",\"computerDnsName\":\"desktop-{}\",\"creationDateTimeUtc\":\"{created}\",\"lastUpdateDateTimeUtc\":\"{created}\",\"relatedFileInfo\":null}}",
+            i,
+            i,
+            GENERATED_TYPES[(i % 4) as usize],
+            i % 17,
+            GENERATED_STATUSES[(i % 6) as usize],
+            i % 1_000,
+            i % 1_000,
+        )?;
+    }
+    out.flush()
+}
+
+const GENERATED_STATUSES: [&str; 6] = [
+    "Pending",
+    "InProgress",
+    "Succeeded",
+    "Failed",
+    "TimeOut",
+    "Cancelled",
+];
+const GENERATED_TYPES: [&str; 4] = [
+    "RunAntiVirusScan",
+    "Isolate",
+    "CollectInvestigationPackage",
+    "StopAndQuarantineFile",
+];
 
 #[cfg(test)]
 mod tests {

@@ -17,12 +17,16 @@
 //! | `Edm.Boolean`    | `"P"`                                                |
 //!
 //! `"P:lower"`/`"P:upper"` hold `tolower(P)`/`toupper(P)` as the evaluator
-//! computes them (character by character), and `NULL` where that is `P`
-//! itself, which it is for most values. An instant is seconds since the
+//! computes them (character by character), and `NULL` where SQL's own
+//! `lower`/`upper` give the same, which map ASCII letters only (SQLite's
+//! built-ins; PostgreSQL's under `COLLATE "C"`): for ASCII text, the usual
+//! case, they are never stored. An instant is seconds since the
 //! epoch and nanoseconds, so all seven fraction digits compare, whatever
 //! offset the text was written with. `"@seq"` is the load order (ties sort
-//! by it, as they sort by input order in memory) and `"@doc"` the whole
-//! wire document, returned as it was loaded.
+//! by it, as they sort by input order in memory). The whole wire document,
+//! returned as it was loaded, is `"@doc"` in a second table by `"@seq"`
+//! (`machineactions:doc`), so that scans and index builds read only the
+//! narrow typed rows.
 
 use crate::model::{Entity, PropertyValue};
 use crate::schema::{EdmType, EntitySchema, OrderKey, PropertyDef};
@@ -185,15 +189,16 @@ impl Layout {
             .filter(|c| c.kind == ColumnKind::Text || c.kind == ColumnKind::Integer)
     }
 
-    /// The statements that create the table, its indexes and the layout
-    /// record when they are missing.
-    pub(crate) fn create(&self, dialect: SqlDialect) -> Vec<String> {
+    /// The statements that create the tables and the key's index when they
+    /// are missing. `"@seq"` is the primary key: in SQLite the row id
+    /// itself, so rows are stored in load order.
+    pub(crate) fn create_tables(&self, dialect: SqlDialect) -> Vec<String> {
         let table = self.table();
-        let name = self.table_name();
-        let mut columns = vec![
-            format!("{} BIGINT NOT NULL", quote("@seq")),
-            format!("{} TEXT NOT NULL", quote("@doc")),
-        ];
+        let seq_type = match dialect {
+            SqlDialect::Sqlite => "INTEGER PRIMARY KEY",
+            SqlDialect::Postgres => "BIGINT PRIMARY KEY",
+        };
+        let mut columns = vec![format!("{} {seq_type}", quote("@seq"))];
         for column in &self.columns {
             for (name, kind) in column.definitions() {
                 columns.push(format!("{name} {}", kind.sql_type(dialect)));
@@ -205,42 +210,56 @@ impl Layout {
                 quote(META_TABLE)
             ),
             format!("CREATE TABLE IF NOT EXISTS {table} ({})", columns.join(", ")),
+            format!(
+                "CREATE TABLE IF NOT EXISTS {} ({} {seq_type}, {} TEXT NOT NULL)",
+                self.docs_table(),
+                quote("@seq"),
+                quote("@doc")
+            ),
         ];
-        let default_order = self.default_order_keys(dialect);
         if let Some(key) = self.key() {
             statements.push(format!(
                 "CREATE UNIQUE INDEX IF NOT EXISTS {} ON {table} ({})",
-                quote(&format!("{name}:key")),
+                self.index_name("key"),
                 key.value()
             ));
         }
-        statements.push(format!(
-            "CREATE UNIQUE INDEX IF NOT EXISTS {} ON {table} ({})",
-            quote(&format!("{name}:seq")),
-            quote("@seq")
-        ));
-        let mut order = default_order.clone();
+        statements
+    }
+
+    /// The indexes for the orders and filters clients use, by name: the
+    /// default order, and each filterable string property followed by the
+    /// default order (so `machineId eq '…'&$top=10` reads ten index
+    /// entries and sorts nothing). A load into an empty table builds them
+    /// at its end, which is much faster than keeping them up to date.
+    pub(crate) fn secondary_indexes(&self, dialect: SqlDialect) -> Vec<(String, String)> {
+        let table = self.table();
+        let mut order = self.default_order_keys(dialect);
         order.push(quote("@seq"));
-        statements.push(format!(
-            "CREATE INDEX IF NOT EXISTS {} ON {table} ({})",
-            quote(&format!("{name}:order")),
-            order.join(", ")
-        ));
-        // An equality filter on one text property, then the default order:
-        // `machineId eq '…'&$top=10` reads ten index entries.
+        let mut indexes = vec![("order".to_owned(), order.join(", "))];
         for column in self.columns.iter().filter(|c| {
             c.kind == ColumnKind::Text && c.property.filterable && c.property.name != self.key
         }) {
-            let mut keys = vec![column.value()];
-            keys.extend(default_order.iter().cloned());
-            keys.push(quote("@seq"));
-            statements.push(format!(
-                "CREATE INDEX IF NOT EXISTS {} ON {table} ({})",
-                quote(&format!("{name}:{}", column.property.name)),
-                keys.join(", ")
+            indexes.push((
+                column.property.name.to_owned(),
+                format!("{}, {}", column.value(), order.join(", ")),
             ));
         }
-        statements
+        indexes
+            .into_iter()
+            .map(|(suffix, keys)| {
+                let name = self.index_name(&suffix);
+                (
+                    name.clone(),
+                    format!("CREATE INDEX IF NOT EXISTS {name} ON {table} ({keys})"),
+                )
+            })
+            .collect()
+    }
+
+    /// The quoted name of one of the table's indexes.
+    fn index_name(&self, suffix: &str) -> String {
+        quote(&format!("{}:{suffix}", self.table_name()))
     }
 
     /// The default order's keys (`"P:seconds" DESC, "P:nanos" DESC`): of
@@ -263,14 +282,17 @@ impl Layout {
         keys
     }
 
-    /// The stored columns and the kind of value each holds: `"@seq"`,
-    /// `"@doc"`, then the columns [`Layout::row`] gives values for, in
-    /// that order.
+    /// The quoted table of the documents, `"@doc"` by `"@seq"`: apart, so
+    /// that the typed table stays narrow for scans and index builds.
+    pub(crate) fn docs_table(&self) -> String {
+        quote(&format!("{}:doc", self.table_name()))
+    }
+
+    /// The typed table's columns and the kind of value each holds:
+    /// `"@seq"`, then the columns [`Layout::row`] gives values for, in that
+    /// order.
     pub(crate) fn columns(&self) -> Vec<(String, ValueKind)> {
-        let mut columns = vec![
-            (quote("@seq"), ValueKind::Integer),
-            (quote("@doc"), ValueKind::Text),
-        ];
+        let mut columns = vec![(quote("@seq"), ValueKind::Integer)];
         for column in &self.columns {
             columns.extend(column.definitions());
         }
@@ -283,8 +305,10 @@ impl Layout {
         self.columns().iter().position(|(name, _)| *name == key)
     }
 
-    /// The statement that writes `rows` rows: an insert that, for a key
-    /// already stored, replaces everything but the load order.
+    /// The statement that writes `rows` rows of the typed table: an insert
+    /// that, for a key already stored, replaces everything but the load
+    /// order. It returns each row's `"@seq"` (the stored one, for a key
+    /// already stored) and its key as text.
     pub(crate) fn upsert(&self, dialect: SqlDialect, rows: usize) -> String {
         let columns = self.columns();
         let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
@@ -318,11 +342,38 @@ impl Layout {
                 updates.join(", ")
             ));
         }
+        let key = self.key().map_or_else(|| "NULL".to_owned(), Column::value);
+        sql.push_str(&format!(
+            " RETURNING {}, CAST({key} AS TEXT)",
+            quote("@seq")
+        ));
         sql
     }
 
-    /// The stored values of `entity`'s columns (without `"@seq"` and
-    /// `"@doc"`), or why it cannot be stored.
+    /// The statement that writes `rows` documents, `("@seq", "@doc")` each,
+    /// replacing a stored one.
+    pub(crate) fn docs_upsert(&self, dialect: SqlDialect, rows: usize) -> String {
+        let (seq, doc) = (SqlValue::Integer(0), SqlValue::Text(String::new()));
+        let values: Vec<String> = (0..rows)
+            .map(|i| {
+                format!(
+                    "({}, {})",
+                    dialect.placeholder(2 * i + 1, &seq),
+                    dialect.placeholder(2 * i + 2, &doc)
+                )
+            })
+            .collect();
+        format!(
+            "INSERT INTO {} ({seq_name}, {doc_name}) VALUES {} ON CONFLICT ({seq_name}) DO UPDATE SET {doc_name} = excluded.{doc_name}",
+            self.docs_table(),
+            values.join(", "),
+            seq_name = quote("@seq"),
+            doc_name = quote("@doc"),
+        )
+    }
+
+    /// The stored values of `entity`'s typed columns (without `"@seq"`),
+    /// or why it cannot be stored.
     pub(crate) fn row<E: Entity>(&self, entity: &E) -> Result<Vec<SqlValue>, String> {
         let mut values = Vec::new();
         for column in &self.columns {
@@ -342,9 +393,18 @@ impl Layout {
                             ));
                         }
                         values.push(SqlValue::Text(text.to_owned()));
+                        if text.is_ascii() {
+                            values.extend([SqlValue::Null, SqlValue::Null]);
+                            continue;
+                        }
                         for upper in [false, true] {
                             let mapped = crate::eval::case_mapped(text, upper);
-                            values.push(if mapped == text {
+                            let ascii = if upper {
+                                text.to_ascii_uppercase()
+                            } else {
+                                text.to_ascii_lowercase()
+                            };
+                            values.push(if mapped == ascii {
                                 SqlValue::Null
                             } else {
                                 SqlValue::Text(mapped)

@@ -79,9 +79,46 @@ pub(crate) trait Connection {
     fn integers(&mut self, statement: &Statement) -> Result<Vec<Option<i64>>, String>;
     /// Runs `statement` and returns the first column of each row, a text.
     fn texts(&mut self, statement: &Statement) -> Result<Vec<String>, String>;
-    /// Writes `rows` (each in [`Layout::columns`] order) with the
-    /// layout's upsert.
-    fn upsert(&mut self, layout: &Layout, rows: &[Vec<SqlValue>]) -> Result<(), String>;
+    /// Tunes the connection for a bulk load.
+    fn prepare_load(&mut self) -> Result<(), String> {
+        Ok(())
+    }
+    /// Runs what a load ends with, before it commits.
+    fn finish_load(&mut self, _layout: &Layout) -> Result<(), String> {
+        Ok(())
+    }
+    /// Writes `rows` with the layout's upserts: each row's values to the
+    /// typed table, then its document under the `"@seq"` the row has
+    /// there (its own, or that of the stored row with its key).
+    fn upsert(&mut self, layout: &Layout, rows: &[Row]) -> Result<(), String>;
+}
+
+/// One entity as a load writes it.
+pub(crate) struct Row {
+    /// The typed table's values, in [`Layout::columns`] order.
+    pub(crate) values: Vec<SqlValue>,
+    /// The wire document.
+    pub(crate) doc: String,
+}
+
+#[cfg(feature = "postgres")]
+impl Row {
+    /// The `"@seq"` the row was given.
+    pub(crate) fn seq(&self) -> Option<i64> {
+        match self.values.first() {
+            Some(SqlValue::Integer(seq)) => Some(*seq),
+            _ => None,
+        }
+    }
+
+    /// The key as the upsert's `RETURNING` gives it: as text.
+    pub(crate) fn key_text(&self, layout: &Layout) -> Option<String> {
+        match layout.key_position().and_then(|k| self.values.get(k)) {
+            Some(SqlValue::Text(text)) => Some(text.clone()),
+            Some(SqlValue::Integer(i)) => Some(i.to_string()),
+            _ => None,
+        }
+    }
 }
 
 /// A database of entity sets: SQLite (`sqlite:PATH`) or PostgreSQL
@@ -210,7 +247,7 @@ impl Store {
     ) -> Result<u64, StoreError> {
         let db = StoreError::Database;
         let dialect = self.dialect();
-        for statement in layout.create(dialect) {
+        for statement in layout.create_tables(dialect) {
             self.connection.execute(&statement).map_err(db)?;
         }
         self.check_version(layout, true)?;
@@ -219,6 +256,20 @@ impl Store {
             self.connection
                 .execute(&format!("LOCK TABLE {} IN EXCLUSIVE MODE", layout.table()))
                 .map_err(db)?;
+        }
+        self.connection.prepare_load().map_err(db)?;
+        let any_row = Statement {
+            sql: format!("SELECT \"@seq\" FROM {} LIMIT 1", layout.table()),
+            params: Vec::new(),
+        };
+        let indexes = layout.secondary_indexes(dialect);
+        if self.connection.integers(&any_row).map_err(db)?.is_empty() {
+            // Built at the end, from sorted data, instead of row by row.
+            for (name, _) in &indexes {
+                self.connection
+                    .execute(&format!("DROP INDEX IF EXISTS {name}"))
+                    .map_err(db)?;
+            }
         }
         let max = Statement {
             sql: format!("SELECT MAX(\"@seq\") FROM {}", layout.table()),
@@ -244,11 +295,16 @@ impl Store {
                 }
                 records += 1;
                 seq += 1;
-                let mut row = Vec::with_capacity(record.columns.len() + 2);
+                let mut row = Vec::with_capacity(record.columns.len() + 1);
                 row.push(SqlValue::Integer(seq));
-                row.push(SqlValue::Text(record.doc));
                 row.extend(record.columns);
-                batch.push(row, key);
+                batch.push(
+                    Row {
+                        values: row,
+                        doc: record.doc,
+                    },
+                    key,
+                );
                 if batch.rows.len() >= BATCH {
                     if let Err(e) = batch.flush(connection.as_mut(), layout) {
                         failure = Some(e);
@@ -263,6 +319,10 @@ impl Store {
             }
         }
         batch.flush(self.connection.as_mut(), layout).map_err(db)?;
+        for (_, create) in &indexes {
+            self.connection.execute(create).map_err(db)?;
+        }
+        self.connection.finish_load(layout).map_err(db)?;
         Ok(records)
     }
 
@@ -384,20 +444,19 @@ impl Store {
 /// first place and its last content, as two upserts would.
 #[derive(Default)]
 struct Batch {
-    rows: Vec<Vec<SqlValue>>,
+    rows: Vec<Row>,
     slots: HashMap<SqlValue, usize>,
 }
 
 impl Batch {
-    fn push(&mut self, row: Vec<SqlValue>, key: Option<usize>) {
+    fn push(&mut self, mut row: Row, key: Option<usize>) {
         if let Some(key) = key
-            .and_then(|k| row.get(k))
+            .and_then(|k| row.values.get(k))
             .filter(|k| **k != SqlValue::Null)
         {
             if let Some(&slot) = self.slots.get(key) {
-                let seq = std::mem::replace(&mut self.rows[slot][0], SqlValue::Null);
+                std::mem::swap(&mut row.values[0], &mut self.rows[slot].values[0]);
                 self.rows[slot] = row;
-                self.rows[slot][0] = seq;
                 return;
             }
             self.slots.insert(key.clone(), self.rows.len());

@@ -11,7 +11,7 @@ use postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
 use postgres::{Client, NoTls};
 
 use super::layout::Layout;
-use super::load::Connection;
+use super::load::{Connection, Row};
 use super::translate::{SqlDialect, SqlValue, Statement};
 
 /// A connection to a PostgreSQL server.
@@ -96,12 +96,45 @@ impl Connection for Postgres {
         self.first_column(statement)
     }
 
-    fn upsert(&mut self, layout: &Layout, rows: &[Vec<SqlValue>]) -> Result<(), String> {
+    fn finish_load(&mut self, layout: &Layout) -> Result<(), String> {
+        // Fresh statistics, so that the planner picks the indexes at once
+        // rather than after autovacuum's next visit.
+        self.execute(&format!("ANALYZE {}", layout.table()))
+    }
+
+    fn upsert(&mut self, layout: &Layout, rows: &[Row]) -> Result<(), String> {
         // Many rows a statement: a round trip per row would dominate.
         let sql = layout.upsert(SqlDialect::Postgres, rows.len());
-        let values: Vec<SqlValue> = rows.iter().flatten().cloned().collect();
+        let values: Vec<SqlValue> = rows.iter().flat_map(|r| r.values.iter().cloned()).collect();
+        let returned = self
+            .client
+            .query(&sql, &Self::params(&values))
+            .map_err(|e| e.to_string())?;
+        // A row whose key was stored keeps the stored `"@seq"`; the batch
+        // holds each key once, so the key finds it.
+        let mut stored = std::collections::HashMap::new();
+        for r in &returned {
+            let seq: i64 = r.try_get(0).map_err(|e| e.to_string())?;
+            let key: Option<String> = r.try_get(1).map_err(|e| e.to_string())?;
+            if let Some(key) = key {
+                stored.insert(key, seq);
+            }
+        }
+        let mut docs = Vec::with_capacity(rows.len() * 2);
+        for row in rows {
+            let seq = row
+                .key_text(layout)
+                .and_then(|key| stored.get(&key).copied())
+                .or_else(|| row.seq())
+                .ok_or("a row without a load position")?;
+            docs.push(SqlValue::Integer(seq));
+            docs.push(SqlValue::Text(row.doc.clone()));
+        }
         self.client
-            .execute(&sql, &Self::params(&values))
+            .execute(
+                &layout.docs_upsert(SqlDialect::Postgres, rows.len()),
+                &Self::params(&docs),
+            )
             .map(|_| ())
             .map_err(|e| e.to_string())
     }

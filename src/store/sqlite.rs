@@ -9,7 +9,7 @@ use rusqlite::types::{FromSql, ToSqlOutput, ValueRef};
 use rusqlite::{params_from_iter, Connection as Sqlite3, OpenFlags, ToSql};
 
 use super::layout::Layout;
-use super::load::Connection;
+use super::load::{Connection, Row};
 use super::translate::{SqlDialect, SqlValue, Statement};
 
 /// An open SQLite database.
@@ -75,14 +75,27 @@ impl Connection for Sqlite {
         self.first_column(statement)
     }
 
-    fn upsert(&mut self, layout: &Layout, rows: &[Vec<SqlValue>]) -> Result<(), String> {
+    fn prepare_load(&mut self) -> Result<(), String> {
+        // Index pages for a million rows stay in memory while they are
+        // written; the default (2 MiB) would reread them from disk.
+        self.execute("PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY; PRAGMA threads = 2")
+    }
+
+    fn upsert(&mut self, layout: &Layout, rows: &[Row]) -> Result<(), String> {
         // One row a statement: SQLite runs a prepared statement in place,
         // so batching buys nothing and would cap the row width.
         let sql = layout.upsert(SqlDialect::Sqlite, 1);
-        let mut prepared = self.db.prepare_cached(&sql).map_err(|e| e.to_string())?;
+        let docs_sql = layout.docs_upsert(SqlDialect::Sqlite, 1);
+        let mut upsert = self.db.prepare_cached(&sql).map_err(|e| e.to_string())?;
+        let mut docs = self
+            .db
+            .prepare_cached(&docs_sql)
+            .map_err(|e| e.to_string())?;
         for row in rows {
-            prepared
-                .execute(params_from_iter(row))
+            let seq: i64 = upsert
+                .query_row(params_from_iter(&row.values), |r| r.get(0))
+                .map_err(|e| e.to_string())?;
+            docs.execute(rusqlite::params![seq, row.doc])
                 .map_err(|e| e.to_string())?;
         }
         Ok(())

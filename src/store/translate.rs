@@ -262,6 +262,7 @@ pub(crate) fn translate_with(
         params: Vec::new(),
     };
     let from = format!("FROM {}", layout.table());
+
     let filter = match &query.query().filter {
         Some(expr) => {
             let condition = t.predicate(expr.root(), Context::Selecting)?;
@@ -279,8 +280,11 @@ pub(crate) fn translate_with(
     ));
     let rows = Statement {
         sql: format!(
-            "SELECT {} {from}{filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}",
-            quote("@doc")
+            "SELECT {docs}.{} FROM {} JOIN {docs} USING ({}){filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}",
+            quote("@doc"),
+            layout.table(),
+            quote("@seq"),
+            docs = layout.docs_table(),
         ),
         params: t.params,
     };
@@ -503,14 +507,18 @@ impl Translator<'_, '_> {
                     if column.kind != ColumnKind::Text {
                         return Err(self.refuse(expr, function.name()));
                     }
-                    let mapped = column.named(if function == Function::ToLower {
-                        "lower"
+                    let (suffix, ascii) = if function == Function::ToLower {
+                        ("lower", "lower")
                     } else {
-                        "upper"
-                    });
+                        ("upper", "upper")
+                    };
                     Ok(Value::Sql {
                         class: Class::Text,
-                        sql: vec![format!("COALESCE({mapped}, {})", column.value())],
+                        sql: vec![format!(
+                            "COALESCE({}, {ascii}({}))",
+                            column.named(suffix),
+                            column.value()
+                        )],
                     })
                 }
                 Function::Length => {

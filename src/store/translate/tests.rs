@@ -152,8 +152,8 @@ fn string_functions_use_positions_and_ranges_never_like() {
     );
     verified(
         "tolower(requestor) eq 'admin'",
-        "COALESCE(\"requestor:lower\", \"requestor\") = ?1",
-        "COALESCE(\"requestor:lower\", \"requestor\") = $1::text",
+        "COALESCE(\"requestor:lower\", lower(\"requestor\")) = ?1",
+        "COALESCE(\"requestor:lower\", lower(\"requestor\")) = $1::text",
         &[text("admin")],
     );
     verified(
