@@ -554,6 +554,14 @@ pub(crate) fn constant(
     expr: ExprRef<'_>,
     now: DateTime<FixedOffset>,
 ) -> Result<Constant, Error> {
+    // The literals that are their own value need no compiling.
+    match expr.kind() {
+        ExprKind::Literal(Literal::Null) => return Ok(Constant::Null),
+        ExprKind::Literal(Literal::Boolean(b)) => return Ok(Constant::Bool(b)),
+        ExprKind::Literal(Literal::Int(i)) => return Ok(Constant::Int(i)),
+        ExprKind::Literal(Literal::String(text)) => return Ok(Constant::Text(text.to_owned())),
+        _ => {}
+    }
     let compiler = Compiler {
         schema: query.schema(),
         option,

@@ -47,7 +47,7 @@ pub use compile::CompiledFilter;
 pub(crate) use compile::{constant, Constant};
 pub use data::{read_entities, DataError, DataFormat};
 pub use response::Response;
-pub(crate) use response::ResponsePlan;
+pub(crate) use response::{PageBounds, ResponsePlan};
 pub use run::{CompiledQuery, Evaluation, Page};
 
 use crate::error::Error;

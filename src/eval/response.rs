@@ -69,15 +69,39 @@ impl ResponsePlan {
             .split("$metadata")
             .next()
             .unwrap_or_default();
+        let (skip, top) = skip_and_top(q);
         ResponsePlan {
-            skip: q.skip.map_or(0, |s| u64::try_from(s).unwrap_or(0)),
-            top: q.top.map(|t| u64::try_from(t).unwrap_or(0)),
+            skip,
+            top,
             page_size: u64::try_from(schema.max_top).unwrap_or(0),
             count: q.count == Some(true),
             select,
             context,
             next_query: q.clone(),
             entity_set_url: format!("{service_root}{}", schema.entity_set.to_lowercase()),
+        }
+    }
+
+    /// The page of `query` alone, without what a response needs besides:
+    /// for a back end that only fetches (the SQL translation).
+    pub(crate) fn bounds_of(query: &ValidatedQuery<'_>) -> PageBounds {
+        let q = query.query();
+        let (skip, top) = skip_and_top(q);
+        PageBounds {
+            skip,
+            len: top.unwrap_or(u64::try_from(query.schema().max_top).unwrap_or(0)),
+            pages: top.is_none(),
+            count: q.count == Some(true),
+        }
+    }
+
+    /// The page this plan writes.
+    pub(crate) fn bounds(&self) -> PageBounds {
+        PageBounds {
+            skip: self.skip,
+            len: self.page_len(),
+            pages: self.pages(),
+            count: self.count,
         }
     }
 
@@ -99,11 +123,6 @@ impl ResponsePlan {
     /// How many matches the page holds at most: `$top`, or the page size.
     pub(crate) fn page_len(&self) -> u64 {
         self.top.unwrap_or(self.page_size)
-    }
-
-    /// Whether the response carries `@odata.count`.
-    pub(crate) fn wants_count(&self) -> bool {
-        self.count
     }
 
     /// Whether a page can need a next link: without `$top`, when more
@@ -140,6 +159,24 @@ impl ResponsePlan {
             next_link,
         }
     }
+}
+
+/// `$skip` (0 when absent) and `$top`, as the page counts them.
+fn skip_and_top(q: &Query) -> (u64, Option<u64>) {
+    (
+        q.skip.map_or(0, |s| u64::try_from(s).unwrap_or(0)),
+        q.top.map(|t| u64::try_from(t).unwrap_or(0)),
+    )
+}
+
+/// The matches a page holds: past `skip`, at most `len`; whether a next
+/// page can follow (`pages`: no `$top`), and whether `$count` is asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PageBounds {
+    pub(crate) skip: u64,
+    pub(crate) len: u64,
+    pub(crate) pages: bool,
+    pub(crate) count: bool,
 }
 
 /// The property names of a `$select` item's path.

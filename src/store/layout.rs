@@ -53,44 +53,72 @@ pub(crate) enum ColumnKind {
     Boolean,
 }
 
-/// One stored property.
-#[derive(Clone, Copy, Debug)]
+/// One stored property, with its columns' quoted names.
+#[derive(Clone, Debug)]
 pub(crate) struct Column {
     /// The property it stores.
     pub(crate) property: &'static PropertyDef,
     /// How.
     pub(crate) kind: ColumnKind,
+    /// `"P"`, or for an instant `"P:seconds"`.
+    value: String,
+    /// `"P:lower"`, or for an instant `"P:nanos"`.
+    second: String,
+    /// `"P:upper"`.
+    third: String,
 }
 
 impl Column {
-    /// The quoted column holding the value itself (the seconds of an
-    /// instant).
-    pub(crate) fn value(&self) -> String {
-        match self.kind {
-            ColumnKind::Instant => self.named("seconds"),
-            _ => quote(self.property.name),
+    fn new(property: &'static PropertyDef, kind: ColumnKind) -> Column {
+        let named = |suffix: &str| quote(&format!("{}:{suffix}", property.name));
+        let (value, second, third) = match kind {
+            ColumnKind::Instant => (named("seconds"), named("nanos"), String::new()),
+            ColumnKind::Text => (quote(property.name), named("lower"), named("upper")),
+            _ => (quote(property.name), String::new(), String::new()),
+        };
+        Column {
+            property,
+            kind,
+            value,
+            second,
+            third,
         }
     }
 
-    /// The quoted column `"P:suffix"`.
-    pub(crate) fn named(&self, suffix: &str) -> String {
-        quote(&format!("{}:{suffix}", self.property.name))
+    /// The quoted column holding the value itself (the seconds of an
+    /// instant).
+    pub(crate) fn value(&self) -> &str {
+        &self.value
+    }
+
+    /// The quoted `"P:nanos"` of an instant.
+    pub(crate) fn nanos(&self) -> &str {
+        &self.second
+    }
+
+    /// The quoted `"P:lower"` (or with `upper`, `"P:upper"`) of a string.
+    pub(crate) fn case_mapped(&self, upper: bool) -> &str {
+        if upper {
+            &self.third
+        } else {
+            &self.second
+        }
     }
 
     /// Every column of this property, with the kind of value it holds.
     fn definitions(&self) -> Vec<(String, ValueKind)> {
         match self.kind {
             ColumnKind::Text => vec![
-                (self.value(), ValueKind::Text),
-                (self.named("lower"), ValueKind::Text),
-                (self.named("upper"), ValueKind::Text),
+                (self.value.clone(), ValueKind::Text),
+                (self.second.clone(), ValueKind::Text),
+                (self.third.clone(), ValueKind::Text),
             ],
             ColumnKind::Instant => vec![
-                (self.named("seconds"), ValueKind::Integer),
-                (self.named("nanos"), ValueKind::Integer),
+                (self.value.clone(), ValueKind::Integer),
+                (self.second.clone(), ValueKind::Integer),
             ],
-            ColumnKind::Integer => vec![(self.value(), ValueKind::Integer)],
-            ColumnKind::Boolean => vec![(self.value(), ValueKind::Boolean)],
+            ColumnKind::Integer => vec![(self.value.clone(), ValueKind::Integer)],
+            ColumnKind::Boolean => vec![(self.value.clone(), ValueKind::Boolean)],
         }
     }
 }
@@ -125,6 +153,12 @@ impl ValueKind {
 /// The layout of one entity set.
 #[derive(Clone, Debug)]
 pub(crate) struct Layout {
+    /// The quoted table names, and the start of every page's statement.
+    table: String,
+    docs_table: String,
+    select_docs: String,
+    /// `ORDER BY` of the default order, then `"@seq"`: SQLite's, PostgreSQL's.
+    default_order_by: [String; 2],
     entity_set: &'static str,
     key: &'static str,
     default_order: &'static [OrderKey],
@@ -152,15 +186,35 @@ impl Layout {
                     | EdmType::Int64 => ColumnKind::Integer,
                     _ => return None,
                 };
-                Some(Column { property, kind })
+                Some(Column::new(property, kind))
             })
             .collect();
-        Layout {
+        let name = schema.entity_set.to_ascii_lowercase();
+        let (table, docs_table) = (quote(&name), quote(&format!("{name}:doc")));
+        let select_docs = format!(
+            "SELECT {docs_table}.{} FROM {table} JOIN {docs_table} USING ({})",
+            quote("@doc"),
+            quote("@seq")
+        );
+        let mut layout = Layout {
+            table,
+            docs_table,
+            select_docs,
+            default_order_by: Default::default(),
             entity_set: schema.entity_set,
             key: schema.key,
             default_order: schema.default_order,
             columns,
+        };
+        for (i, dialect) in [SqlDialect::Sqlite, SqlDialect::Postgres]
+            .into_iter()
+            .enumerate()
+        {
+            let mut keys = layout.default_order_keys(dialect);
+            keys.push(format!("{} ASC", quote("@seq")));
+            layout.default_order_by[i] = keys.join(", ");
         }
+        layout
     }
 
     /// The name of the entity set this layout stores.
@@ -178,9 +232,20 @@ impl Layout {
         self.entity_set.to_ascii_lowercase()
     }
 
+    /// The `ORDER BY` keys of a query without `$orderby`.
+    pub(crate) fn default_order_by(&self, dialect: SqlDialect) -> &str {
+        &self.default_order_by[usize::from(dialect == SqlDialect::Postgres)]
+    }
+
     /// The quoted table name.
-    pub(crate) fn table(&self) -> String {
-        quote(&self.table_name())
+    pub(crate) fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// `SELECT "@doc"` of the typed table's rows: what a page's statement
+    /// starts with.
+    pub(crate) fn select_docs(&self) -> &str {
+        &self.select_docs
     }
 
     /// The column of the key property, which loading upserts on.
@@ -273,8 +338,8 @@ impl Layout {
             let direction = dialect.order_suffix(key.descending);
             match column.kind {
                 ColumnKind::Instant => {
-                    keys.push(format!("{} {direction}", column.named("seconds")));
-                    keys.push(format!("{} {direction}", column.named("nanos")));
+                    keys.push(format!("{} {direction}", column.value()));
+                    keys.push(format!("{} {direction}", column.nanos()));
                 }
                 _ => keys.push(format!("{} {direction}", column.value())),
             }
@@ -284,8 +349,8 @@ impl Layout {
 
     /// The quoted table of the documents, `"@doc"` by `"@seq"`: apart, so
     /// that the typed table stays narrow for scans and index builds.
-    pub(crate) fn docs_table(&self) -> String {
-        quote(&format!("{}:doc", self.table_name()))
+    pub(crate) fn docs_table(&self) -> &str {
+        &self.docs_table
     }
 
     /// The typed table's columns and the kind of value each holds:
@@ -302,7 +367,7 @@ impl Layout {
     /// Where the key's value is in a row of [`Layout::columns`].
     pub(crate) fn key_position(&self) -> Option<usize> {
         let key = self.key()?.value();
-        self.columns().iter().position(|(name, _)| *name == key)
+        self.columns().iter().position(|(name, _)| name == key)
     }
 
     /// The statement that writes `rows` rows of the typed table: an insert
@@ -342,7 +407,7 @@ impl Layout {
                 updates.join(", ")
             ));
         }
-        let key = self.key().map_or_else(|| "NULL".to_owned(), Column::value);
+        let key = self.key().map_or("NULL", Column::value);
         sql.push_str(&format!(
             " RETURNING {}, CAST({key} AS TEXT)",
             quote("@seq")
@@ -451,4 +516,31 @@ pub(crate) fn instant_parts<Tz: chrono::TimeZone>(instant: &chrono::DateTime<Tz>
 /// `"`; doubling one anyway keeps any name an identifier.
 pub(crate) fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The layout of `schema`, made once per schema and thread: translating a
+/// query should not rebuild the names of every column.
+pub(crate) fn cached(schema: &EntitySchema) -> std::rc::Rc<Layout> {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    // Keyed by the schema's static tables, which no other schema can reuse.
+    type Key = (usize, usize, &'static str, &'static str);
+    thread_local! {
+        static LAYOUTS: RefCell<Vec<(Key, Rc<Layout>)>> = const { RefCell::new(Vec::new()) };
+    }
+    let key: Key = (
+        schema.properties.as_ptr() as usize,
+        schema.default_order.as_ptr() as usize,
+        schema.entity_set,
+        schema.key,
+    );
+    LAYOUTS.with(|layouts| {
+        let mut layouts = layouts.borrow_mut();
+        if let Some((_, layout)) = layouts.iter().find(|(k, _)| *k == key) {
+            return Rc::clone(layout);
+        }
+        let layout = Rc::new(Layout::of(schema));
+        layouts.push((key, Rc::clone(&layout)));
+        layout
+    })
 }

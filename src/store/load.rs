@@ -412,7 +412,7 @@ impl Store {
     ) -> Result<Response, StoreError> {
         let layout = Layout::of(query.schema());
         let now = chrono::Utc::now().fixed_offset();
-        let translation = translate_with(query, &layout, self.dialect(), now, plan)?;
+        let translation = translate_with(query, &layout, self.dialect(), now, plan.bounds())?;
         self.check_version(&layout, false)?;
         let db = StoreError::Database;
         let count = match &translation.count {
@@ -428,15 +428,15 @@ impl Store {
             None => None,
         };
         let mut docs = self.connection.texts(&translation.rows).map_err(db)?;
-        let page_len = usize::try_from(translation.plan.page_len()).unwrap_or(usize::MAX);
-        let more = translation.fetches_one_more() && docs.len() > page_len;
+        let page_len = usize::try_from(translation.bounds.len).unwrap_or(usize::MAX);
+        let more = translation.bounds.pages && docs.len() > page_len;
         docs.truncate(page_len);
         let values = docs
             .iter()
             .map(|doc| serde_json::from_str::<Value>(doc))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| StoreError::Database(format!("a stored document is not JSON: {e}")))?;
-        Ok(translation.plan.response(values.into_iter(), count, more))
+        Ok(plan.response(values.into_iter(), count, more))
     }
 }
 

@@ -22,6 +22,7 @@
 //! the planners index best. Ordering comparisons with a null are null in
 //! both.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use chrono::{DateTime, FixedOffset, Utc};
@@ -29,7 +30,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use super::layout::{instant_parts, quote, ColumnKind, Layout};
 use crate::ast::{BinaryOp, ExprKind, ExprRef, Function, SegmentKind, UnaryOp};
 use crate::error::{Code, Diagnostic, Error};
-use crate::eval::{constant, Constant, ResponsePlan};
+use crate::eval::{constant, Constant, PageBounds, ResponsePlan};
 use crate::syntax::query::SystemOption;
 use crate::validate::ValidatedQuery;
 
@@ -207,16 +208,9 @@ pub struct Translation {
     pub rows: Statement,
     /// The number of matches, for `$count=true`.
     pub count: Option<Statement>,
-    /// The response the rows are written into.
-    pub(crate) plan: ResponsePlan,
-}
-
-impl Translation {
-    /// Whether `rows` asks for one row more than the page holds, which,
-    /// when it comes back, says that a next page exists.
-    pub(crate) fn fetches_one_more(&self) -> bool {
-        self.plan.pages()
-    }
+    /// The page `rows` fetches; without `$top`, one row more than the
+    /// page holds, which, when it comes back, says that a next page exists.
+    pub(crate) bounds: PageBounds,
 }
 
 /// Translates `query` into the statements that answer it from the layout
@@ -239,10 +233,10 @@ pub(crate) fn translate_at(
 ) -> Result<Translation, Error> {
     translate_with(
         query,
-        &Layout::of(query.schema()),
+        &super::layout::cached(query.schema()),
         dialect,
         now,
-        ResponsePlan::new(query),
+        ResponsePlan::bounds_of(query),
     )
 }
 
@@ -251,7 +245,7 @@ pub(crate) fn translate_with(
     layout: &Layout,
     dialect: SqlDialect,
     now: DateTime<FixedOffset>,
-    plan: ResponsePlan,
+    bounds: PageBounds,
 ) -> Result<Translation, Error> {
     let mut t = Translator {
         query,
@@ -261,8 +255,6 @@ pub(crate) fn translate_with(
         option: SystemOption::Filter,
         params: Vec::new(),
     };
-    let from = format!("FROM {}", layout.table());
-
     let filter = match &query.query().filter {
         Some(expr) => {
             let condition = t.predicate(expr.root(), Context::Selecting)?;
@@ -273,26 +265,27 @@ pub(crate) fn translate_with(
     let where_params = t.params.clone();
     t.option = SystemOption::OrderBy;
     let order = t.order_by()?;
-    let fetch = plan.page_len().saturating_add(u64::from(plan.pages()));
+    let fetch = bounds.len.saturating_add(u64::from(bounds.pages));
     let limit = t.bind(SqlValue::Integer(i64::try_from(fetch).unwrap_or(i64::MAX)));
     let offset = t.bind(SqlValue::Integer(
-        i64::try_from(plan.skip()).unwrap_or(i64::MAX),
+        i64::try_from(bounds.skip).unwrap_or(i64::MAX),
     ));
     let rows = Statement {
         sql: format!(
-            "SELECT {docs}.{} FROM {} JOIN {docs} USING ({}){filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}",
-            quote("@doc"),
-            layout.table(),
-            quote("@seq"),
-            docs = layout.docs_table(),
+            "{}{filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}",
+            layout.select_docs()
         ),
         params: t.params,
     };
-    let count = plan.wants_count().then(|| Statement {
-        sql: format!("SELECT COUNT(*) {from}{filter}"),
+    let count = bounds.count.then(|| Statement {
+        sql: format!("SELECT COUNT(*) FROM {}{filter}", layout.table()),
         params: where_params,
     });
-    Ok(Translation { rows, count, plan })
+    Ok(Translation {
+        rows,
+        count,
+        bounds,
+    })
 }
 
 /// Whether a null answer and a false one select the same rows here: true
@@ -328,12 +321,13 @@ impl Class {
 
 /// A translated value: a constant (bound when used) or SQL.
 #[derive(Clone, Debug)]
-enum Value {
+enum Value<'q> {
     Const(Constant),
-    /// `sql` has two parts for an instant, one otherwise.
+    /// `sql` has two parts for an instant, one otherwise; a column's name
+    /// is borrowed from the layout.
     Sql {
         class: Class,
-        sql: Vec<String>,
+        sql: Vec<Cow<'q, str>>,
     },
 }
 
@@ -346,7 +340,7 @@ struct Translator<'q, 's> {
     params: Vec<SqlValue>,
 }
 
-impl Translator<'_, '_> {
+impl<'q> Translator<'q, '_> {
     /// Adds a parameter and returns its placeholder.
     fn bind(&mut self, value: SqlValue) -> String {
         let placeholder = self.dialect.placeholder(self.params.len() + 1, &value);
@@ -369,6 +363,11 @@ impl Translator<'_, '_> {
 
     /// Whether `expr` reads no property: a constant the evaluator computes.
     fn is_constant(expr: ExprRef<'_>) -> bool {
+        match expr.kind() {
+            ExprKind::Literal(_) => return true,
+            ExprKind::Path(_) => return false,
+            _ => {}
+        }
         let mut stack = vec![expr];
         while let Some(e) = stack.pop() {
             match e.kind() {
@@ -471,7 +470,7 @@ impl Translator<'_, '_> {
 
     /// A non-Boolean value: a constant, a stored property, or a function of
     /// one.
-    fn value(&mut self, expr: ExprRef<'_>) -> Result<Value, Error> {
+    fn value(&mut self, expr: ExprRef<'_>) -> Result<Value<'q>, Error> {
         if Self::is_constant(expr) {
             return Ok(Value::Const(self.constant(expr)?));
         }
@@ -479,8 +478,10 @@ impl Translator<'_, '_> {
             ExprKind::Path(_) => {
                 let column = self.column(expr)?;
                 let sql = match column.kind {
-                    ColumnKind::Instant => vec![column.named("seconds"), column.named("nanos")],
-                    _ => vec![column.value()],
+                    ColumnKind::Instant => {
+                        vec![Cow::Borrowed(column.value()), Cow::Borrowed(column.nanos())]
+                    }
+                    _ => vec![Cow::Borrowed(column.value())],
                 };
                 let class = match column.kind {
                     ColumnKind::Text => Class::Text,
@@ -514,11 +515,11 @@ impl Translator<'_, '_> {
                     };
                     Ok(Value::Sql {
                         class: Class::Text,
-                        sql: vec![format!(
+                        sql: vec![Cow::Owned(format!(
                             "COALESCE({}, {ascii}({}))",
-                            column.named(suffix),
+                            column.case_mapped(suffix == "upper"),
                             column.value()
-                        )],
+                        ))],
                     })
                 }
                 Function::Length => {
@@ -528,7 +529,7 @@ impl Translator<'_, '_> {
                     let text = self.text_operand(arg)?;
                     Ok(Value::Sql {
                         class: Class::Integer,
-                        sql: vec![format!("length({text})")],
+                        sql: vec![Cow::Owned(format!("length({text})"))],
                     })
                 }
                 Function::IndexOf => {
@@ -548,7 +549,7 @@ impl Translator<'_, '_> {
                     };
                     Ok(Value::Sql {
                         class: Class::Integer,
-                        sql: vec![sql],
+                        sql: vec![Cow::Owned(sql)],
                     })
                 }
                 Function::Contains | Function::StartsWith | Function::EndsWith => {
@@ -575,7 +576,7 @@ impl Translator<'_, '_> {
     }
 
     /// The stored column of a path of one property.
-    fn column(&self, expr: ExprRef<'_>) -> Result<super::layout::Column, Error> {
+    fn column(&self, expr: ExprRef<'_>) -> Result<&'q super::layout::Column, Error> {
         let ExprKind::Path(path) = expr.kind() else {
             return Err(self.refuse(expr, "this expression"));
         };
@@ -587,7 +588,6 @@ impl Translator<'_, '_> {
             .schema()
             .property(name)
             .and_then(|p| self.layout.column(p.name))
-            .copied()
             .ok_or_else(|| self.refuse(expr, &format!("'{name}', which has no typed column,")))
     }
 
@@ -597,7 +597,7 @@ impl Translator<'_, '_> {
         self.text_sql(expr, value)
     }
 
-    fn text_sql(&mut self, expr: ExprRef<'_>, value: Value) -> Result<String, Error> {
+    fn text_sql(&mut self, expr: ExprRef<'_>, value: Value<'_>) -> Result<String, Error> {
         match value {
             Value::Const(Constant::Null) => Ok("CAST(NULL AS TEXT)".into()),
             Value::Const(Constant::Text(text)) if !text.contains('\0') => {
@@ -610,7 +610,7 @@ impl Translator<'_, '_> {
             Value::Sql {
                 class: Class::Text,
                 mut sql,
-            } => Ok(sql.remove(0)),
+            } => Ok(sql.remove(0).into_owned()),
             _ => Err(self.refuse(expr, "a value that is not a string")),
         }
     }
@@ -798,7 +798,7 @@ impl Translator<'_, '_> {
     fn instant_comparison(
         &mut self,
         op: BinaryOp,
-        sql: &[String],
+        sql: &[Cow<'_, str>],
         t: &DateTime<FixedOffset>,
         context: Context,
     ) -> String {
@@ -821,8 +821,8 @@ impl Translator<'_, '_> {
         expr: ExprRef<'_>,
         op: BinaryOp,
         class: Class,
-        x: &[String],
-        y: &[String],
+        x: &[Cow<'_, str>],
+        y: &[Cow<'_, str>],
     ) -> Result<String, Error> {
         let d = self.dialect;
         let same = || -> String {
@@ -943,7 +943,7 @@ impl Translator<'_, '_> {
                     }
                 }
             }
-            None => keys = self.layout.default_order_keys(d),
+            None => return Ok(self.layout.default_order_by(d).to_owned()),
         }
         keys.push(format!("{} ASC", quote("@seq")));
         Ok(keys.join(", "))
