@@ -1,12 +1,13 @@
 //! The default structural limits keep every stage inside a 256 KiB stack,
 //! in debug builds too: the deepest and largest trees the limits let
 //! through are parsed, cloned, compared, rendered, validated, evaluated,
-//! explained, serialized and dropped on such a thread.
+//! translated to SQL, explained, serialized and dropped on such a thread.
 //!
 //! Limits are configurable; raising them far above the defaults needs a
 //! proportionally larger stack (see `Limits`).
 
 use defender_odata::schema::machine_actions;
+use defender_odata::store::{translate, SqlDialect};
 use defender_odata::{check_filter, evaluate, parse_filter, sample, Code, ParseOptions};
 
 const STACK: usize = 256 * 1024;
@@ -28,6 +29,12 @@ fn survives_every_stage(input: String) -> Result<(), Code> {
             {
                 let response = evaluate(&validated, sample::example1());
                 assert!(response.is_ok(), "{input}: {response:?}");
+                for dialect in [SqlDialect::Sqlite, SqlDialect::Postgres] {
+                    // Translated, or refused with a code: never a crash.
+                    if let Err(e) = translate(&validated, dialect) {
+                        assert_eq!(e.code(), Code::NotTranslatable, "{input}: {e}");
+                    }
+                }
             }
             drop(copy);
             drop(tree);
@@ -137,6 +144,8 @@ fn a_whole_query_at_the_limits() {
                     .expect("a valid query");
             let response = evaluate(&validated, sample::example1()).expect("evaluates");
             assert_eq!(response.count, Some(0));
+            let sql = translate(&validated, SqlDialect::Postgres).expect("translates");
+            assert!(sql.count.is_some());
             let _ = validated.query().explain();
             let _ = serde_json::to_string(validated.query());
             let _ = validated.to_query_string();
