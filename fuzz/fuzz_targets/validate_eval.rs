@@ -1,20 +1,22 @@
 //! Arbitrary bytes through the whole server pipeline: parse, validate
 //! against the built-in MachineAction schema, compile and evaluate
-//! over a fixed small dataset, the docs' Example 1.
+//! over a fixed small dataset, the docs' Example 1, and translate to SQL.
 //!
 //! Checks: nothing panics; whatever validates, the evaluator compiles and
 //! runs (validation refuses everything evaluation would); a query that
 //! validates has a canonical form that parses, validates again and renders
 //! the same (what `check` prints can be sent back as it is); the response
 //! never holds more entities than the data, `$top`, or the matches counted
-//! by `$count`.
+//! by `$count`; the SQL translation succeeds or refuses with
+//! `NotTranslatable`, and no text of the query reaches the SQL unquoted.
 #![no_main]
 
 use std::sync::OnceLock;
 
 use defender_odata::eval::CompiledQuery;
 use defender_odata::model::MachineAction;
-use defender_odata::{machine_actions, parse, sample, validate};
+use defender_odata::store::{translate, SqlDialect};
+use defender_odata::{machine_actions, parse, sample, validate, Code};
 use libfuzzer_sys::fuzz_target;
 
 /// Example 1 is parsed from JSON once, not on every input.
@@ -48,6 +50,13 @@ fuzz_target!(|data: &[u8]| {
                 count <= dataset().len() as u64 && shown <= count,
                 "input: {text:?}"
             );
+        }
+    }
+
+    for dialect in [SqlDialect::Sqlite, SqlDialect::Postgres] {
+        match translate(&validated, dialect) {
+            Ok(sql) => assert!(!sql.rows.sql.contains('\''), "input: {text:?}\nsql: {}", sql.rows.sql),
+            Err(e) => assert_eq!(e.code(), Code::NotTranslatable, "input: {text:?}\nerror: {e}"),
         }
     }
 

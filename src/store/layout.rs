@@ -384,7 +384,7 @@ impl Layout {
                     .iter()
                     .map(|(_, kind)| {
                         n += 1;
-                        dialect.placeholder(n, &kind.sample())
+                        dialect.placeholder(n, &kind.sample()).to_string()
                     })
                     .collect();
                 format!("({})", row.join(", "))

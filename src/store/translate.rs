@@ -87,23 +87,21 @@ impl SqlDialect {
     /// The `n`th placeholder (from 1) of a value of `value`'s type.
     /// PostgreSQL gets the type spelled out, so that no placeholder's type
     /// depends on inference.
-    pub(crate) fn placeholder(self, n: usize, value: &SqlValue) -> String {
-        match self {
-            SqlDialect::Sqlite => format!("?{n}"),
-            SqlDialect::Postgres => {
-                let cast = match value {
-                    SqlValue::Text(_) | SqlValue::Null => "text",
-                    SqlValue::Integer(_) => "bigint",
-                    SqlValue::Boolean(_) => "boolean",
-                };
-                format!("${n}::{cast}")
-            }
-        }
+    pub(crate) fn placeholder(self, n: usize, value: &SqlValue) -> Placeholder {
+        let cast = match self {
+            SqlDialect::Sqlite => None,
+            SqlDialect::Postgres => Some(match value {
+                SqlValue::Text(_) | SqlValue::Null => "text",
+                SqlValue::Integer(_) => "bigint",
+                SqlValue::Boolean(_) => "boolean",
+            }),
+        };
+        Placeholder { n, cast }
     }
 
     /// The 1-based character position of `needle` in `hay`, 0 when absent,
     /// null when either is null.
-    fn position(self, hay: &str, needle: &str) -> String {
+    fn position(self, hay: &str, needle: impl fmt::Display) -> String {
         match self {
             SqlDialect::Sqlite => format!("instr({hay}, {needle})"),
             SqlDialect::Postgres => format!("strpos({hay}, {needle})"),
@@ -132,6 +130,22 @@ impl SqlDialect {
         match self {
             SqlDialect::Sqlite => "NULL",
             SqlDialect::Postgres => "CAST(NULL AS BOOLEAN)",
+        }
+    }
+}
+
+/// A placeholder as the SQL writes it: `?3`, or `$3::text`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Placeholder {
+    n: usize,
+    cast: Option<&'static str>,
+}
+
+impl fmt::Display for Placeholder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.cast {
+            None => write!(f, "?{}", self.n),
+            Some(cast) => write!(f, "${}::{cast}", self.n),
         }
     }
 }
@@ -262,7 +276,7 @@ pub(crate) fn translate_with(
         }
         None => String::new(),
     };
-    let where_params = t.params.clone();
+    let where_params = bounds.count.then(|| t.params.clone());
     t.option = SystemOption::OrderBy;
     let order = t.order_by()?;
     let fetch = bounds.len.saturating_add(u64::from(bounds.pages));
@@ -277,9 +291,9 @@ pub(crate) fn translate_with(
         ),
         params: t.params,
     };
-    let count = bounds.count.then(|| Statement {
+    let count = where_params.map(|params| Statement {
         sql: format!("SELECT COUNT(*) FROM {}{filter}", layout.table()),
-        params: where_params,
+        params,
     });
     Ok(Translation {
         rows,
@@ -342,7 +356,7 @@ struct Translator<'q, 's> {
 
 impl<'q> Translator<'q, '_> {
     /// Adds a parameter and returns its placeholder.
-    fn bind(&mut self, value: SqlValue) -> String {
+    fn bind(&mut self, value: SqlValue) -> Placeholder {
         let placeholder = self.dialect.placeholder(self.params.len() + 1, &value);
         self.params.push(value);
         placeholder
@@ -362,22 +376,34 @@ impl<'q> Translator<'q, '_> {
     }
 
     /// Whether `expr` reads no property: a constant the evaluator computes.
-    fn is_constant(expr: ExprRef<'_>) -> bool {
-        match expr.kind() {
-            ExprKind::Literal(_) => return true,
-            ExprKind::Path(_) => return false,
-            _ => {}
-        }
-        let mut stack = vec![expr];
-        while let Some(e) = stack.pop() {
+    fn is_constant<'a>(expr: ExprRef<'a>) -> bool {
+        // Most subtrees are a comparison of a property with a literal: an
+        // inline stack answers them without allocating.
+        let mut inline: [Option<ExprRef<'a>>; 8] = [None; 8];
+        let mut spilled = Vec::new();
+        let mut len = 0;
+        let mut next = Some(expr);
+        while let Some(e) = next {
+            let mut push = |child: ExprRef<'a>| {
+                if len < inline.len() {
+                    inline[len] = Some(child);
+                    len += 1;
+                } else {
+                    spilled.push(child);
+                }
+            };
             match e.kind() {
                 ExprKind::Literal(_) => {}
                 ExprKind::Path(_) | ExprKind::TypeFunction { .. } => return false,
-                ExprKind::Unary { operand, .. } => stack.push(operand),
-                ExprKind::Binary { operands, .. } => stack.extend(operands),
-                ExprKind::List(items) => stack.extend(items.iter()),
-                ExprKind::Call { args, .. } => stack.extend(args.iter()),
+                ExprKind::Unary { operand, .. } => push(operand),
+                ExprKind::Binary { operands, .. } => operands.into_iter().for_each(&mut push),
+                ExprKind::List(items) => items.iter().for_each(&mut push),
+                ExprKind::Call { args, .. } => args.iter().for_each(&mut push),
             }
+            next = spilled.pop().or_else(|| {
+                len = len.checked_sub(1)?;
+                inline[len].take()
+            });
         }
         true
     }
@@ -417,11 +443,15 @@ impl<'q> Translator<'q, '_> {
                 operands.push(spine);
                 operands.reverse();
                 let joiner = if op == BinaryOp::And { " AND " } else { " OR " };
-                let mut parts = Vec::with_capacity(operands.len());
-                for operand in operands {
-                    parts.push(self.predicate(operand, context)?);
+                let mut sql = String::from("(");
+                for (i, operand) in operands.into_iter().enumerate() {
+                    if i > 0 {
+                        sql.push_str(joiner);
+                    }
+                    sql.push_str(&self.predicate(operand, context)?);
                 }
-                Ok(format!("({})", parts.join(joiner)))
+                sql.push(')');
+                Ok(sql)
             }
             ExprKind::Unary {
                 op: UnaryOp::Not,
@@ -601,7 +631,7 @@ impl<'q> Translator<'q, '_> {
         match value {
             Value::Const(Constant::Null) => Ok("CAST(NULL AS TEXT)".into()),
             Value::Const(Constant::Text(text)) if !text.contains('\0') => {
-                Ok(self.bind(SqlValue::Text(text)))
+                Ok(self.bind(SqlValue::Text(text)).to_string())
             }
             Value::Const(Constant::Text(_)) => Err(self.refuse(
                 expr,
@@ -658,7 +688,7 @@ impl<'q> Translator<'q, '_> {
         Ok(match function {
             Function::Contains => {
                 let n = self.bind(SqlValue::Text(text));
-                format!("{} > 0", d.position(&h, &n))
+                format!("{} > 0", d.position(&h, n))
             }
             // A range of the index's order: the strings that start with
             // `abc` are those from `abc` up to, not including, `abd`.
@@ -741,11 +771,11 @@ impl<'q> Translator<'q, '_> {
             }
             (Class::Text, Constant::Text(text)) => {
                 let p = self.bind(SqlValue::Text(text));
-                Ok(self.scalar_comparison(op, op_sql, x, &p, context))
+                Ok(self.scalar_comparison(op, op_sql, x, p, context))
             }
             (Class::Integer, Constant::Int(i)) => {
                 let p = self.bind(SqlValue::Integer(i));
-                Ok(self.scalar_comparison(op, op_sql, x, &p, context))
+                Ok(self.scalar_comparison(op, op_sql, x, p, context))
             }
             (Class::Instant, Constant::Instant(t)) => {
                 Ok(self.instant_comparison(op, &sql, &t, context))
@@ -784,7 +814,7 @@ impl<'q> Translator<'q, '_> {
         op: BinaryOp,
         op_sql: &str,
         x: &str,
-        p: &str,
+        p: Placeholder,
         context: Context,
     ) -> String {
         match (op, context) {
@@ -905,7 +935,10 @@ impl<'q> Translator<'q, '_> {
         }
         let x = &sql[0];
         if !listed.is_empty() {
-            let placeholders: Vec<String> = listed.into_iter().map(|v| self.bind(v)).collect();
+            let placeholders: Vec<String> = listed
+                .into_iter()
+                .map(|v| self.bind(v).to_string())
+                .collect();
             let list = placeholders.join(", ");
             parts.insert(
                 0,
