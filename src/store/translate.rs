@@ -23,7 +23,7 @@
 //! both.
 
 use std::borrow::Cow;
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use chrono::{DateTime, FixedOffset, Utc};
 
@@ -269,13 +269,14 @@ pub(crate) fn translate_with(
         option: SystemOption::Filter,
         params: Vec::new(),
     };
-    let filter = match &query.query().filter {
-        Some(expr) => {
-            let condition = t.predicate(expr.root(), Context::Selecting)?;
-            format!(" WHERE {condition}")
-        }
-        None => String::new(),
-    };
+    let mut sql = String::with_capacity(256);
+    sql.push_str(layout.select_docs());
+    let filter_start = sql.len();
+    if let Some(expr) = &query.query().filter {
+        sql.push_str(" WHERE ");
+        t.predicate(expr.root(), Context::Selecting, &mut sql)?;
+    }
+    let filter_end = sql.len();
     let where_params = bounds.count.then(|| t.params.clone());
     t.option = SystemOption::OrderBy;
     let order = t.order_by()?;
@@ -284,17 +285,19 @@ pub(crate) fn translate_with(
     let offset = t.bind(SqlValue::Integer(
         i64::try_from(bounds.skip).unwrap_or(i64::MAX),
     ));
-    let rows = Statement {
-        sql: format!(
-            "{}{filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}",
-            layout.select_docs()
-        ),
-        params: t.params,
-    };
+    let _ = write!(sql, " ORDER BY {order} LIMIT {limit} OFFSET {offset}");
     let count = where_params.map(|params| Statement {
-        sql: format!("SELECT COUNT(*) FROM {}{filter}", layout.table()),
+        sql: format!(
+            "SELECT COUNT(*) FROM {}{}",
+            layout.table(),
+            &sql[filter_start..filter_end]
+        ),
         params,
     });
+    let rows = Statement {
+        sql,
+        params: t.params,
+    };
     Ok(Translation {
         rows,
         count,
@@ -341,8 +344,45 @@ enum Value<'q> {
     /// is borrowed from the layout.
     Sql {
         class: Class,
-        sql: Vec<Cow<'q, str>>,
+        sql: Parts<'q>,
     },
+}
+
+/// The one or two SQL values of a translated value, without a heap
+/// allocation of their own.
+#[derive(Clone, Debug)]
+struct Parts<'q> {
+    parts: [Cow<'q, str>; 2],
+    len: usize,
+}
+
+impl<'q> Parts<'q> {
+    fn one(sql: impl Into<Cow<'q, str>>) -> Parts<'q> {
+        Parts {
+            parts: [sql.into(), Cow::Borrowed("")],
+            len: 1,
+        }
+    }
+
+    fn two(first: &'q str, second: &'q str) -> Parts<'q> {
+        Parts {
+            parts: [Cow::Borrowed(first), Cow::Borrowed(second)],
+            len: 2,
+        }
+    }
+
+    fn into_first(self) -> Cow<'q, str> {
+        let [first, _] = self.parts;
+        first
+    }
+}
+
+impl<'q> std::ops::Deref for Parts<'q> {
+    type Target = [Cow<'q, str>];
+
+    fn deref(&self) -> &[Cow<'q, str>] {
+        &self.parts[..self.len]
+    }
 }
 
 struct Translator<'q, 's> {
@@ -414,14 +454,20 @@ impl<'q> Translator<'q, '_> {
 
     /// The SQL of a Boolean expression, three-valued (or, in
     /// [`Context::Selecting`], with null and false interchangeable).
-    fn predicate(&mut self, expr: ExprRef<'_>, context: Context) -> Result<String, Error> {
+    fn predicate(
+        &mut self,
+        expr: ExprRef<'_>,
+        context: Context,
+        out: &mut String,
+    ) -> Result<(), Error> {
         if Self::is_constant(expr) {
-            return match self.constant(expr)? {
-                Constant::Bool(true) => Ok("TRUE".into()),
-                Constant::Bool(false) => Ok("FALSE".into()),
-                Constant::Null => Ok(self.dialect.null().into()),
-                _ => Err(self.refuse(expr, "a value that is not a Boolean")),
-            };
+            out.push_str(match self.constant(expr)? {
+                Constant::Bool(true) => "TRUE",
+                Constant::Bool(false) => "FALSE",
+                Constant::Null => self.dialect.null(),
+                _ => return Err(self.refuse(expr, "a value that is not a Boolean")),
+            });
+            return Ok(());
         }
         match expr.kind() {
             ExprKind::Binary { op, .. } if matches!(op, BinaryOp::And | BinaryOp::Or) => {
@@ -443,23 +489,25 @@ impl<'q> Translator<'q, '_> {
                 operands.push(spine);
                 operands.reverse();
                 let joiner = if op == BinaryOp::And { " AND " } else { " OR " };
-                let mut sql = String::from("(");
+                out.push('(');
                 for (i, operand) in operands.into_iter().enumerate() {
                     if i > 0 {
-                        sql.push_str(joiner);
+                        out.push_str(joiner);
                     }
-                    sql.push_str(&self.predicate(operand, context)?);
+                    self.predicate(operand, context, out)?;
                 }
-                sql.push(')');
-                Ok(sql)
+                out.push(')');
+                Ok(())
             }
             ExprKind::Unary {
                 op: UnaryOp::Not,
                 operand,
-            } => Ok(format!(
-                "NOT ({})",
-                self.predicate(operand, Context::Exact)?
-            )),
+            } => {
+                out.push_str("NOT (");
+                self.predicate(operand, Context::Exact, out)?;
+                out.push(')');
+                Ok(())
+            }
             ExprKind::Binary {
                 op,
                 operands: [l, r],
@@ -469,8 +517,12 @@ impl<'q> Translator<'q, '_> {
                 | BinaryOp::Lt
                 | BinaryOp::Le
                 | BinaryOp::Gt
-                | BinaryOp::Ge => self.compare(expr, op, l, r, context),
-                BinaryOp::In => self.in_list(expr, l, r, context),
+                | BinaryOp::Ge => self.compare(expr, op, l, r, context, out),
+                BinaryOp::In => {
+                    let sql = self.in_list(expr, l, r, context)?;
+                    out.push_str(&sql);
+                    Ok(())
+                }
                 BinaryOp::Has => Err(self.refuse(expr, "'has'")),
                 _ => Err(self.refuse(expr, "arithmetic on a property")),
             },
@@ -479,21 +531,26 @@ impl<'q> Translator<'q, '_> {
                     let (Some(hay), Some(needle)) = (args.get(0), args.get(1)) else {
                         return Err(self.refuse(expr, function.name()));
                     };
-                    self.text_test(expr, function, hay, needle)
+                    let sql = self.text_test(expr, function, hay, needle)?;
+                    out.push_str(&sql);
+                    Ok(())
                 }
-                _ => self.boolean_value(expr),
+                _ => self.boolean_value(expr, out),
             },
-            _ => self.boolean_value(expr),
+            _ => self.boolean_value(expr, out),
         }
     }
 
     /// A Boolean property used as a condition.
-    fn boolean_value(&mut self, expr: ExprRef<'_>) -> Result<String, Error> {
+    fn boolean_value(&mut self, expr: ExprRef<'_>, out: &mut String) -> Result<(), Error> {
         match self.value(expr)? {
             Value::Sql {
                 class: Class::Boolean,
                 sql,
-            } => Ok(sql.concat()),
+            } => {
+                out.push_str(&sql.concat());
+                Ok(())
+            }
             _ => Err(self.refuse(expr, "a value that is not a Boolean")),
         }
     }
@@ -508,10 +565,8 @@ impl<'q> Translator<'q, '_> {
             ExprKind::Path(_) => {
                 let column = self.column(expr)?;
                 let sql = match column.kind {
-                    ColumnKind::Instant => {
-                        vec![Cow::Borrowed(column.value()), Cow::Borrowed(column.nanos())]
-                    }
-                    _ => vec![Cow::Borrowed(column.value())],
+                    ColumnKind::Instant => Parts::two(column.value(), column.nanos()),
+                    _ => Parts::one(column.value()),
                 };
                 let class = match column.kind {
                     ColumnKind::Text => Class::Text,
@@ -545,11 +600,11 @@ impl<'q> Translator<'q, '_> {
                     };
                     Ok(Value::Sql {
                         class: Class::Text,
-                        sql: vec![Cow::Owned(format!(
+                        sql: Parts::one(format!(
                             "COALESCE({}, {ascii}({}))",
                             column.case_mapped(suffix == "upper"),
                             column.value()
-                        ))],
+                        )),
                     })
                 }
                 Function::Length => {
@@ -559,7 +614,7 @@ impl<'q> Translator<'q, '_> {
                     let text = self.text_operand(arg)?;
                     Ok(Value::Sql {
                         class: Class::Integer,
-                        sql: vec![Cow::Owned(format!("length({text})"))],
+                        sql: Parts::one(format!("length({text})")),
                     })
                 }
                 Function::IndexOf => {
@@ -579,7 +634,7 @@ impl<'q> Translator<'q, '_> {
                     };
                     Ok(Value::Sql {
                         class: Class::Integer,
-                        sql: vec![Cow::Owned(sql)],
+                        sql: Parts::one(sql),
                     })
                 }
                 Function::Contains | Function::StartsWith | Function::EndsWith => {
@@ -639,8 +694,8 @@ impl<'q> Translator<'q, '_> {
             )),
             Value::Sql {
                 class: Class::Text,
-                mut sql,
-            } => Ok(sql.remove(0).into_owned()),
+                sql,
+            } => Ok(sql.into_first().into_owned()),
             _ => Err(self.refuse(expr, "a value that is not a string")),
         }
     }
@@ -725,7 +780,8 @@ impl<'q> Translator<'q, '_> {
         left: ExprRef<'_>,
         right: ExprRef<'_>,
         context: Context,
-    ) -> Result<String, Error> {
+        out: &mut String,
+    ) -> Result<(), Error> {
         let l = self.value(left)?;
         let r = self.value(right)?;
         let (column, constant, op) = match (l, r) {
@@ -735,7 +791,8 @@ impl<'q> Translator<'q, '_> {
                         self.refuse(expr, &format!("comparing {} with {}", a.name(), b.name()))
                     );
                 }
-                return self.compare_columns(expr, op, a, &x, &y);
+                out.push_str(&self.compare_columns(expr, op, a, &x, &y)?);
+                return Ok(());
             }
             (Value::Sql { class, sql }, Value::Const(c)) => ((class, sql), c, op),
             (Value::Const(c), Value::Sql { class, sql }) => ((class, sql), c, flip(op)),
@@ -747,11 +804,12 @@ impl<'q> Translator<'q, '_> {
         let d = self.dialect;
         let x = &sql[0];
         if constant == Constant::Null {
-            return Ok(match op {
-                BinaryOp::Eq => format!("{x} IS NULL"),
-                BinaryOp::Ne => format!("{x} IS NOT NULL"),
-                _ => d.null().into(),
-            });
+            let _ = match op {
+                BinaryOp::Eq => write!(out, "{x} IS NULL"),
+                BinaryOp::Ne => write!(out, "{x} IS NOT NULL"),
+                _ => write!(out, "{}", d.null()),
+            };
+            return Ok(());
         }
         let op_sql = sql_operator(op);
         match (class, constant) {
@@ -760,42 +818,50 @@ impl<'q> Translator<'q, '_> {
                 // a stored `x` is never equal, and is smaller exactly when it
                 // is at most `p`.
                 let prefix = text[..text.find('\0').unwrap_or(text.len())].to_owned();
-                Ok(match op {
-                    BinaryOp::Eq => "FALSE".into(),
-                    BinaryOp::Ne => "TRUE".into(),
+                let _ = match op {
+                    BinaryOp::Eq => write!(out, "FALSE"),
+                    BinaryOp::Ne => write!(out, "TRUE"),
                     BinaryOp::Lt | BinaryOp::Le => {
-                        format!("{x} <= {}", self.bind(SqlValue::Text(prefix)))
+                        write!(out, "{x} <= {}", self.bind(SqlValue::Text(prefix)))
                     }
-                    _ => format!("{x} > {}", self.bind(SqlValue::Text(prefix))),
-                })
+                    _ => write!(out, "{x} > {}", self.bind(SqlValue::Text(prefix))),
+                };
+                Ok(())
             }
             (Class::Text, Constant::Text(text)) => {
                 let p = self.bind(SqlValue::Text(text));
-                Ok(self.scalar_comparison(op, op_sql, x, p, context))
+                scalar_comparison(op, op_sql, x, p, context, out);
+                Ok(())
             }
             (Class::Integer, Constant::Int(i)) => {
                 let p = self.bind(SqlValue::Integer(i));
-                Ok(self.scalar_comparison(op, op_sql, x, p, context))
+                scalar_comparison(op, op_sql, x, p, context, out);
+                Ok(())
             }
             (Class::Instant, Constant::Instant(t)) => {
-                Ok(self.instant_comparison(op, &sql, &t, context))
+                self.instant_comparison(op, &sql, &t, context, out);
+                Ok(())
             }
             (Class::Instant, Constant::Date(date)) => {
                 let t = date
                     .and_hms_opt(0, 0, 0)
                     .map(|midnight| midnight.and_utc().fixed_offset());
                 match t {
-                    Some(t) => Ok(self.instant_comparison(op, &sql, &t, context)),
+                    Some(t) => {
+                        self.instant_comparison(op, &sql, &t, context, out);
+                        Ok(())
+                    }
                     None => Err(self.refuse(expr, "this date")),
                 }
             }
             (Class::Boolean, Constant::Bool(b)) => {
                 let truth = if b { "TRUE" } else { "FALSE" };
-                match op {
-                    BinaryOp::Eq => Ok(format!("{x} IS {truth}")),
-                    BinaryOp::Ne => Ok(format!("{x} IS NOT {truth}")),
-                    _ => Err(self.refuse(expr, "ordering Booleans")),
-                }
+                let _ = match op {
+                    BinaryOp::Eq => write!(out, "{x} IS {truth}"),
+                    BinaryOp::Ne => write!(out, "{x} IS NOT {truth}"),
+                    _ => return Err(self.refuse(expr, "ordering Booleans")),
+                };
+                Ok(())
             }
             (class, constant) => Err(self.refuse(
                 expr,
@@ -808,41 +874,28 @@ impl<'q> Translator<'q, '_> {
         }
     }
 
-    /// `x op ?`, with `eq`/`ne` two-valued.
-    fn scalar_comparison(
-        &self,
-        op: BinaryOp,
-        op_sql: &str,
-        x: &str,
-        p: Placeholder,
-        context: Context,
-    ) -> String {
-        match (op, context) {
-            (BinaryOp::Eq, Context::Selecting) => format!("{x} = {p}"),
-            (BinaryOp::Eq, Context::Exact) => format!("({x} = {p} AND {x} IS NOT NULL)"),
-            (BinaryOp::Ne, _) => format!("({x} <> {p} OR {x} IS NULL)"),
-            _ => format!("{x} {op_sql} {p}"),
-        }
-    }
-
     fn instant_comparison(
         &mut self,
         op: BinaryOp,
         sql: &[Cow<'_, str>],
         t: &DateTime<FixedOffset>,
         context: Context,
-    ) -> String {
+        out: &mut String,
+    ) {
         let (seconds, nanos) = instant_parts(t);
         let s = self.bind(SqlValue::Integer(seconds));
         let n = self.bind(SqlValue::Integer(nanos));
         let (xs, xn) = (&sql[0], &sql[1]);
-        let equal = format!("{xs} = {s} AND {xn} = {n}");
-        match (op, context) {
-            (BinaryOp::Eq, Context::Selecting) => format!("({equal})"),
-            (BinaryOp::Eq, Context::Exact) => format!("({equal} AND {xs} IS NOT NULL)"),
-            (BinaryOp::Ne, _) => format!("NOT ({equal} AND {xs} IS NOT NULL)"),
-            _ => format!("({xs}, {xn}) {} ({s}, {n})", sql_operator(op)),
-        }
+        let _ = match (op, context) {
+            (BinaryOp::Eq, Context::Selecting) => write!(out, "({xs} = {s} AND {xn} = {n})"),
+            (BinaryOp::Eq, Context::Exact) => {
+                write!(out, "({xs} = {s} AND {xn} = {n} AND {xs} IS NOT NULL)")
+            }
+            (BinaryOp::Ne, _) => {
+                write!(out, "NOT ({xs} = {s} AND {xn} = {n} AND {xs} IS NOT NULL)")
+            }
+            _ => write!(out, "({xs}, {xn}) {} ({s}, {n})", sql_operator(op)),
+        };
     }
 
     /// Two non-constant values of one class.
@@ -892,7 +945,9 @@ impl<'q> Translator<'q, '_> {
             // A constant in a list of properties: one `eq` per item.
             let mut parts = Vec::new();
             for item in items.iter() {
-                parts.push(self.compare(expr, BinaryOp::Eq, left, item, Context::Exact)?);
+                let mut part = String::new();
+                self.compare(expr, BinaryOp::Eq, left, item, Context::Exact, &mut part)?;
+                parts.push(part);
             }
             return Ok(or_all(parts));
         };
@@ -911,7 +966,9 @@ impl<'q> Translator<'q, '_> {
                     listed.push(SqlValue::Integer(i));
                 }
                 Value::Const(_) if matches!(class, Class::Instant | Class::Boolean) => {
-                    parts.push(self.compare(expr, BinaryOp::Eq, left, item, Context::Exact)?);
+                    let mut part = String::new();
+                    self.compare(expr, BinaryOp::Eq, left, item, Context::Exact, &mut part)?;
+                    parts.push(part);
                 }
                 Value::Const(c) => {
                     return Err(self.refuse(
@@ -970,7 +1027,7 @@ impl<'q> Translator<'q, '_> {
                     let suffix = d.order_suffix(item.descending);
                     match self.value(expr)? {
                         Value::Sql { sql, .. } => {
-                            keys.extend(sql.into_iter().map(|s| format!("{s} {suffix}")));
+                            keys.extend(sql.iter().map(|s| format!("{s} {suffix}")));
                         }
                         Value::Const(_) => {}
                     }
@@ -981,6 +1038,23 @@ impl<'q> Translator<'q, '_> {
         keys.push(format!("{} ASC", quote("@seq")));
         Ok(keys.join(", "))
     }
+}
+
+/// `x op ?`, with `eq`/`ne` two-valued.
+fn scalar_comparison(
+    op: BinaryOp,
+    op_sql: &str,
+    x: &str,
+    p: Placeholder,
+    context: Context,
+    out: &mut String,
+) {
+    let _ = match (op, context) {
+        (BinaryOp::Eq, Context::Selecting) => write!(out, "{x} = {p}"),
+        (BinaryOp::Eq, Context::Exact) => write!(out, "({x} = {p} AND {x} IS NOT NULL)"),
+        (BinaryOp::Ne, _) => write!(out, "({x} <> {p} OR {x} IS NULL)"),
+        _ => write!(out, "{x} {op_sql} {p}"),
+    };
 }
 
 fn or_all(parts: Vec<String>) -> String {
