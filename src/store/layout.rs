@@ -300,7 +300,11 @@ impl Layout {
     pub(crate) fn secondary_indexes(&self, dialect: SqlDialect) -> Vec<(String, String)> {
         let table = self.table();
         let mut order = self.default_order_keys(dialect);
-        order.push(quote("@seq"));
+        // SQLite ends every index entry with the row id, which `"@seq"`
+        // is: naming it again would only widen the entries to sort.
+        if dialect != SqlDialect::Sqlite {
+            order.push(quote("@seq"));
+        }
         let mut indexes = vec![("order".to_owned(), order.join(", "))];
         for column in self.columns.iter().filter(|c| {
             c.kind == ColumnKind::Text && c.property.filterable && c.property.name != self.key

@@ -224,7 +224,7 @@ impl Store {
         &mut self,
         sources: impl IntoIterator<Item = (String, R)>,
     ) -> Result<u64, StoreError> {
-        let layout = Layout::of(E::schema());
+        let layout = super::layout::cached(E::schema());
         self.connection
             .execute(self.dialect().begin())
             .map_err(StoreError::Database)?;
@@ -410,7 +410,7 @@ impl Store {
         query: &ValidatedQuery<'_>,
         plan: ResponsePlan,
     ) -> Result<Response, StoreError> {
-        let layout = Layout::of(query.schema());
+        let layout = super::layout::cached(query.schema());
         let now = chrono::Utc::now().fixed_offset();
         let translation = translate_with(query, &layout, self.dialect(), now, plan.bounds())?;
         self.check_version(&layout, false)?;
@@ -503,7 +503,7 @@ impl<'de, E: StoredEntity> Visitor<'de> for RecordVisitor<E> {
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Record<E>, A::Error> {
         let entity = E::deserialize(MapAccessDeserializer::new(map))?;
-        let columns = Layout::of(E::schema())
+        let columns = super::layout::cached(E::schema())
             .row(&entity)
             .map_err(A::Error::custom)?;
         let doc = serde_json::to_string(&entity).map_err(A::Error::custom)?;
