@@ -12,7 +12,7 @@ use std::io::{self, Write};
 
 use serde::Deserialize;
 
-use crate::model::MachineAction;
+use crate::model::{ActionStatus, MachineAction};
 
 /// The docs' Example 1 response body, byte for byte: an OData response
 /// object whose `value` holds the three MachineActions.
@@ -67,7 +67,7 @@ pub fn write_generated_json_lines(count: u64, out: impl Write) -> io::Result<()>
             i,
             GENERATED_TYPES[(i % 4) as usize],
             i % 17,
-            GENERATED_STATUSES[(i % 6) as usize],
+            ActionStatus::NAMES[(i % ActionStatus::NAMES.len() as u64) as usize],
             i % 1_000,
             i % 1_000,
         )?;
@@ -75,14 +75,6 @@ pub fn write_generated_json_lines(count: u64, out: impl Write) -> io::Result<()>
     out.flush()
 }
 
-const GENERATED_STATUSES: [&str; 6] = [
-    "Pending",
-    "InProgress",
-    "Succeeded",
-    "Failed",
-    "TimeOut",
-    "Cancelled",
-];
 const GENERATED_TYPES: [&str; 4] = [
     "RunAntiVirusScan",
     "Isolate",

@@ -159,6 +159,10 @@ pub(crate) struct Layout {
     select_docs: String,
     /// `ORDER BY` of the default order, then `"@seq"`: SQLite's, PostgreSQL's.
     default_order_by: [String; 2],
+    /// The typed table's columns in row order, and where the key is among
+    /// them: read for every row a load writes.
+    typed_columns: Vec<(String, ValueKind)>,
+    key_position: Option<usize>,
     entity_set: &'static str,
     key: &'static str,
     default_order: &'static [OrderKey],
@@ -201,6 +205,8 @@ impl Layout {
             docs_table,
             select_docs,
             default_order_by: Default::default(),
+            typed_columns: Vec::new(),
+            key_position: None,
             entity_set: schema.entity_set,
             key: schema.key,
             default_order: schema.default_order,
@@ -214,6 +220,16 @@ impl Layout {
             keys.push(format!("{} ASC", quote("@seq")));
             layout.default_order_by[i] = keys.join(", ");
         }
+        layout.typed_columns = vec![(quote("@seq"), ValueKind::Integer)];
+        for column in &layout.columns {
+            layout.typed_columns.extend(column.definitions());
+        }
+        layout.key_position = layout.key().map(Column::value).and_then(|key| {
+            layout
+                .typed_columns
+                .iter()
+                .position(|(name, _)| name == key)
+        });
         layout
     }
 
@@ -360,18 +376,13 @@ impl Layout {
     /// The typed table's columns and the kind of value each holds:
     /// `"@seq"`, then the columns [`Layout::row`] gives values for, in that
     /// order.
-    pub(crate) fn columns(&self) -> Vec<(String, ValueKind)> {
-        let mut columns = vec![(quote("@seq"), ValueKind::Integer)];
-        for column in &self.columns {
-            columns.extend(column.definitions());
-        }
-        columns
+    pub(crate) fn columns(&self) -> &[(String, ValueKind)] {
+        &self.typed_columns
     }
 
     /// Where the key's value is in a row of [`Layout::columns`].
     pub(crate) fn key_position(&self) -> Option<usize> {
-        let key = self.key()?.value();
-        self.columns().iter().position(|(name, _)| name == key)
+        self.key_position
     }
 
     /// The statement that writes `rows` rows of the typed table: an insert

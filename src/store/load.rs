@@ -77,6 +77,11 @@ pub(crate) trait Connection {
     /// Runs `statement` and returns the first column of each row, an
     /// integer (or null).
     fn integers(&mut self, statement: &Statement) -> Result<Vec<Option<i64>>, String>;
+    /// Runs `statement` and returns the first column of its first row, an
+    /// integer (`None` for null or no row).
+    fn integer(&mut self, statement: &Statement) -> Result<Option<i64>, String> {
+        Ok(self.integers(statement)?.first().copied().flatten())
+    }
     /// Runs `statement` and returns the first column of each row, a text.
     fn texts(&mut self, statement: &Statement) -> Result<Vec<String>, String>;
     /// Tunes the connection for a bulk load.
@@ -127,6 +132,9 @@ pub struct Store {
     connection: Box<dyn Connection>,
     /// A SQLite file this store created, removed if the first load fails.
     created: Option<std::path::PathBuf>,
+    /// The entity sets whose layout version this connection has checked,
+    /// so that an answer does not check it again.
+    checked: Vec<&'static str>,
 }
 
 impl fmt::Debug for Store {
@@ -172,6 +180,7 @@ impl Store {
                 return Ok(Store {
                     connection: Box::new(connection),
                     created: (!existed).then(|| path.to_owned()),
+                    checked: Vec::new(),
                 });
             }
             #[cfg(not(feature = "sqlite"))]
@@ -190,6 +199,7 @@ impl Store {
                 return Ok(Store {
                     connection: Box::new(connection),
                     created: None,
+                    checked: Vec::new(),
                 });
             }
             #[cfg(not(feature = "postgres"))]
@@ -258,31 +268,22 @@ impl Store {
                 .map_err(db)?;
         }
         self.connection.prepare_load().map_err(db)?;
-        let any_row = Statement {
-            sql: format!("SELECT \"@seq\" FROM {} LIMIT 1", layout.table()),
+        let max = Statement {
+            sql: format!("SELECT MAX(\"@seq\") FROM {}", layout.table()),
             params: Vec::new(),
         };
+        let last = self.connection.integer(&max).map_err(db)?;
         let indexes = layout.secondary_indexes(dialect);
-        if self.connection.integers(&any_row).map_err(db)?.is_empty() {
-            // Built at the end, from sorted data, instead of row by row.
+        if last.is_none() {
+            // An empty table: the indexes are built at the end, from sorted
+            // data, instead of row by row.
             for (name, _) in &indexes {
                 self.connection
                     .execute(&format!("DROP INDEX IF EXISTS {name}"))
                     .map_err(db)?;
             }
         }
-        let max = Statement {
-            sql: format!("SELECT MAX(\"@seq\") FROM {}", layout.table()),
-            params: Vec::new(),
-        };
-        let mut seq = self
-            .connection
-            .integers(&max)
-            .map_err(db)?
-            .first()
-            .copied()
-            .flatten()
-            .unwrap_or(0);
+        let mut seq = last.unwrap_or(0);
         let key = layout.key_position();
         let mut batch = Batch::default();
         let mut records = 0u64;
@@ -339,7 +340,7 @@ impl Store {
             ),
             params: vec![set.clone()],
         };
-        let found = self.connection.integers(&version).map_err(|e| {
+        let found = self.connection.integer(&version).map_err(|e| {
             StoreError::Database(if record {
                 e
             } else {
@@ -349,7 +350,7 @@ impl Store {
                 )
             })
         })?;
-        match found.first().copied().flatten() {
+        match found {
             Some(LAYOUT_VERSION) => Ok(()),
             Some(other) => Err(StoreError::Database(format!(
                 "the database's {} are stored in layout {other}; this build reads layout {LAYOUT_VERSION}",
@@ -413,16 +414,16 @@ impl Store {
         let layout = super::layout::cached(query.schema());
         let now = chrono::Utc::now().fixed_offset();
         let translation = translate_with(query, &layout, self.dialect(), now, plan.bounds())?;
-        self.check_version(&layout, false)?;
+        if !self.checked.contains(&layout.entity_set()) {
+            self.check_version(&layout, false)?;
+            self.checked.push(layout.entity_set());
+        }
         let db = StoreError::Database;
         let count = match &translation.count {
             Some(statement) => Some(
                 self.connection
-                    .integers(statement)
+                    .integer(statement)
                     .map_err(db)?
-                    .first()
-                    .copied()
-                    .flatten()
                     .map_or(0, |n| u64::try_from(n).unwrap_or(0)),
             ),
             None => None,
