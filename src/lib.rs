@@ -187,6 +187,8 @@ mod pattern;
 mod render;
 pub mod sample;
 pub mod schema;
+#[cfg(feature = "axum")]
+pub mod server;
 pub mod store;
 mod suggest;
 mod syntax;

@@ -91,6 +91,11 @@ enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
+    /// Serve the List MachineActions API over HTTP: `GET
+    /// /api/machineactions`, `/api/machineactions/{id}`, `/api/$metadata`
+    /// and `/openapi.json`. The first line on stdout is `listening on
+    /// http://HOST:PORT`; the log goes to stderr.
+    Serve(ServeArgs),
     /// Print the SQL that answers a query, and its parameters.
     Sql {
         /// The SQL dialect: sqlite or postgres.
@@ -103,6 +108,59 @@ enum Command {
         /// standard input. One that starts with `-` goes after `--`.
         query: OsString,
     },
+}
+
+/// The options of `serve`.
+#[derive(Args)]
+struct ServeArgs {
+    /// A JSON array, an OData response or a stream of MachineAction
+    /// objects, read once into memory; without it (or --db), the docs'
+    /// Example 1 data.
+    #[arg(long, value_name = "FILE", conflicts_with = "db")]
+    data: Option<PathBuf>,
+    /// Answer from a database instead: `sqlite:PATH` or `postgres://…`
+    /// (filled by `load`).
+    #[arg(long, value_name = "DB")]
+    db: Option<String>,
+    /// The address to listen on; port 0 picks a free port.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: std::net::SocketAddr,
+    /// The URL clients reach the server at, which `@odata.nextLink` and
+    /// `@odata.context` start with (default: http:// and the listen
+    /// address).
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
+    /// A bearer token to accept, with its permissions (default
+    /// Machine.Read.All); repeat for more. Without any, a random token is
+    /// made and printed on stderr.
+    #[arg(long = "token", value_name = "TOKEN[:PERMISSION,...]")]
+    tokens: Vec<defender_odata::server::Token>,
+    /// Each token's rate limits: `off`, or limits such as `100/min,1500/h`
+    /// (the default, as the service's).
+    #[arg(long, value_name = "off|N/min,M/h", default_value = "100/min,1500/h")]
+    rate_limit: RateLimits,
+    /// Seconds a client has to send a request head, also between
+    /// requests on a kept-alive connection.
+    #[arg(long, value_name = "SECONDS", default_value_t = 15)]
+    header_timeout: u64,
+}
+
+/// `--rate-limit`: none, or the limits every token gets.
+#[derive(Clone, Debug)]
+struct RateLimits(Vec<defender_odata::client::RateLimit>);
+
+impl std::str::FromStr for RateLimits {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<RateLimits, String> {
+        if text.trim().eq_ignore_ascii_case("off") {
+            return Ok(RateLimits(Vec::new()));
+        }
+        text.split(',')
+            .map(str::parse)
+            .collect::<Result<Vec<_>, _>>()
+            .map(RateLimits)
+    }
 }
 
 /// The query argument and how to read it, shared by every subcommand.
@@ -262,6 +320,7 @@ fn main() -> ExitCode {
             json, data, query, ..
         } => run_eval(data.as_deref(), &query, json),
         Command::Load { db, files } => run_load(&db, &files),
+        Command::Serve(args) => run_serve(args),
         Command::Sql {
             dialect,
             json,
@@ -502,6 +561,113 @@ fn answer_in_two_passes(
         let action = actions[slots[&position]].take();
         action.map_or(serde_json::Value::Null, |a| a.to_json())
     }))
+}
+
+/// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+fn run_serve(args: ServeArgs) -> ExitCode {
+    use defender_odata::server::{self, ConnectionLimits, EntitySource, ServerConfig, Token};
+    use std::sync::Arc;
+
+    let source: Arc<dyn EntitySource> = match (&args.data, &args.db) {
+        (_, Some(db)) => match server::StoreSource::open(machine_actions(), db) {
+            Ok(source) => Arc::new(source),
+            Err(error) => return fail(&format!("{db}: {error}")),
+        },
+        (Some(path), None) => {
+            let mut actions = Vec::new();
+            if let Err(message) = read_data(path, |action| actions.push(action)) {
+                return fail(&message);
+            }
+            Arc::new(server::MemorySource::new(machine_actions(), actions))
+        }
+        (None, None) => Arc::new(server::MemorySource::new(
+            machine_actions(),
+            sample::example1(),
+        )),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&format!("cannot start the server's runtime: {e}")),
+    };
+    let color = io::IsTerminal::is_terminal(&io::stderr());
+    tracing_subscriber::fmt()
+        .with_writer(io::stderr)
+        .with_ansi(color)
+        .with_target(false)
+        .init();
+    runtime.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(args.listen).await {
+            Ok(listener) => listener,
+            Err(e) => return fail(&format!("cannot listen on {}: {e}", args.listen)),
+        };
+        let address = match listener.local_addr() {
+            Ok(address) => address,
+            Err(e) => return fail(&format!("cannot read the listening address: {e}")),
+        };
+        let mut tokens = args.tokens;
+        if tokens.is_empty() {
+            let token = Token::random();
+            if writeln!(
+                io::stderr(),
+                "no --token given: this run's token ({}) is {}",
+                token.permissions().join(", "),
+                token.secret()
+            )
+            .is_err()
+            {
+                return ExitCode::from(FAILED);
+            }
+            tokens.push(token);
+        }
+        let public_url = args
+            .public_url
+            .unwrap_or_else(|| format!("http://{address}"));
+        let mut config = ServerConfig::new(public_url, tokens);
+        config.rate_limits = args.rate_limit.0;
+        let app = server::router(config, vec![source]);
+        let limits = ConnectionLimits {
+            header_timeout: std::time::Duration::from_secs(args.header_timeout.max(1)),
+            ..ConnectionLimits::default()
+        };
+        let mut stdout = io::stdout();
+        if writeln!(stdout, "listening on http://{address}")
+            .and_then(|()| stdout.flush())
+            .is_err()
+        {
+            return ExitCode::from(FAILED);
+        }
+        match server::serve(listener, app, limits, shutdown_signal()).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&format!("the server stopped: {e}")),
+        }
+    })
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(terminate) => terminate,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
 }
 
 /// Reports a usage or I/O error (exit 2) on stderr.

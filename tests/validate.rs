@@ -217,7 +217,7 @@ fn check_filter_validates_a_bare_expression() {
 static MACHINES: EntitySchema = EntitySchema {
     entity_set: "Machines",
     type_name: "microsoft.windowsDefenderATP.api.Machine",
-    context_url: "https://api.securitycenter.microsoft.com/api/$metadata#Machines",
+    service_root: "https://api.securitycenter.microsoft.com/api/",
     properties: &[
         PropertyDef::new("id", EdmType::String)
             .filterable()
@@ -259,6 +259,7 @@ static MACHINES: EntitySchema = EntitySchema {
         SystemOption::Skip,
         SystemOption::OrderBy,
     ],
+    permissions: &["Machine.Read.All", "Machine.ReadWrite.All"],
 };
 
 fn machines(query: &str) -> Result<String, Error> {

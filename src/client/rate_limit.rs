@@ -31,6 +31,40 @@ impl RateLimit {
     };
 }
 
+impl std::str::FromStr for RateLimit {
+    type Err = String;
+
+    /// Reads `N/s`, `N/min` or `N/h`: `100/min` is [`RateLimit::PER_MINUTE`].
+    fn from_str(text: &str) -> Result<RateLimit, String> {
+        let (calls, unit) = text
+            .split_once('/')
+            .ok_or_else(|| format!("'{text}' is not a rate limit: write N/s, N/min or N/h"))?;
+        let calls = calls
+            .trim()
+            .parse::<u32>()
+            .map_err(|_| format!("'{calls}' is not a number of calls (0 to {})", u32::MAX))?;
+        let window = match unit.trim() {
+            "s" => Duration::from_secs(1),
+            "min" => Duration::from_secs(60),
+            "h" => Duration::from_secs(3_600),
+            other => return Err(format!("'{other}' is not a unit: use s, min or h")),
+        };
+        Ok(RateLimit { calls, window })
+    }
+}
+
+impl std::fmt::Display for RateLimit {
+    /// `N/s`, `N/min` or `N/h` when the window is one of them, else `N/Ds`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.window.as_secs() {
+            1 if self.window.subsec_nanos() == 0 => write!(f, "{}/s", self.calls),
+            60 if self.window.subsec_nanos() == 0 => write!(f, "{}/min", self.calls),
+            3_600 if self.window.subsec_nanos() == 0 => write!(f, "{}/h", self.calls),
+            _ => write!(f, "{}/{}s", self.calls, self.window.as_secs_f64()),
+        }
+    }
+}
+
 /// A client's rate-limit budget: it tells how long to wait before the next
 /// call so that no limit is exceeded.
 ///

@@ -46,8 +46,8 @@ mod value;
 pub use compile::CompiledFilter;
 pub(crate) use compile::{constant, Constant};
 pub use data::{read_entities, DataError, DataFormat};
-pub use response::Response;
 pub(crate) use response::{PageBounds, ResponsePlan};
+pub use response::{Response, ResponseOptions};
 pub use run::{CompiledQuery, Evaluation, Page};
 
 use crate::error::Error;

@@ -35,11 +35,28 @@ pub(crate) struct ResponsePlan {
     page_size: u64,
     count: bool,
     select: Option<Vec<Vec<String>>>,
-    context: String,
+    /// The context URL's part after the entity set: `(id,status)`, `(*)`
+    /// or nothing.
+    context_select: String,
+    entity_set: &'static str,
+    /// The URL both links start with: `https://…/api/`.
+    service_root: String,
     /// The query as the next page's link renders it (its `$skip` is set
     /// when a link is needed).
     next_query: Query,
-    entity_set_url: String,
+}
+
+/// How a response is addressed and paged, where it differs from the
+/// Defender service's: what a server of its own (or a test of paging)
+/// sets. The default is the service's.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResponseOptions {
+    /// The page size without `$top`; by default the schema's `max_top`.
+    pub page_size: Option<u64>,
+    /// The service root that `@odata.context` and `@odata.nextLink` start
+    /// with, ending in `/` (`http://127.0.0.1:8080/api/`); by default the
+    /// root of the schema's context URL.
+    pub service_root: Option<String>,
 }
 
 impl ResponsePlan {
@@ -48,12 +65,11 @@ impl ResponsePlan {
     pub(crate) fn new(query: &ValidatedQuery<'_>) -> ResponsePlan {
         let schema = query.schema();
         let q = query.query();
-        let (select, context) = match &q.select {
+        let (select, context_select) = match &q.select {
             Some(Select::Paths(items)) => (
                 Some(items.iter().map(select_path).collect::<Vec<_>>()),
                 format!(
-                    "{}({})",
-                    schema.context_url,
+                    "({})",
                     items
                         .iter()
                         .map(|i| select_path(i).join("/"))
@@ -61,14 +77,9 @@ impl ResponsePlan {
                         .join(",")
                 ),
             ),
-            Some(Select::All) => (None, format!("{}(*)", schema.context_url)),
-            None => (None, schema.context_url.to_owned()),
+            Some(Select::All) => (None, "(*)".to_owned()),
+            None => (None, String::new()),
         };
-        let service_root = schema
-            .context_url
-            .split("$metadata")
-            .next()
-            .unwrap_or_default();
         let (skip, top) = skip_and_top(q);
         ResponsePlan {
             skip,
@@ -76,10 +87,22 @@ impl ResponsePlan {
             page_size: u64::try_from(schema.max_top).unwrap_or(0),
             count: q.count == Some(true),
             select,
-            context,
+            context_select,
+            entity_set: schema.entity_set,
+            service_root: schema.service_root.to_owned(),
             next_query: q.clone(),
-            entity_set_url: format!("{service_root}{}", schema.entity_set.to_lowercase()),
         }
+    }
+
+    /// This plan with `options` applied.
+    pub(crate) fn with_options(mut self, options: &ResponseOptions) -> ResponsePlan {
+        if let Some(page_size) = options.page_size {
+            self.page_size = page_size;
+        }
+        if let Some(root) = &options.service_root {
+            self.service_root.clone_from(root);
+        }
+        self
     }
 
     /// The page of `query` alone, without what a response needs besides:
@@ -103,16 +126,6 @@ impl ResponsePlan {
             pages: self.pages(),
             count: self.count,
         }
-    }
-
-    pub(crate) fn with_page_size(mut self, page_size: u64) -> ResponsePlan {
-        self.page_size = page_size;
-        self
-    }
-
-    pub(crate) fn with_entity_set_url(mut self, url: impl Into<String>) -> ResponsePlan {
-        self.entity_set_url = url.into();
-        self
     }
 
     /// How many matches the page skips: `$skip`.
@@ -150,10 +163,18 @@ impl ResponsePlan {
             let mut next = self.next_query.clone();
             let next_skip = self.skip.saturating_add(self.page_size);
             next.skip = Some(i64::try_from(next_skip).unwrap_or(i64::MAX));
-            format!("{}?{}", self.entity_set_url, next.to_query_string())
+            format!(
+                "{}{}?{}",
+                self.service_root,
+                self.entity_set.to_lowercase(),
+                next.to_query_string()
+            )
         });
         Response {
-            context: self.context.clone(),
+            context: format!(
+                "{}$metadata#{}{}",
+                self.service_root, self.entity_set, self.context_select
+            ),
             count: if self.count { count } else { None },
             value,
             next_link,
@@ -234,6 +255,24 @@ impl Response {
             return self.to_json().to_string();
         }
         String::from_utf8(out).unwrap_or_else(|_| self.to_json().to_string())
+    }
+}
+
+impl Serialize for Response {
+    /// As [`Response::to_json`], written straight from the response.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let members = 2 + usize::from(self.count.is_some()) + usize::from(self.next_link.is_some());
+        let mut map = serializer.serialize_map(Some(members))?;
+        map.serialize_entry("@odata.context", &self.context)?;
+        if let Some(count) = self.count {
+            map.serialize_entry("@odata.count", &count)?;
+        }
+        map.serialize_entry("value", &self.value)?;
+        if let Some(link) = &self.next_link {
+            map.serialize_entry("@odata.nextLink", link)?;
+        }
+        map.end()
     }
 }
 

@@ -27,7 +27,7 @@ use std::collections::BinaryHeap;
 use serde_json::Value;
 
 use super::compile::{CompiledExpr, CompiledFilter};
-use super::response::{Response, ResponsePlan};
+use super::response::{Response, ResponseOptions, ResponsePlan};
 use super::value::{sort_order, Text, Val};
 use crate::error::Error;
 use crate::model::{AsEntity, Entity};
@@ -86,16 +86,17 @@ impl<E: Entity> CompiledQuery<E> {
 
     /// Sets the page size used without `$top` (default: the schema's
     /// `max_top`), e.g. to test paging with few entities.
-    pub fn with_page_size(mut self, page_size: u64) -> CompiledQuery<E> {
-        self.plan = self.plan.with_page_size(page_size);
-        self
+    pub fn with_page_size(self, page_size: u64) -> CompiledQuery<E> {
+        self.with_options(&ResponseOptions {
+            page_size: Some(page_size),
+            service_root: None,
+        })
     }
 
-    /// Sets the entity-set URL that `@odata.nextLink` starts with (default:
-    /// the service root of the schema's context URL and the entity set's
-    /// name in lower case, `https://api.securitycenter.microsoft.com/api/machineactions`).
-    pub fn with_entity_set_url(mut self, url: impl Into<String>) -> CompiledQuery<E> {
-        self.plan = self.plan.with_entity_set_url(url);
+    /// Sets how the response is paged and addressed (default: as the
+    /// Defender service pages and addresses it).
+    pub fn with_options(mut self, options: &ResponseOptions) -> CompiledQuery<E> {
+        self.plan = self.plan.with_options(options);
         self
     }
 

@@ -79,7 +79,7 @@ pub const ACTION_STATUSES: &[&str] = ActionStatus::NAMES;
 pub static MACHINE_ACTIONS: EntitySchema = EntitySchema {
     entity_set: "MachineActions",
     type_name: NAMESPACE_TYPE,
-    context_url: "https://api.securitycenter.microsoft.com/api/$metadata#MachineActions",
+    service_root: "https://api.securitycenter.microsoft.com/api/",
     properties: &[
         PropertyDef::new("id", EdmType::String)
             .filterable()
@@ -125,6 +125,13 @@ pub static MACHINE_ACTIONS: EntitySchema = EntitySchema {
     max_top: 10_000,
     max_skip: i32::MAX as i64,
     supported_options: &SystemOption::ALL,
+    // Application (…All) and delegated permissions, as the List page lists them.
+    permissions: &[
+        "Machine.Read.All",
+        "Machine.ReadWrite.All",
+        "Machine.Read",
+        "Machine.ReadWrite",
+    ],
 };
 
 /// The built-in MachineActions schema.

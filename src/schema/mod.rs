@@ -254,8 +254,9 @@ pub struct EntitySchema {
     pub entity_set: &'static str,
     /// The entity type's qualified name (what `cast`/`isof` may name).
     pub type_name: &'static str,
-    /// The `@odata.context` of a response without `$select`.
-    pub context_url: &'static str,
+    /// The URL the service's entity sets and `$metadata` are under, ending
+    /// in `/`: what `@odata.context` and `@odata.nextLink` start with.
+    pub service_root: &'static str,
     /// The properties, in the order responses write them.
     pub properties: &'static [PropertyDef],
     /// The key property's name: unique per entity, what a store upserts on.
@@ -268,9 +269,32 @@ pub struct EntitySchema {
     pub max_skip: i64,
     /// The system query options the entity set supports.
     pub supported_options: &'static [SystemOption],
+    /// The permissions that each grant listing the entity set (any one
+    /// suffices), as the API's documentation names them.
+    pub permissions: &'static [&'static str],
 }
 
 impl EntitySchema {
+    /// The `@odata.context` of a response without `$select`:
+    /// `https://api.securitycenter.microsoft.com/api/$metadata#MachineActions`.
+    pub fn context_url(&self) -> String {
+        format!("{}$metadata#{}", self.service_root, self.entity_set)
+    }
+
+    /// The entity set's path segment under the service root, as the API's
+    /// URLs spell it: `machineactions`.
+    pub fn path_segment(&self) -> String {
+        self.entity_set.to_lowercase()
+    }
+
+    /// The namespace of the entity type: its qualified name without the
+    /// last segment.
+    pub fn namespace(&self) -> &'static str {
+        self.type_name
+            .rsplit_once('.')
+            .map_or("", |(namespace, _)| namespace)
+    }
+
     /// The property called `name` (or one of its aliases), case-insensitively
     /// as the service resolves names.
     pub fn property(&self, name: &str) -> Option<&'static PropertyDef> {
@@ -296,6 +320,12 @@ impl EntitySchema {
     pub fn supports(&self, option: SystemOption) -> bool {
         self.supported_options.contains(&option)
     }
+}
+
+/// The last segment of a qualified name: `MachineAction` of
+/// `microsoft.windowsDefenderATP.api.MachineAction`.
+pub(crate) fn local_name(qualified: &str) -> &str {
+    qualified.rsplit('.').next().unwrap_or(qualified)
 }
 
 /// The property of `properties` called `name`: an exact canonical match

@@ -16,10 +16,10 @@ use serde::de::{DeserializeOwned, Error as _, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use super::layout::{Layout, LAYOUT_VERSION};
+use super::layout::{ColumnKind, Layout, LAYOUT_VERSION};
 use super::translate::{translate_with, SqlDialect, SqlValue, Statement};
 use crate::error::Error;
-use crate::eval::{read_entities, Response, ResponsePlan};
+use crate::eval::{read_entities, Response, ResponseOptions, ResponsePlan};
 use crate::model::{Entity, MachineAction};
 use crate::schema::{machine_actions, EntitySchema};
 use crate::validate::ValidatedQuery;
@@ -69,7 +69,7 @@ impl From<Error> for StoreError {
 
 /// What each engine's driver does for the store. Every method's SQL comes
 /// from the layout or the translation.
-pub(crate) trait Connection {
+pub(crate) trait Connection: Send {
     /// The dialect the engine speaks.
     fn dialect(&self) -> SqlDialect;
     /// Runs statements without parameters or results (DDL, transactions).
@@ -403,7 +403,78 @@ impl Store {
         query: &ValidatedQuery<'_>,
         page_size: u64,
     ) -> Result<Response, StoreError> {
-        self.answer_with(query, ResponsePlan::new(query).with_page_size(page_size))
+        self.answer_with_options(
+            query,
+            &ResponseOptions {
+                page_size: Some(page_size),
+                service_root: None,
+            },
+        )
+    }
+
+    /// [`Store::answer`] paged and addressed as `options` say, as
+    /// [`CompiledQuery::with_options`](crate::eval::CompiledQuery::with_options).
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::answer`].
+    pub fn answer_with_options(
+        &mut self,
+        query: &ValidatedQuery<'_>,
+        options: &ResponseOptions,
+    ) -> Result<Response, StoreError> {
+        self.answer_with(query, ResponsePlan::new(query).with_options(options))
+    }
+
+    /// The stored wire JSON of the entity of `schema`'s set whose key is
+    /// `key` (compared exactly), or `None`.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`] when the entity set was never loaded or
+    /// the database fails.
+    pub fn get(&mut self, schema: &EntitySchema, key: &str) -> Result<Option<Value>, StoreError> {
+        let layout = super::layout::cached(schema);
+        self.checked_version(&layout)?;
+        let Some(column) = layout.key() else {
+            return Err(StoreError::Database(format!(
+                "{} has no key column",
+                layout.entity_set()
+            )));
+        };
+        let value = match column.kind {
+            ColumnKind::Integer => match key.parse::<i64>() {
+                Ok(number) => SqlValue::Integer(number),
+                Err(_) => return Ok(None),
+            },
+            _ => SqlValue::Text(key.to_owned()),
+        };
+        let statement = Statement {
+            sql: format!(
+                "{} WHERE {} = {} LIMIT 1",
+                layout.select_docs(),
+                column.value(),
+                self.dialect().placeholder(1, &value)
+            ),
+            params: vec![value],
+        };
+        let docs = self
+            .connection
+            .texts(&statement)
+            .map_err(StoreError::Database)?;
+        docs.first()
+            .map(|doc| serde_json::from_str::<Value>(doc).map_err(not_json))
+            .transpose()
+    }
+
+    /// Checks the layout version of `layout`'s entity set once per
+    /// connection.
+    fn checked_version(&mut self, layout: &Layout) -> Result<(), StoreError> {
+        if !self.checked.contains(&layout.entity_set()) {
+            self.check_version(layout, false)?;
+            self.checked.push(layout.entity_set());
+        }
+        Ok(())
     }
 
     pub(crate) fn answer_with(
@@ -414,10 +485,7 @@ impl Store {
         let layout = super::layout::cached(query.schema());
         let now = chrono::Utc::now().fixed_offset();
         let translation = translate_with(query, &layout, self.dialect(), now, plan.bounds())?;
-        if !self.checked.contains(&layout.entity_set()) {
-            self.check_version(&layout, false)?;
-            self.checked.push(layout.entity_set());
-        }
+        self.checked_version(&layout)?;
         let db = StoreError::Database;
         let count = match &translation.count {
             Some(statement) => Some(
@@ -436,9 +504,13 @@ impl Store {
             .iter()
             .map(|doc| serde_json::from_str::<Value>(doc))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| StoreError::Database(format!("a stored document is not JSON: {e}")))?;
+            .map_err(not_json)?;
         Ok(plan.response(values.into_iter(), count, more))
     }
+}
+
+fn not_json(error: serde_json::Error) -> StoreError {
+    StoreError::Database(format!("a stored document is not JSON: {error}"))
 }
 
 /// Rows waiting to be written; a key seen twice in one batch keeps its

@@ -1,0 +1,280 @@
+//! `GET /openapi.json`: an OpenAPI 3.0 document of the served endpoints,
+//! generated from the entity schemas: each list with the query options
+//! its set supports, each get by key, `$metadata`, and every response
+//! the server gives, errors included.
+//!
+//! Owns: the document. Must not know about: HTTP or where entities come
+//! from.
+
+use serde_json::{json, Map, Value};
+
+use crate::schema::local_name;
+use crate::schema::{EdmType, EntitySchema, PropertyDef};
+use crate::syntax::SystemOption;
+
+/// The OpenAPI document of `schemas` served under `public_url`.
+pub fn document(schemas: &[&'static EntitySchema], public_url: &str) -> Value {
+    let mut paths = Map::new();
+    let mut components = Map::new();
+    components.insert("Error".into(), error_schema());
+    components.insert("ODataError".into(), odata_error_schema());
+    for schema in schemas {
+        let type_name = local_name(schema.type_name);
+        components.insert(type_name.into(), object_schema(schema.properties));
+        components.insert(
+            format!("{}Page", schema.entity_set),
+            json!({
+                "type": "object",
+                "required": ["@odata.context", "value"],
+                "properties": {
+                    "@odata.context": {"type": "string"},
+                    "@odata.count": {"type": "integer", "minimum": 0},
+                    "value": {"type": "array", "items": {"$ref": format!("#/components/schemas/{type_name}")}},
+                    "@odata.nextLink": {"type": "string"},
+                },
+            }),
+        );
+        let segment = schema.path_segment();
+        let permissions = schema.permissions.join(", ");
+        paths.insert(
+            format!("/api/{segment}"),
+            json!({
+                "get": {
+                    "operationId": format!("list{}", schema.entity_set),
+                    "summary": format!("List {}", schema.entity_set),
+                    "description": format!(
+                        "OData query options as the Defender API takes them. Permissions: any of {permissions}. \
+                         Filterable: {}. Sortable: {}. At most {} per page.",
+                        names(schema.filterable()),
+                        names(schema.sortable()),
+                        schema.max_top
+                    ),
+                    "parameters": options(schema),
+                    "responses": responses(
+                        json!({"$ref": format!("#/components/schemas/{}Page", schema.entity_set)}),
+                        true,
+                    ),
+                },
+            }),
+        );
+        paths.insert(
+            format!("/api/{segment}/{{{}}}", schema.key),
+            json!({
+                "get": {
+                    "operationId": format!("get{type_name}"),
+                    "summary": format!("Get one {type_name} by {}", schema.key),
+                    "description": format!("Permissions: any of {permissions}."),
+                    "parameters": [{
+                        "name": schema.key,
+                        "in": "path",
+                        "required": true,
+                        "schema": {"type": "string"},
+                    }],
+                    "responses": responses(
+                        json!({"$ref": format!("#/components/schemas/{type_name}")}),
+                        false,
+                    ),
+                },
+            }),
+        );
+    }
+    paths.insert(
+        "/api/$metadata".into(),
+        json!({
+            "get": {
+                "operationId": "metadata",
+                "summary": "The CSDL XML of the entity sets (any valid token)",
+                "responses": {
+                    "200": {
+                        "description": "CSDL",
+                        "content": {"application/xml": {"schema": {"type": "string"}}},
+                    },
+                    "401": error_response("Missing or unknown bearer token"),
+                    "405": method_not_allowed(),
+                    "414": error_response("The request target is too long"),
+                },
+            },
+        }),
+    );
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "defender-odata serve: the OData lists of the Microsoft Defender for Endpoint API",
+            "version": env!("CARGO_PKG_VERSION"),
+        },
+        "servers": [{"url": public_url}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    })
+}
+
+/// Every response of an entity-set operation: `ok` with status 200, and
+/// each error the server answers it with.
+fn responses(ok: Value, list: bool) -> Value {
+    let mut responses = json!({
+        "200": {
+            "description": "OK",
+            "content": {"application/json": {"schema": ok}},
+        },
+        "401": error_response("Missing or unknown bearer token"),
+        "403": error_response("The token has none of the permissions that grant this list"),
+        "405": method_not_allowed(),
+        "414": error_response("The request target is too long"),
+        "429": {
+            "description": "Over the token's rate limit",
+            "headers": {
+                "Retry-After": {
+                    "description": "Seconds to wait, at least 1",
+                    "required": true,
+                    "schema": {"type": "integer", "minimum": 1},
+                },
+            },
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        },
+        "503": error_response("The store failed"),
+    });
+    responses["400"] = json!({
+        "description": "The query was rejected (ODataError, every problem in details)",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ODataError"}}},
+    });
+    if !list {
+        responses["404"] = error_response("No entity has this key (ResourceNotFound)");
+    }
+    responses
+}
+
+fn error_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    })
+}
+
+fn method_not_allowed() -> Value {
+    json!({
+        "description": "Only GET and HEAD are served",
+        "headers": {"Allow": {"required": true, "schema": {"type": "string"}}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    })
+}
+
+/// The query options `schema` supports, as parameters.
+fn options(schema: &EntitySchema) -> Vec<Value> {
+    SystemOption::ALL
+        .into_iter()
+        .filter(|option| schema.supports(*option))
+        .map(|option| {
+            let (kind, description) = match option {
+                SystemOption::Filter => (json!({"type": "string"}), "A filter expression"),
+                SystemOption::OrderBy => (
+                    json!({"type": "string"}),
+                    "Properties to sort by, each `asc` or `desc`",
+                ),
+                SystemOption::Select => (json!({"type": "string"}), "The properties to return"),
+                SystemOption::Top => (
+                    json!({"type": "integer", "minimum": 0, "maximum": schema.max_top}),
+                    "At most this many results",
+                ),
+                SystemOption::Skip => (
+                    json!({"type": "integer", "minimum": 0, "maximum": schema.max_skip}),
+                    "Skip this many results",
+                ),
+                SystemOption::Count => (
+                    json!({"type": "boolean"}),
+                    "Also return the number of matches",
+                ),
+            };
+            json!({
+                "name": option.name(),
+                "in": "query",
+                "required": false,
+                "description": description,
+                "schema": kind,
+            })
+        })
+        .collect()
+}
+
+/// The JSON schema of an object with `properties`; members not declared
+/// are allowed, as entities keep the fields the service adds.
+fn object_schema(properties: &[PropertyDef]) -> Value {
+    let members: Map<String, Value> = properties
+        .iter()
+        .map(|p| (p.name.to_owned(), value_schema(&p.edm_type)))
+        .collect();
+    json!({"type": "object", "properties": members, "additionalProperties": true})
+}
+
+fn value_schema(edm_type: &EdmType) -> Value {
+    let mut schema = match edm_type {
+        EdmType::Boolean => json!({"type": "boolean"}),
+        EdmType::Byte | EdmType::SByte | EdmType::Int16 | EdmType::Int32 | EdmType::Int64 => {
+            json!({"type": "integer"})
+        }
+        EdmType::Single | EdmType::Double | EdmType::Decimal => json!({"type": "number"}),
+        EdmType::Complex(complex) => object_schema(complex.properties),
+        EdmType::Collection(element) => json!({"type": "array", "items": value_schema(element)}),
+        // Strings, and what JSON writes as strings: instants, dates,
+        // durations, GUIDs, enum members.
+        _ => json!({"type": "string"}),
+    };
+    schema["nullable"] = json!(true);
+    schema
+}
+
+fn error_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "target": {"type": "string", "description": "The request's correlation id"},
+                },
+            },
+        },
+    })
+}
+
+fn odata_error_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message", "details"],
+                "properties": {
+                    "code": {"type": "string", "enum": ["ODataError"]},
+                    "message": {"type": "string"},
+                    "details": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["code", "message"],
+                            "properties": {
+                                "code": {"type": "string"},
+                                "message": {"type": "string"},
+                                "target": {"type": "string"},
+                                "span": {"type": "array", "items": {"type": "integer"}},
+                                "help": {"type": "string"},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    })
+}
+
+fn names(properties: impl Iterator<Item = &'static PropertyDef>) -> String {
+    properties.map(|p| p.name).collect::<Vec<_>>().join(", ")
+}

@@ -1,0 +1,191 @@
+//! Where a served entity set's answers come from: entities held in memory
+//! ([`MemorySource`]) or a database ([`StoreSource`]).
+//!
+//! Owns: holding the entities or the database connections, and finding
+//! one entity by key. Must not know about: HTTP, or how a query is
+//! evaluated or translated (the evaluator and the store answer).
+
+use std::collections::HashMap;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+use std::sync::Mutex;
+
+use serde_json::Value;
+
+use crate::error::Error;
+use crate::eval::{CompiledQuery, Response, ResponseOptions};
+use crate::model::{Entity, PropertyValue};
+use crate::schema::EntitySchema;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+use crate::store::{Store, StoreError};
+use crate::validate::ValidatedQuery;
+
+/// Why a source gave no answer.
+#[derive(Debug)]
+pub enum SourceError {
+    /// The query cannot be answered here (a `400`).
+    Rejected(Error),
+    /// The source failed (a `503`): the message is for the log.
+    Unavailable(String),
+}
+
+/// The answers of one entity set.
+pub trait EntitySource: Send + Sync + 'static {
+    /// The entity set's schema.
+    fn schema(&self) -> &'static EntitySchema;
+
+    /// The response to a validated query.
+    fn list(
+        &self,
+        query: &ValidatedQuery<'_>,
+        options: &ResponseOptions,
+    ) -> Result<Response, SourceError>;
+
+    /// The wire JSON of the entity whose key is `key`, or `None`.
+    fn get(&self, key: &str) -> Result<Option<Value>, SourceError>;
+
+    /// Whether answering blocks on I/O, so that the server runs it off
+    /// its event loop.
+    fn blocks(&self) -> bool;
+}
+
+/// Entities held in memory, answered by the evaluator.
+#[derive(Debug)]
+pub struct MemorySource<E> {
+    schema: &'static EntitySchema,
+    entities: Vec<E>,
+    /// Key → position; with a key held twice, the last one is found, as a
+    /// load keeps the last content of a key.
+    by_key: HashMap<String, usize>,
+}
+
+impl<E: Entity> MemorySource<E> {
+    /// Serves `entities` as the entity set of `schema`.
+    pub fn new(schema: &'static EntitySchema, entities: Vec<E>) -> MemorySource<E> {
+        let by_key = match E::accessor(schema.key) {
+            Some(accessor) => entities
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| match e.property(&accessor) {
+                    PropertyValue::String(key) => Some((key.to_owned(), i)),
+                    PropertyValue::Int(key) => Some((key.to_string(), i)),
+                    _ => None,
+                })
+                .collect(),
+            None => HashMap::new(),
+        };
+        MemorySource {
+            schema,
+            entities,
+            by_key,
+        }
+    }
+}
+
+impl<E: Entity + Send + Sync> EntitySource for MemorySource<E> {
+    fn schema(&self) -> &'static EntitySchema {
+        self.schema
+    }
+
+    fn list(
+        &self,
+        query: &ValidatedQuery<'_>,
+        options: &ResponseOptions,
+    ) -> Result<Response, SourceError> {
+        let compiled = CompiledQuery::<E>::compile(query).map_err(SourceError::Rejected)?;
+        Ok(compiled.with_options(options).run(self.entities.iter()))
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Value>, SourceError> {
+        self.by_key
+            .get(key)
+            .map(|&i| serde_json::to_value(&self.entities[i]))
+            .transpose()
+            .map_err(|e| SourceError::Unavailable(e.to_string()))
+    }
+
+    fn blocks(&self) -> bool {
+        false
+    }
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+/// An entity set in a database (`sqlite:PATH`, `postgres://…`), answered
+/// by translating queries to SQL. Connections are opened as needed and
+/// kept for reuse; the server bounds how many are in use at once.
+#[derive(Debug)]
+pub struct StoreSource {
+    schema: &'static EntitySchema,
+    url: String,
+    idle: Mutex<Vec<Store>>,
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+impl StoreSource {
+    /// Opens the database at `url` to serve the entity set of `schema`,
+    /// which must have been loaded into it.
+    ///
+    /// # Errors
+    ///
+    /// When the database cannot be opened or does not hold the entity set.
+    pub fn open(schema: &'static EntitySchema, url: &str) -> Result<StoreSource, StoreError> {
+        let mut store = Store::open(url)?;
+        // A lookup checks that the set was loaded, in this layout.
+        store.get(schema, "")?;
+        Ok(StoreSource {
+            schema,
+            url: url.to_owned(),
+            idle: Mutex::new(vec![store]),
+        })
+    }
+
+    /// Runs `work` on an idle connection (or a new one), keeping the
+    /// connection for the next call unless the database failed.
+    fn with_store<T>(
+        &self,
+        work: impl FnOnce(&mut Store) -> Result<T, StoreError>,
+    ) -> Result<T, SourceError> {
+        let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        let mut store = match idle {
+            Some(store) => store,
+            None => Store::open(&self.url).map_err(unavailable)?,
+        };
+        let result = work(&mut store);
+        if !matches!(result, Err(StoreError::Database(_))) {
+            if let Ok(mut idle) = self.idle.lock() {
+                idle.push(store);
+            }
+        }
+        result.map_err(unavailable)
+    }
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn unavailable(error: StoreError) -> SourceError {
+    match error {
+        StoreError::Rejected(error) => SourceError::Rejected(error),
+        other => SourceError::Unavailable(other.to_string()),
+    }
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+impl EntitySource for StoreSource {
+    fn schema(&self) -> &'static EntitySchema {
+        self.schema
+    }
+
+    fn list(
+        &self,
+        query: &ValidatedQuery<'_>,
+        options: &ResponseOptions,
+    ) -> Result<Response, SourceError> {
+        self.with_store(|store| store.answer_with_options(query, options))
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Value>, SourceError> {
+        self.with_store(|store| store.get(self.schema, key))
+    }
+
+    fn blocks(&self) -> bool {
+        true
+    }
+}
