@@ -592,10 +592,15 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => return fail(&format!("cannot start the server's runtime: {e}")),
     };
-    let color = io::IsTerminal::is_terminal(&io::stderr());
+    // The log is written by a thread of its own, in batches, so that a
+    // request never waits on stderr; when the thread falls behind,
+    // requests wait rather than lines being dropped.
+    let (log, _flushed_at_exit) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(io::BufWriter::new(io::stderr()));
     tracing_subscriber::fmt()
-        .with_writer(io::stderr)
-        .with_ansi(color)
+        .with_writer(log)
+        .with_ansi(io::IsTerminal::is_terminal(&io::stderr()))
         .with_target(false)
         .init();
     runtime.block_on(async move {

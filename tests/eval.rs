@@ -1160,3 +1160,41 @@ fn operator_chains_fold_left_to_right() {
     let long = format!("{} eq 333", vec!["1"; 333].join(" add "));
     assert_eq!(filter_answer(&long, &e), Some(true));
 }
+
+/// `run_json`, which a server sends, is the bytes of `run`'s response
+/// serialized: with and without `$select`, `$count`, and a next link.
+#[test]
+fn run_json_writes_the_bytes_of_the_response() {
+    let mut lines = Vec::new();
+    defender_odata::sample::write_generated_json_lines(2_000, &mut lines).unwrap();
+    let mut actions: Vec<MachineAction> = Vec::new();
+    defender_odata::eval::read_entities(lines.as_slice(), |a| actions.push(a)).unwrap();
+    actions.extend(sample::example1());
+    for (query, page_size) in [
+        ("", 10_000),
+        ("$filter=status eq 'Pending'&$count=true", 100),
+        (
+            "$select=id,relatedFileInfo/fileIdentifier,status&$skip=5",
+            50,
+        ),
+        ("$select=*&$orderby=requestor desc,id&$top=7", 10_000),
+        (
+            "$filter=machineId eq 'f46b9bb259ed4a7fb9981b73510e3cc7aa81ec1f'&$top=2",
+            10_000,
+        ),
+        ("$filter=id eq 'none'&$count=true", 10),
+    ] {
+        let validated = check(query, machine_actions(), &ParseOptions::default()).unwrap();
+        let compiled = CompiledQuery::<MachineAction>::compile(&validated)
+            .unwrap()
+            .with_page_size(page_size);
+        let expected = serde_json::to_vec(&compiled.run(actions.iter())).unwrap();
+        assert_eq!(
+            String::from_utf8(compiled.run_json(actions.iter())).unwrap(),
+            String::from_utf8(expected.clone()).unwrap(),
+            "{query}"
+        );
+        let value: serde_json::Value = serde_json::from_slice(&expected).unwrap();
+        assert_eq!(value, compiled.run(actions.iter()).to_json(), "{query}");
+    }
+}

@@ -159,7 +159,55 @@ impl ResponsePlan {
                 None => json,
             })
             .collect();
-        let next_link = (self.pages() && more).then(|| {
+        Response {
+            context: self.context(),
+            count: if self.count { count } else { None },
+            value,
+            next_link: self.next_link(more),
+        }
+    }
+
+    /// The JSON bytes of [`ResponsePlan::response`] over the same
+    /// entities, written straight from them: an entity is serialized as
+    /// it is, and goes through its wire JSON only to be projected by
+    /// `$select`.
+    pub(crate) fn response_json<T: Serialize>(
+        &self,
+        page: &[T],
+        count: Option<u64>,
+        more: bool,
+    ) -> Vec<u8> {
+        let next_link = self.next_link(more);
+        let body = Envelope {
+            context: &self.context(),
+            count: if self.count { count } else { None },
+            value: Projected {
+                entities: page,
+                select: self.select.as_deref(),
+            },
+            next_link: next_link.as_deref(),
+        };
+        // Writing to memory fails only if an entity's own `Serialize`
+        // does; such an entity is written as null, as `Page::into_response`
+        // writes it.
+        serde_json::to_vec(&body).unwrap_or_else(|_| {
+            let value = page
+                .iter()
+                .map(|e| serde_json::to_value(e).unwrap_or(Value::Null));
+            serde_json::to_vec(&self.response(value, count, more)).unwrap_or_default()
+        })
+    }
+
+    fn context(&self) -> String {
+        format!(
+            "{}$metadata#{}{}",
+            self.service_root, self.entity_set, self.context_select
+        )
+    }
+
+    /// The next page's URL, when one is needed.
+    fn next_link(&self, more: bool) -> Option<String> {
+        (self.pages() && more).then(|| {
             let mut next = self.next_query.clone();
             let next_skip = self.skip.saturating_add(self.page_size);
             next.skip = Some(i64::try_from(next_skip).unwrap_or(i64::MAX));
@@ -169,16 +217,55 @@ impl ResponsePlan {
                 self.entity_set.to_lowercase(),
                 next.to_query_string()
             )
-        });
-        Response {
-            context: format!(
-                "{}$metadata#{}{}",
-                self.service_root, self.entity_set, self.context_select
-            ),
-            count: if self.count { count } else { None },
-            value,
-            next_link,
+        })
+    }
+}
+
+/// The members of a response, in the order ODataLib writes them.
+struct Envelope<'a, V> {
+    context: &'a str,
+    count: Option<u64>,
+    value: V,
+    next_link: Option<&'a str>,
+}
+
+impl<V: Serialize> Serialize for Envelope<'_, V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let members = 2 + usize::from(self.count.is_some()) + usize::from(self.next_link.is_some());
+        let mut map = serializer.serialize_map(Some(members))?;
+        map.serialize_entry("@odata.context", self.context)?;
+        if let Some(count) = self.count {
+            map.serialize_entry("@odata.count", &count)?;
         }
+        map.serialize_entry("value", &self.value)?;
+        if let Some(link) = self.next_link {
+            map.serialize_entry("@odata.nextLink", link)?;
+        }
+        map.end()
+    }
+}
+
+/// A page's entities, each projected by `$select` when there is one.
+struct Projected<'a, T> {
+    entities: &'a [T],
+    select: Option<&'a [Vec<String>]>,
+}
+
+impl<T: Serialize> Serialize for Projected<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq};
+        let mut seq = serializer.serialize_seq(Some(self.entities.len()))?;
+        for entity in self.entities {
+            match self.select {
+                None => seq.serialize_element(entity)?,
+                Some(paths) => {
+                    let json = serde_json::to_value(entity).map_err(S::Error::custom)?;
+                    seq.serialize_element(&project(&json, paths))?;
+                }
+            }
+        }
+        seq.end()
     }
 }
 
@@ -261,18 +348,13 @@ impl Response {
 impl Serialize for Response {
     /// As [`Response::to_json`], written straight from the response.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let members = 2 + usize::from(self.count.is_some()) + usize::from(self.next_link.is_some());
-        let mut map = serializer.serialize_map(Some(members))?;
-        map.serialize_entry("@odata.context", &self.context)?;
-        if let Some(count) = self.count {
-            map.serialize_entry("@odata.count", &count)?;
+        Envelope {
+            context: &self.context,
+            count: self.count,
+            value: &self.value,
+            next_link: self.next_link.as_deref(),
         }
-        map.serialize_entry("value", &self.value)?;
-        if let Some(link) = &self.next_link {
-            map.serialize_entry("@odata.nextLink", link)?;
-        }
-        map.end()
+        .serialize(serializer)
     }
 }
 

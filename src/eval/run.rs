@@ -138,11 +138,31 @@ impl<E: Entity> CompiledQuery<E> {
         I: IntoIterator,
         I::Item: AsEntity<E>,
     {
+        self.page_of(entities).into_response(wire_json)
+    }
+
+    /// Runs the query over `entities` and writes the response as JSON
+    /// bytes: what [`CompiledQuery::run`] gives, serialized, but written
+    /// straight from the entities (what a server sends).
+    pub fn run_json<I>(&self, entities: I) -> Vec<u8>
+    where
+        I: IntoIterator,
+        I::Item: AsEntity<E>,
+    {
+        self.page_of(entities).to_json_bytes()
+    }
+
+    /// The page of `entities`, before the response is written.
+    fn page_of<I>(&self, entities: I) -> Page<'_, E, I::Item>
+    where
+        I: IntoIterator,
+        I::Item: AsEntity<E>,
+    {
         let mut evaluation = self.start();
         for entity in entities {
             evaluation.push(entity);
         }
-        evaluation.finish()
+        evaluation.finish_page()
     }
 
     /// The sort keys of `entity`, owned, to rank it without it.
@@ -383,8 +403,24 @@ impl<E: Entity, T: AsEntity<E>> Evaluation<'_, E, T> {
 
     /// Orders what was kept, applies `$skip`, and builds the response.
     pub fn finish(self) -> Response {
-        self.finish_page()
-            .into_response(|entity| serde_json::to_value(entity.as_entity()).unwrap_or(Value::Null))
+        self.finish_page().into_response(wire_json)
+    }
+}
+
+/// The wire JSON of an entity; one of the caller's types that cannot
+/// serialize is written as null.
+fn wire_json<E: Entity, T: AsEntity<E>>(entity: T) -> Value {
+    serde_json::to_value(entity.as_entity()).unwrap_or(Value::Null)
+}
+
+impl<E: Entity, T: AsEntity<E>> Page<'_, E, T> {
+    /// The response as JSON bytes, written straight from the page's
+    /// entities: the bytes of [`Page::into_response`], serialized.
+    pub fn to_json_bytes(&self) -> Vec<u8> {
+        let plan = &self.query.plan;
+        let more = self.matched > plan.skip().saturating_add(plan.page_len());
+        let entities: Vec<&E> = self.items.iter().map(AsEntity::as_entity).collect();
+        plan.response_json(&entities, Some(self.matched), more)
     }
 }
 

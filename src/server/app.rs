@@ -9,6 +9,8 @@
 //! (`access`) or how a source answers.
 
 use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -20,7 +22,6 @@ use axum::extract::{FromRef, FromRequestParts, Path, Request, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, Uri};
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -78,8 +79,8 @@ struct Shared {
     max_target_len: usize,
     metadata: String,
     openapi: Vec<u8>,
-    /// Correlation ids: a random base and a counter, so each request's
-    /// id is unique and not guessable from outside.
+    /// Correlation ids: a random base (per run) plus a counter, so that
+    /// each request's id is unique.
     id_base: (u64, u64),
     id_counter: AtomicU64,
     /// The served sets' path segments (`machineactions`), for routing
@@ -160,9 +161,7 @@ pub fn router(config: ServerConfig, sources: Vec<Arc<dyn EntitySource>>) -> App 
                 .with_state(set),
         );
     }
-    let router = router
-        .fallback(not_found)
-        .layer(middleware::from_fn_with_state(shared.clone(), correlate));
+    let router = router.fallback(not_found);
     App { router, shared }
 }
 
@@ -173,18 +172,76 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = <Router as tower::Service<Request>>::Future;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
 
     fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         Poll::Ready(Ok(()))
     }
 
+    /// Gives the request its correlation id, refuses an over-long target,
+    /// routes it, and writes the id and `OData-Version` on the response
+    /// and one log line.
     fn call(&mut self, request: axum::http::Request<B>) -> Self::Future {
+        let started = Instant::now();
+        let shared = &self.shared;
+        let id = shared.next_id();
         let mut request = request.map(Body::new);
-        if let Some(uri) = canonical_uri(request.uri(), &self.shared.segments) {
+        if let Some(uri) = canonical_uri(request.uri(), &shared.segments) {
             *request.uri_mut() = uri;
         }
-        self.router.call(request)
+        let method = request.method().clone();
+        let path = request.uri().path().to_owned();
+        let target_len = request
+            .uri()
+            .path_and_query()
+            .map_or(0, |p| p.as_str().len());
+        let routed = if target_len > shared.max_target_len {
+            Err(ApiError::new(
+                StatusCode::URI_TOO_LONG,
+                "UriTooLong",
+                format!(
+                    "The request target is {target_len} bytes; at most {} are answered.",
+                    shared.max_target_len
+                ),
+            )
+            .for_request(&id)
+            .into_response())
+        } else {
+            request.extensions_mut().insert(RequestId(id.clone()));
+            Ok(self.router.call(request))
+        };
+        Box::pin(async move {
+            let mut response = match routed {
+                Ok(routed) => routed.await?,
+                Err(refused) => refused,
+            };
+            let headers = response.headers_mut();
+            if let Ok(value) = HeaderValue::from_str(&id) {
+                headers.insert("request-id", value);
+            }
+            headers.insert(ODATA_VERSION, HeaderValue::from_static("4.0"));
+            tracing::info!(
+                request_id = &*id,
+                %method,
+                path = path.as_str(),
+                status = response.status().as_u16(),
+                micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+                "answered"
+            );
+            Ok(response)
+        })
+    }
+}
+
+impl Shared {
+    /// A new correlation id.
+    fn next_id(&self) -> Arc<str> {
+        let n = self.id_counter.fetch_add(1, Ordering::Relaxed);
+        let (high, low) = self.id_base;
+        uuid::Uuid::from_u64_pair(high, low.wrapping_add(n))
+            .hyphenated()
+            .to_string()
+            .into()
     }
 }
 
@@ -218,57 +275,6 @@ fn canonical_uri(uri: &Uri, segments: &[String]) -> Option<Uri> {
         target.push_str(query);
     }
     Uri::try_from(target).ok()
-}
-
-/// Gives the request its correlation id, refuses an over-long target,
-/// and writes the id and `OData-Version` on the response and one log line.
-async fn correlate(
-    State(shared): State<Arc<Shared>>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let started = Instant::now();
-    let n = shared.id_counter.fetch_add(1, Ordering::Relaxed);
-    let (high, low) = shared.id_base;
-    let id: Arc<str> = uuid::Uuid::from_u64_pair(high, low.wrapping_add(n))
-        .hyphenated()
-        .to_string()
-        .into();
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let target_len = request
-        .uri()
-        .path_and_query()
-        .map_or(0, |p| p.as_str().len());
-    let mut response = if target_len > shared.max_target_len {
-        ApiError::new(
-            StatusCode::URI_TOO_LONG,
-            "UriTooLong",
-            format!(
-                "The request target is {target_len} bytes; at most {} are answered.",
-                shared.max_target_len
-            ),
-        )
-        .for_request(&id)
-        .into_response()
-    } else {
-        request.extensions_mut().insert(RequestId(id.clone()));
-        next.run(request).await
-    };
-    let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        headers.insert("request-id", value);
-    }
-    headers.insert(ODATA_VERSION, HeaderValue::from_static("4.0"));
-    tracing::info!(
-        request_id = &*id,
-        %method,
-        path = path.as_str(),
-        status = response.status().as_u16(),
-        micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
-        "answered"
-    );
-    response
 }
 
 fn request_id(parts: &Parts) -> Arc<str> {
@@ -369,12 +375,12 @@ async fn list(
         page_size: None,
         service_root: Some(set.shared.service_root.clone()),
     };
-    let response = answer(&set.shared, &set.source, move |source| {
+    let body = answer(&set.shared, &set.source, move |source| {
         source.list(&query, &options)
     })
     .await
     .map_err(|error| source_error(error, &id))?;
-    Ok(json_body(&response))
+    Ok(odata_json(body))
 }
 
 /// `GET /api/{set}/{key}`: the entity, with the context URL of one

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use serde_json::Value;
 
 use crate::error::Error;
-use crate::eval::{CompiledQuery, Response, ResponseOptions};
+use crate::eval::{CompiledQuery, ResponseOptions};
 use crate::model::{Entity, PropertyValue};
 use crate::schema::EntitySchema;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -33,12 +33,13 @@ pub trait EntitySource: Send + Sync + 'static {
     /// The entity set's schema.
     fn schema(&self) -> &'static EntitySchema;
 
-    /// The response to a validated query.
+    /// The response to a validated query, as the JSON bytes of a
+    /// [`Response`](crate::eval::Response).
     fn list(
         &self,
         query: &ValidatedQuery<'_>,
         options: &ResponseOptions,
-    ) -> Result<Response, SourceError>;
+    ) -> Result<Vec<u8>, SourceError>;
 
     /// The wire JSON of the entity whose key is `key`, or `None`.
     fn get(&self, key: &str) -> Result<Option<Value>, SourceError>;
@@ -90,9 +91,11 @@ impl<E: Entity + Send + Sync> EntitySource for MemorySource<E> {
         &self,
         query: &ValidatedQuery<'_>,
         options: &ResponseOptions,
-    ) -> Result<Response, SourceError> {
+    ) -> Result<Vec<u8>, SourceError> {
         let compiled = CompiledQuery::<E>::compile(query).map_err(SourceError::Rejected)?;
-        Ok(compiled.with_options(options).run(self.entities.iter()))
+        Ok(compiled
+            .with_options(options)
+            .run_json(self.entities.iter()))
     }
 
     fn get(&self, key: &str) -> Result<Option<Value>, SourceError> {
@@ -177,8 +180,9 @@ impl EntitySource for StoreSource {
         &self,
         query: &ValidatedQuery<'_>,
         options: &ResponseOptions,
-    ) -> Result<Response, SourceError> {
-        self.with_store(|store| store.answer_with_options(query, options))
+    ) -> Result<Vec<u8>, SourceError> {
+        let response = self.with_store(|store| store.answer_with_options(query, options))?;
+        serde_json::to_vec(&response).map_err(|e| SourceError::Unavailable(e.to_string()))
     }
 
     fn get(&self, key: &str) -> Result<Option<Value>, SourceError> {
