@@ -221,3 +221,22 @@ impl RateBudget {
         self.blocked_until = Some(self.blocked_until.map_or(until, |before| before.max(until)));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rate_limit_reads_and_writes_calls_per_unit() {
+        assert_eq!("100/min".parse(), Ok(RateLimit::PER_MINUTE));
+        assert_eq!(" 1500 / h ".parse(), Ok(RateLimit::PER_HOUR));
+        let per_second: RateLimit = "5/s".parse().unwrap();
+        assert_eq!(per_second.window, Duration::from_secs(1));
+        for limit in [RateLimit::PER_MINUTE, RateLimit::PER_HOUR, per_second] {
+            assert_eq!(limit.to_string().parse(), Ok(limit));
+        }
+        for bad in ["100", "x/min", "100/day", "-1/s", "/min", "5000000000/h"] {
+            assert!(bad.parse::<RateLimit>().is_err(), "{bad}");
+        }
+    }
+}

@@ -156,3 +156,63 @@ impl Access {
         budget.try_acquire(now)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_option_reads_its_permissions_or_takes_the_default() {
+        let token: Token = "abc".parse().unwrap();
+        assert_eq!(token.secret(), "abc");
+        assert_eq!(token.permissions(), [DEFAULT_PERMISSION]);
+        let token: Token = "abc:Machine.Read, Alert.Read.All".parse().unwrap();
+        assert_eq!(token.permissions(), ["Machine.Read", "Alert.Read.All"]);
+        assert!(token.grants_any(&["machine.read"]));
+        assert!(!token.grants_any(&["Machine.ReadWrite"]));
+        for bad in [
+            "",
+            ":Machine.Read",
+            "a b",
+            "abc:",
+            "abc:Machine Read",
+            "abc:x,",
+        ] {
+            assert!(bad.parse::<Token>().is_err(), "{bad:?}");
+        }
+        let shown = format!("{:?}", "hunter2:Machine.Read".parse::<Token>().unwrap());
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+
+    #[test]
+    fn a_presented_token_is_found_only_when_whole() {
+        let access = Access::new(
+            vec![Token::new("first", vec![]), Token::new("second", vec![])],
+            &[],
+        );
+        assert_eq!(access.find("second"), Some(Caller(1)));
+        for wrong in ["secon", "secondd", "", "SECOND"] {
+            assert_eq!(access.find(wrong), None, "{wrong}");
+        }
+    }
+
+    #[test]
+    fn each_token_has_its_own_budget() {
+        let limit = RateLimit {
+            calls: 1,
+            window: Duration::from_secs(60),
+        };
+        let access = Access::new(
+            vec![Token::new("a", vec![]), Token::new("b", vec![])],
+            &[limit],
+        );
+        let now = Instant::now();
+        assert_eq!(access.acquire(Caller(0), now), Ok(()));
+        assert_eq!(access.acquire(Caller(0), now), Err(Duration::from_secs(60)));
+        assert_eq!(access.acquire(Caller(1), now), Ok(()));
+        let unlimited = Access::new(vec![Token::new("a", vec![])], &[]);
+        for _ in 0..1_000 {
+            assert_eq!(unlimited.acquire(Caller(0), now), Ok(()));
+        }
+    }
+}

@@ -510,3 +510,33 @@ async fn method_not_allowed(request: Request) -> ApiError {
     let (parts, _) = request.into_parts();
     ApiError::method_not_allowed("GET, HEAD").for_request(&request_id(&parts))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_api_segment_and_a_served_set_match_in_any_case() {
+        let segments = ["machineactions".to_owned()];
+        let canonical = |uri: &str| {
+            canonical_uri(&uri.parse::<Uri>().unwrap(), &segments).map(|u| u.to_string())
+        };
+        assert_eq!(canonical("/api/machineactions?$top=1"), None);
+        assert_eq!(
+            canonical("/API/MachineActions?$top=1").as_deref(),
+            Some("/api/machineactions?$top=1")
+        );
+        assert_eq!(
+            canonical("/Api/MACHINEACTIONS/AbC-1").as_deref(),
+            Some("/api/machineactions/AbC-1"),
+            "the key keeps its case"
+        );
+        assert_eq!(
+            canonical("/api/$METADATA").as_deref(),
+            Some("/api/$metadata")
+        );
+        assert_eq!(canonical("/api/machines"), None);
+        assert_eq!(canonical("/other/MachineActions"), None);
+        assert_eq!(canonical("/"), None);
+    }
+}
