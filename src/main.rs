@@ -627,9 +627,15 @@ fn run_serve(args: ServeArgs) -> ExitCode {
             }
             tokens.push(token);
         }
-        let public_url = args
-            .public_url
-            .unwrap_or_else(|| format!("http://{address}"));
+        let public_url = match args.public_url {
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => url,
+            Some(url) => {
+                return fail(&format!(
+                    "--public-url {url}: not an http:// or https:// URL"
+                ))
+            }
+            None => format!("http://{address}"),
+        };
         let mut config = ServerConfig::new(public_url, tokens);
         config.rate_limits = args.rate_limit.0;
         let app = server::router(config, vec![source]);

@@ -49,7 +49,8 @@ pub struct ServerConfig {
     pub tokens: Vec<Token>,
     /// Each token's rate limits; empty: none.
     pub rate_limits: Vec<RateLimit>,
-    /// How many requests a blocking source (a database) answers at once.
+    /// How many answers run on blocking threads at once (a database, a
+    /// large set in memory).
     pub blocking_answers: usize,
     /// The longest request target (path and query) answered; a longer one
     /// gets `414`.
@@ -58,7 +59,7 @@ pub struct ServerConfig {
 
 impl ServerConfig {
     /// The defaults for a server reached at `public_url`: the Defender
-    /// API's rate limits, 8 database answers at once, request targets of
+    /// API's rate limits, 8 answers on blocking threads at once, request targets of
     /// at most 32 KiB.
     pub fn new(public_url: impl Into<String>, tokens: Vec<Token>) -> ServerConfig {
         ServerConfig {

@@ -49,6 +49,9 @@ pub trait EntitySource: Send + Sync + 'static {
     fn blocks(&self) -> bool;
 }
 
+/// The most entities a memory source scans on the event loop.
+const INLINE_SCAN: usize = 10_000;
+
 /// Entities held in memory, answered by the evaluator.
 #[derive(Debug)]
 pub struct MemorySource<E> {
@@ -106,8 +109,11 @@ impl<E: Entity + Send + Sync> EntitySource for MemorySource<E> {
             .map_err(|e| SourceError::Unavailable(e.to_string()))
     }
 
+    /// A scan of a few thousand entities takes well under a millisecond
+    /// and runs on the event loop; a larger one runs on a blocking
+    /// thread, so that the loop keeps serving other requests meanwhile.
     fn blocks(&self) -> bool {
-        false
+        self.entities.len() > INLINE_SCAN
     }
 }
 
