@@ -8,8 +8,13 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use defender_odata::eval::CompiledQuery;
+use std::sync::Arc;
+
+use defender_odata::eval::{CompiledQuery, ResponseOptions};
 use defender_odata::model::MachineAction;
+use defender_odata::server::{
+    router, serve, ConnectionLimits, EntitySource, ServerConfig, SourceError, Token,
+};
 use defender_odata::{check, machine_actions, parse, sample, ParseOptions};
 use serde_json::Value;
 
@@ -606,4 +611,65 @@ fn a_query_validated_as_the_library_validates_it() {
         compared += 1;
     }
     assert!(compared > 10, "{compared}");
+}
+
+/// A source whose answers take a while: a request to it is in flight
+/// long enough to be caught by a shutdown.
+struct Slow;
+
+impl EntitySource for Slow {
+    fn schema(&self) -> &'static defender_odata::EntitySchema {
+        machine_actions()
+    }
+
+    fn list(
+        &self,
+        _: &defender_odata::ValidatedQuery<'_>,
+        _: &ResponseOptions,
+    ) -> Result<Vec<u8>, SourceError> {
+        std::thread::sleep(Duration::from_millis(700));
+        Ok(br#"{"value":[]}"#.to_vec())
+    }
+
+    fn get(&self, _: &str) -> Result<Option<Value>, SourceError> {
+        Ok(None)
+    }
+
+    fn blocks(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn a_shutdown_lets_the_request_in_flight_finish_and_accepts_no_more() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
+    let app = router(
+        ServerConfig::new(
+            &base,
+            vec![Token::new(TOKEN, vec!["Machine.Read.All".into()])],
+        ),
+        vec![Arc::new(Slow)],
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = runtime.spawn(serve(listener, app, ConnectionLimits::default(), async {
+        let _ = stopped.await;
+    }));
+    let url = format!("{base}/api/machineactions");
+    let client = std::thread::spawn(move || get(&url));
+    std::thread::sleep(Duration::from_millis(200));
+    stop.send(()).unwrap();
+    let answer = client.join().unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.body, r#"{"value":[]}"#);
+    runtime
+        .block_on(async { tokio::time::timeout(Duration::from_secs(10), server).await })
+        .expect("serve returns after the shutdown")
+        .unwrap()
+        .unwrap();
+    assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
 }
