@@ -43,6 +43,8 @@ pub enum Code {
     TooDeep,
     /// More AST nodes than the limit.
     TooManyNodes,
+    /// A URL whose path names no entity set the crate knows.
+    UnknownEntitySet,
     /// A property the entity does not have.
     UnknownProperty,
     /// A property that exists but cannot be filtered on.
@@ -84,6 +86,7 @@ impl Code {
             Code::TooLong => "TooLong",
             Code::TooDeep => "TooDeep",
             Code::TooManyNodes => "TooManyNodes",
+            Code::UnknownEntitySet => "UnknownEntitySet",
             Code::UnknownProperty => "UnknownProperty",
             Code::PropertyNotFilterable => "PropertyNotFilterable",
             Code::PropertyNotSortable => "PropertyNotSortable",

@@ -15,10 +15,11 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use defender_odata::eval::{read_entities, CompiledQuery, Response};
 use defender_odata::model::MachineAction;
+use defender_odata::schema::{entity_set_named, entity_sets};
 use defender_odata::store::{translate, SqlDialect, Store, StoreError};
 use defender_odata::{
-    check, check_filter, decode_value, machine_actions, parse_filter_with, parse_with, sample,
-    Code, Diagnostic, EntitySchema, Error, Expr, ParseOptions, Query, Span, ValidatedQuery,
+    aimed_at, check, check_filter, decode_value, machine_actions, parse_filter_with, parse_with,
+    sample, Code, Diagnostic, EntitySchema, Error, Expr, ParseOptions, Query, Span, ValidatedQuery,
 };
 use serde_json::json;
 
@@ -38,12 +39,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Parse and validate a query against the MachineActions schema; print
-    /// its canonical form (schema spellings) and any warnings.
+    /// Parse and validate a query against its entity set's schema (the
+    /// set a URL's path names, else --entity); print its canonical form
+    /// (schema spellings) and any warnings.
     Check {
         /// Print JSON: `{"canonical","warnings"}`, or the OData error body.
         #[arg(long)]
         json: bool,
+        /// The entity set of a bare query string: machineactions (the
+        /// default), machines, alerts, indicators, vulnerabilities,
+        /// software, recommendations, investigations.
+        #[arg(long, value_name = "NAME", value_parser = entity_set)]
+        entity: Option<&'static EntitySchema>,
         #[command(flatten)]
         input: Input,
     },
@@ -282,10 +289,15 @@ impl Input {
         })
     }
 
-    /// Parses and validates against `schema`: the canonical text (with
+    /// Parses and validates against the schema of the set a URL names,
+    /// else `entity`, else MachineActions: the canonical text (with
     /// `--expr`, the expression alone) and the warnings.
-    fn check(&self, schema: &EntitySchema) -> Result<(String, Vec<Diagnostic>), Failure> {
+    fn check(
+        &self,
+        entity: Option<&'static EntitySchema>,
+    ) -> Result<(String, Vec<Diagnostic>), Failure> {
         let options = self.options();
+        let mut schema = entity.unwrap_or(machine_actions());
         if self.expr {
             let validated = check_filter(&self.decoded_expr()?, schema, &options)?;
             let canonical = validated
@@ -296,15 +308,38 @@ impl Input {
                 .unwrap_or_default();
             Ok((canonical, validated.warnings().to_vec()))
         } else {
-            let validated = check(&self.text()?, schema, &options)?;
+            let text = self.text()?;
+            if let Some(aimed) = aimed_at(&text)? {
+                if entity.is_some_and(|e| !std::ptr::eq(e, aimed)) {
+                    return Err(Failure::Io(format!(
+                        "the URL is aimed at {}, not --entity {}",
+                        aimed.path_segment(),
+                        schema.path_segment()
+                    )));
+                }
+                schema = aimed;
+            }
+            let validated = check(&text, schema, &options)?;
             Ok((validated.to_string(), validated.warnings().to_vec()))
         }
     }
 }
 
+/// `--entity`: an entity set by name, ignoring case.
+fn entity_set(name: &str) -> Result<&'static EntitySchema, String> {
+    entity_set_named(name).ok_or_else(|| {
+        let names: Vec<String> = entity_sets().iter().map(|s| s.path_segment()).collect();
+        format!("no entity set '{name}': use one of {}", names.join(", "))
+    })
+}
+
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Check { json, input } => run_check(&input, json),
+        Command::Check {
+            json,
+            entity,
+            input,
+        } => run_check(&input, entity, json),
         Command::Parse { json, input } => run_parse(&input, json),
         Command::Explain { json, input } => run_explain(&input, json),
         Command::Eval {
@@ -696,8 +731,8 @@ fn failed(failure: Failure, json: bool) -> ExitCode {
     }
 }
 
-fn run_check(input: &Input, json: bool) -> ExitCode {
-    match input.check(machine_actions()) {
+fn run_check(input: &Input, entity: Option<&'static EntitySchema>, json: bool) -> ExitCode {
+    match input.check(entity) {
         Ok((canonical, warnings)) => succeed(&canonical, &warnings, json),
         Err(failure) => failed(failure, json),
     }

@@ -172,3 +172,60 @@ fn syntax_errors_do_not_hide_the_other_options_problems() {
         ]
     );
 }
+
+/// The entity set comes from the URL's path (any case, with or without
+/// `/api`, through a navigation), else from `--entity`.
+#[test]
+fn the_entity_set_is_the_one_the_url_or_entity_names() {
+    let check = |args: &[&str]| binary::run(&[&["check"], args].concat());
+    let r = check(&["https://api.security.microsoft.com/api/machines?$filter=riskScore+eq+'High'"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout.trim(), "$filter=riskScore eq 'High'");
+    // The same filter against MachineActions has no riskScore.
+    let r = check(&["$filter=riskScore eq 'High'"]);
+    assert_eq!(r.code, 1);
+    let r = check(&["--entity", "Machines", "$filter=riskScore eq 'High'"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = check(&[
+        "https://api.security.microsoft.com/api/machines/123321d0c675eaa415b8e5f383c6388bff446c62/alerts/$count?$filter=status ne 'Resolved'",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = check(&["/API/Software?$filter=startswith(vendor,'micro')"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // A URL aimed elsewhere than --entity says is a usage error.
+    let r = check(&["--entity", "alerts", "/api/machines?$top=1"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    // A path naming no set: UnknownEntitySet, with a did-you-mean.
+    let r = check(&[
+        "--json",
+        "https://api.security.microsoft.com/api/machine?$top=1",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let body: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(body["error"]["details"][0]["code"], "UnknownEntitySet");
+    assert_eq!(
+        body["error"]["details"][0]["help"],
+        "did you mean 'machines'?"
+    );
+    let r = check(&["--entity", "nope", "$top=1"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("machineactions"), "{}", r.stderr);
+}
+
+/// The List alerts page's `asssignedTo` is refused with a did-you-mean
+/// that names the documentation's spelling.
+#[test]
+fn the_docs_misspelling_of_assigned_to_gets_a_did_you_mean() {
+    let r = binary::run(&[
+        "check",
+        "--json",
+        "/api/alerts?$filter=asssignedTo eq 'secop@contoso.com'",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let body: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let detail = &body["error"]["details"][0];
+    assert_eq!(detail["code"], "UnknownProperty");
+    let help = detail["help"].as_str().unwrap();
+    assert!(help.starts_with("did you mean 'assignedTo'?"), "{help}");
+    assert!(help.contains("asssignedTo"), "{help}");
+}

@@ -2,9 +2,11 @@
 //! may be filtered, sorted and selected, and the entity set's limits.
 //!
 //! Owns: [`EntitySchema`], [`PropertyDef`], [`EdmType`], [`ComplexType`] and
-//! the built-in schemas (MachineActions, in [`machine_action`]). A schema is
-//! plain `static` data, so declaring another Defender entity (Machines,
-//! Alerts, …) is a table of properties, not new code.
+//! the built-in schemas, one module a set ([`machine_action`], [`machine`],
+//! [`alert`], [`indicator`], [`vulnerability`], [`software`],
+//! [`recommendation`], [`investigation`]) and [`entity_sets`], the list of
+//! them. A schema is plain `static` data, so declaring another entity set
+//! is a table of properties, not new code.
 //!
 //! Must not know about: query text, the AST, or how validation and evaluation
 //! use the schema; this module only describes entities.
@@ -13,9 +15,40 @@ use std::fmt;
 
 use crate::syntax::query::SystemOption;
 
+pub mod alert;
+pub mod indicator;
+pub mod investigation;
+pub mod machine;
 pub mod machine_action;
+pub mod recommendation;
+pub mod software;
+pub mod vulnerability;
 
 pub use machine_action::{machine_actions, MACHINE_ACTIONS};
+
+/// Every built-in entity set, MachineActions first.
+pub fn entity_sets() -> &'static [&'static EntitySchema] {
+    static SETS: [&EntitySchema; 8] = [
+        &MACHINE_ACTIONS,
+        &machine::MACHINES,
+        &alert::ALERTS,
+        &indicator::INDICATORS,
+        &vulnerability::VULNERABILITIES,
+        &software::SOFTWARE,
+        &recommendation::RECOMMENDATIONS,
+        &investigation::INVESTIGATIONS,
+    ];
+    &SETS
+}
+
+/// The built-in entity set called `name` (`Machines`, or as URLs spell
+/// it, `machines`), ignoring case.
+pub fn entity_set_named(name: &str) -> Option<&'static EntitySchema> {
+    entity_sets()
+        .iter()
+        .copied()
+        .find(|s| s.entity_set.eq_ignore_ascii_case(name))
+}
 
 /// The EDM type of a property or of an expression.
 ///
@@ -181,6 +214,10 @@ pub struct PropertyDef {
     /// (`status`, `type`). A literal outside them is only a warning: the
     /// service adds values over time. Empty: any value.
     pub known_values: &'static [&'static str],
+    /// Misspellings of the name in the API's documentation (`asssignedTo`
+    /// on the List alerts page): not accepted, but named in the
+    /// did-you-mean of a query that copied one.
+    pub docs_misspellings: &'static [&'static str],
 }
 
 impl PropertyDef {
@@ -194,6 +231,7 @@ impl PropertyDef {
             sortable: false,
             selectable: true,
             known_values: &[],
+            docs_misspellings: &[],
         }
     }
 
@@ -218,6 +256,12 @@ impl PropertyDef {
     /// Sets the documented values of a string enumeration.
     pub const fn values(mut self, known_values: &'static [&'static str]) -> PropertyDef {
         self.known_values = known_values;
+        self
+    }
+
+    /// Sets the documentation's misspellings of the name.
+    pub const fn misspelled_in_docs(mut self, spellings: &'static [&'static str]) -> PropertyDef {
+        self.docs_misspellings = spellings;
         self
     }
 
@@ -338,6 +382,28 @@ pub(crate) fn find_property(
         .iter()
         .find(|p| p.name == name)
         .or_else(|| properties.iter().find(|p| p.answers_to(name)))
+}
+
+/// What the schemas' tests share.
+#[cfg(test)]
+mod testing {
+    use super::EntitySchema;
+    use crate::{check, Code, ParseOptions, ValidatedQuery};
+
+    /// `query` validated against `schema`; panics, naming the query, if
+    /// it is rejected.
+    pub(super) fn valid(schema: &'static EntitySchema, query: &str) -> ValidatedQuery<'static> {
+        check(query, schema, &ParseOptions::default())
+            .unwrap_or_else(|e| panic!("{query:?} should validate: {e}"))
+    }
+
+    /// The codes `query` is rejected with; panics if it validates.
+    pub(super) fn rejected(schema: &'static EntitySchema, query: &str) -> Vec<Code> {
+        match check(query, schema, &ParseOptions::default()) {
+            Ok(_) => panic!("{query:?} should be rejected"),
+            Err(e) => e.codes(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -328,6 +328,41 @@ fn query_range(text: &str) -> (usize, usize) {
     }
 }
 
+/// The path of `text` when it is a URL (what [`parse_query`] reads as one),
+/// and where the path starts in `text`: `/api/machines` of
+/// `https://host/api/machines?$top=1`. `None` for a bare query string.
+pub fn resource_path(text: &str) -> Option<(&str, usize)> {
+    let (start, _) = query_range(text);
+    let end = memchr::memchr(b'#', text.as_bytes()).unwrap_or(text.len());
+    let head = if start > 0 && text.as_bytes().get(start - 1) == Some(&b'?') {
+        &text[..start - 1]
+    } else {
+        // No `?`: a URL without a query, or a bare query string.
+        let head = &text[..end];
+        if !(has_scheme(head) || head.starts_with('/')) {
+            return None;
+        }
+        head
+    };
+    if head.is_empty() {
+        return None;
+    }
+    let after_scheme = match head.find("://") {
+        Some(i) if has_scheme(head) => i + 3,
+        _ => 0,
+    };
+    let path_start = if after_scheme > 0 || !head.starts_with('/') {
+        // Past the host: the first `/` after the scheme (or from the start,
+        // for `host/api/…`).
+        head[after_scheme..]
+            .find('/')
+            .map_or(head.len(), |i| after_scheme + i)
+    } else {
+        0
+    };
+    Some((&head[path_start..], path_start))
+}
+
 /// `text` split at each `byte` (ASCII), as `str::split` would: the query
 /// layer's separators are found with memchr's SIMD search, where `split`
 /// and `find` on a `char` scan a word at a time.
@@ -792,6 +827,25 @@ fn parse_bool(value: &str, dialect: Dialect) -> Result<bool, Diagnostic> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_url_s_path_is_found_and_a_query_string_has_none() {
+        let path = |text| resource_path(text).map(|(p, _)| p);
+        assert_eq!(
+            path("https://host/api/machines?$top=1"),
+            Some("/api/machines")
+        );
+        assert_eq!(path("https://host"), Some(""));
+        assert_eq!(path("https://host/api/Software"), Some("/api/Software"));
+        assert_eq!(path("/api/alerts?$top=1#frag"), Some("/api/alerts"));
+        assert_eq!(path("host/api/machines?$top=2"), Some("/api/machines"));
+        assert_eq!(path("$filter=title eq 'what?'"), None);
+        assert_eq!(path("?$top=1"), None);
+        assert_eq!(path("$top=1"), None);
+        let text = "https://h/api/machines/x/alerts?$top=1";
+        let (p, at) = resource_path(text).unwrap();
+        assert_eq!(&text[at..at + p.len()], "/api/machines/x/alerts");
+    }
     use super::*;
 
     #[test]

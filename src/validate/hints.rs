@@ -243,7 +243,16 @@ impl Checker<'_> {
             .properties
             .iter()
             .find_map(|p| p.known_values.iter().find(|v| v.eq_ignore_ascii_case(name)));
+        let misspelled = self.schema.properties.iter().find(|p| {
+            p.docs_misspellings
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(name))
+        });
         let help = match nearest(name, names).and_then(|n| self.schema.property(n)) {
+            _ if misspelled.is_some() => format!(
+                "did you mean '{}'? ('{name}' is the API documentation's misspelling of it)",
+                misspelled.map_or(name, |p| p.name)
+            ),
             _ if value_of.is_some() => format!(
                 "'{name}' reads as a property name; a string value takes single quotes: '{}'",
                 value_of.copied().unwrap_or(name)

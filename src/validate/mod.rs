@@ -42,10 +42,11 @@ mod types;
 
 use std::fmt;
 
+use crate::ast::Span;
 use crate::error::{Code, Diagnostic, Error};
-use crate::schema::EntitySchema;
+use crate::schema::{entity_set_named, entity_sets, EntitySchema};
 use crate::syntax::options::ParseOptions;
-use crate::syntax::query::{Query, SystemOption};
+use crate::syntax::query::{resource_path, Query, SystemOption};
 
 use checker::Checker;
 use hints::with_offset_hints;
@@ -129,6 +130,66 @@ pub fn validate<'s>(query: &Query, schema: &'s EntitySchema) -> Result<Validated
         // Unreachable: `errors` is not empty. Kept total so no input panics.
         Error::new(Diagnostic::new(Code::Syntax, "validation failed"))
     }))
+}
+
+/// The entity set a URL is aimed at: the last segment of its path that
+/// names one of the built-in sets ([`entity_sets`](crate::schema::entity_sets)),
+/// ignoring case, with or without `/api`. So
+/// `…/api/machines/{id}/alerts/$count?…` is aimed at Alerts, the
+/// navigation the docs use. `None` for a bare query string, or a path
+/// that names nothing (`/`, `/api`).
+///
+/// # Errors
+///
+/// `UnknownEntitySet` when the path names no known set, with the span of
+/// the segment that should have and a did-you-mean.
+pub fn aimed_at(text: &str) -> Result<Option<&'static EntitySchema>, Error> {
+    let Some((path, offset)) = resource_path(text) else {
+        return Ok(None);
+    };
+    let mut named = None;
+    let mut unknown = None;
+    let mut at = offset;
+    for segment in path.split('/') {
+        let start = at;
+        at += segment.len() + 1;
+        // `$count`, `$metadata`: parts of OData's URL grammar, not sets.
+        if segment.is_empty() || segment.starts_with('$') {
+            continue;
+        }
+        match entity_set_named(segment) {
+            Some(schema) => named = Some(schema),
+            None if named.is_none() && !segment.eq_ignore_ascii_case("api") => {
+                unknown = Some((segment, start));
+            }
+            None => {}
+        }
+    }
+    match (named, unknown) {
+        (Some(schema), _) => Ok(Some(schema)),
+        (None, None) => Ok(None),
+        (None, Some((segment, start))) => {
+            let names = entity_sets().iter().map(|s| s.entity_set);
+            let mut diagnostic = Diagnostic::new(
+                Code::UnknownEntitySet,
+                format!("the path names no entity set: '{segment}'"),
+            )
+            .at(Span::new(start, start + segment.len()), text);
+            let help = match crate::suggest::nearest(segment, names) {
+                Some(near) => format!("did you mean '{}'?", near.to_lowercase()),
+                None => format!(
+                    "the entity sets are {}",
+                    entity_sets()
+                        .iter()
+                        .map(|s| s.path_segment())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            diagnostic = diagnostic.with_help(help);
+            Err(Error::new(diagnostic))
+        }
+    }
 }
 
 /// Parses `query_text` (a URL or a query string, as [`parse`](crate::parse)
