@@ -98,9 +98,9 @@ enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
-    /// Serve the List MachineActions API over HTTP: `GET
-    /// /api/machineactions`, `/api/machineactions/{id}`, `/api/$metadata`
-    /// and `/openapi.json`. The first line on stdout is `listening on
+    /// Serve the API's lists over HTTP: `GET /api/{set}` and
+    /// `/api/{set}/{id}` for every entity set, `/api/$metadata` and
+    /// `/openapi.json`. The first line on stdout is `listening on
     /// http://HOST:PORT`; the log goes to stderr.
     Serve(ServeArgs),
     /// Print the SQL that answers a query, and its parameters.
@@ -120,13 +120,15 @@ enum Command {
 /// The options of `serve`.
 #[derive(Args)]
 struct ServeArgs {
-    /// A JSON array, an OData response or a stream of MachineAction
-    /// objects, read once into memory; without it (or --db), the docs'
-    /// Example 1 data.
-    #[arg(long, value_name = "FILE", conflicts_with = "db")]
-    data: Option<PathBuf>,
-    /// Answer from a database instead: `sqlite:PATH` or `postgres://…`
-    /// (filled by `load`).
+    /// An entity set's entities, read once into memory: `machines=FILE`
+    /// (a JSON array, an OData response or a stream of objects); a FILE
+    /// alone is MachineActions. Repeat for more sets. Every set is served;
+    /// one without data is empty, but MachineActions, which without
+    /// --data or --db is the docs' Example 1.
+    #[arg(long = "data", value_name = "[SET=]FILE", value_parser = set_data)]
+    data: Vec<SetData>,
+    /// Answer MachineActions from a database instead: `sqlite:PATH` or
+    /// `postgres://…` (filled by `load`).
     #[arg(long, value_name = "DB")]
     db: Option<String>,
     /// The address to listen on; port 0 picks a free port.
@@ -150,6 +152,31 @@ struct ServeArgs {
     /// requests on a kept-alive connection.
     #[arg(long, value_name = "SECONDS", default_value_t = 15)]
     header_timeout: u64,
+}
+
+/// `serve --data [SET=]FILE`.
+#[derive(Clone, Debug)]
+struct SetData {
+    schema: &'static EntitySchema,
+    path: PathBuf,
+}
+
+/// Reads `[SET=]FILE`: a prefix that names no set is part of the path.
+fn set_data(text: &str) -> Result<SetData, String> {
+    let (schema, path) = match text.split_once('=') {
+        Some((set, path)) => match entity_set_named(set) {
+            Some(schema) => (schema, path),
+            None => (machine_actions(), text),
+        },
+        None => (machine_actions(), text),
+    };
+    if path.is_empty() {
+        return Err("no file after SET=".into());
+    }
+    Ok(SetData {
+        schema,
+        path: PathBuf::from(path),
+    })
 }
 
 /// `--rate-limit`: none, or the limits every token gets.
@@ -603,23 +630,55 @@ fn run_serve(args: ServeArgs) -> ExitCode {
     use defender_odata::server::{self, ConnectionLimits, EntitySource, ServerConfig, Token};
     use std::sync::Arc;
 
-    let source: Arc<dyn EntitySource> = match (&args.data, &args.db) {
-        (_, Some(db)) => match server::StoreSource::open(machine_actions(), db) {
-            Ok(source) => Arc::new(source),
-            Err(error) => return fail(&format!("{db}: {error}")),
-        },
-        (Some(path), None) => {
-            let mut actions = Vec::new();
-            if let Err(message) = read_data(path, |action| actions.push(action)) {
-                return fail(&message);
-            }
-            Arc::new(server::MemorySource::new(machine_actions(), actions))
+    let mut sources: Vec<Arc<dyn EntitySource>> = Vec::new();
+    for &schema in entity_sets() {
+        let mut given = args.data.iter().filter(|d| std::ptr::eq(d.schema, schema));
+        let data = given.next();
+        if given.next().is_some() {
+            return fail(&format!("--data names {} twice", schema.path_segment()));
         }
-        (None, None) => Arc::new(server::MemorySource::new(
-            machine_actions(),
-            sample::example1(),
-        )),
-    };
+        let is_actions = std::ptr::eq(schema, machine_actions());
+        let source: Arc<dyn EntitySource> = match (data, &args.db) {
+            (Some(_), Some(_)) if is_actions => {
+                return fail("MachineActions come from --db or --data, not both")
+            }
+            (None, Some(db)) if is_actions => match server::StoreSource::open(schema, db) {
+                Ok(source) => Arc::new(source),
+                Err(error) => return fail(&format!("{db}: {error}")),
+            },
+            (Some(data), _) if is_actions => {
+                let mut actions = Vec::new();
+                if let Err(message) = read_data(&data.path, |action| actions.push(action)) {
+                    return fail(&message);
+                }
+                Arc::new(server::MemorySource::new(schema, actions))
+            }
+            (None, _) if is_actions => {
+                Arc::new(server::MemorySource::new(schema, sample::example1()))
+            }
+            (Some(data), _) => {
+                let mut entities: Vec<serde_json::Value> = Vec::new();
+                let file = match File::open(&data.path) {
+                    Ok(file) => file,
+                    Err(e) => {
+                        return fail(&format!(
+                            "{}: cannot read the data: {e}",
+                            data.path.display()
+                        ))
+                    }
+                };
+                if let Err(e) = read_entities(BufReader::new(file), |e| entities.push(e)) {
+                    return fail(&e.located(&data.path.display().to_string()));
+                }
+                Arc::new(server::MemorySource::new(schema, entities))
+            }
+            (None, _) => Arc::new(server::MemorySource::<serde_json::Value>::new(
+                schema,
+                Vec::new(),
+            )),
+        };
+        sources.push(source);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -673,7 +732,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         };
         let mut config = ServerConfig::new(public_url, tokens);
         config.rate_limits = args.rate_limit.0;
-        let app = server::router(config, vec![source]);
+        let app = server::router(config, sources);
         let limits = ConnectionLimits {
             header_timeout: std::time::Duration::from_secs(args.header_timeout.max(1)),
             ..ConnectionLimits::default()

@@ -430,13 +430,17 @@ fn metadata_needs_a_token_and_lists_what_cannot_be_filtered() {
     let xml = answer.body;
     assert!(xml.contains(r#"<EntitySet Name="MachineActions" EntityType="microsoft.windowsDefenderATP.api.MachineAction">"#));
     assert!(xml.contains(r#"<Key><PropertyRef Name="id"/></Key>"#));
-    // Every property is declared; the non-filterable ones are listed as such.
+    // Every property is declared; exactly the non-filterable ones are
+    // listed as such in the set's restrictions.
+    let start = xml.find(r#"<EntitySet Name="MachineActions""#).unwrap();
+    let set = &xml[start..start + xml[start..].find("</EntitySet>").unwrap()];
+    let filter_restrictions = &set[..set.find("SortRestrictions").unwrap()];
     for property in machine_actions().properties {
         assert!(xml.contains(&format!(r#"<Property Name="{}" "#, property.name)));
-        let listed = xml.contains(&format!("<PropertyPath>{}</PropertyPath>", property.name));
-        assert!(listed || property.filterable, "{}", property.name);
+        let listed = filter_restrictions
+            .contains(&format!("<PropertyPath>{}</PropertyPath>", property.name));
+        assert_eq!(listed, !property.filterable, "{}", property.name);
     }
-    assert!(!xml.contains("<PropertyPath>machineId</PropertyPath>"));
 }
 
 #[test]
@@ -672,4 +676,112 @@ fn a_shutdown_lets_the_request_in_flight_finish_and_accepts_no_more() {
         .unwrap()
         .unwrap();
     assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
+}
+
+/// Every entity set is served, each with its own permissions and cap;
+/// `--data SET=FILE` fills one.
+#[test]
+fn every_entity_set_is_served_with_its_permissions_and_cap() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("serve-sets");
+    std::fs::create_dir_all(&dir).unwrap();
+    let machines = dir.join("machines.json");
+    std::fs::write(
+        &machines,
+        r#"[
+  {"id": "1e5bc9d7e413ddd7902c2932e418702b84d0cc07", "computerDnsName": "mymachine1.contoso.com",
+   "lastSeen": "2018-08-02T14:55:03.7791856Z", "riskScore": "High", "rbacGroupId": 140,
+   "machineTags": ["test tag 1", "ExampleTag"], "futureField": {"kept": true}},
+  {"id": "2e5bc9d7e413ddd7902c2932e418702b84d0cc07", "computerDnsName": "other.contoso.com",
+   "lastSeen": "2018-09-02T14:55:03Z", "riskScore": "Low", "rbacGroupId": 141, "machineTags": []},
+  {"id": "3e5bc9d7e413ddd7902c2932e418702b84d0cc07", "computerDnsName": "mymachine3.contoso.com",
+   "lastSeen": "2018-10-02T14:55:03Z", "riskScore": "High", "rbacGroupId": null}
+]"#,
+    )
+    .unwrap();
+    let server = Server::start(&[
+        "--data",
+        &format!("machines={}", machines.display()),
+        "--token",
+        "machines:Machine.Read.All",
+        "--token",
+        "alerts:Alert.Read.All",
+        "--token",
+        "vulns:Vulnerability.Read",
+    ]);
+    let as_machines = |path: &str| call("GET", &server.url(path), Some("machines"));
+
+    let answer = as_machines("/api/machines?$filter=riskScore+eq+'High'");
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let body = answer.json();
+    assert_eq!(
+        body["@odata.context"],
+        format!("{}/api/$metadata#Machines", server.base)
+    );
+    let ids: Vec<&str> = body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    // Newest lastSeen first, the set's default order.
+    assert_eq!(
+        ids,
+        [
+            "3e5bc9d7e413ddd7902c2932e418702b84d0cc07",
+            "1e5bc9d7e413ddd7902c2932e418702b84d0cc07"
+        ]
+    );
+    assert_eq!(body["value"][1]["futureField"]["kept"], true);
+    let answer = as_machines("/API/Machines/2e5bc9d7e413ddd7902c2932e418702b84d0cc07");
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.json()["rbacGroupId"], 141);
+    let answer = as_machines("/api/machines?$filter=rbacGroupId eq 140&$select=id");
+    assert_eq!(answer.json()["value"].as_array().unwrap().len(), 1);
+
+    // Each set asks for its own permissions.
+    assert_eq!(
+        call("GET", &server.url("/api/alerts"), Some("machines")).status,
+        403
+    );
+    let alerts = call("GET", &server.url("/api/alerts"), Some("alerts"));
+    assert_eq!(alerts.status, 200);
+    assert_eq!(alerts.json()["value"], serde_json::json!([]));
+    assert_eq!(
+        call("GET", &server.url("/api/machines"), Some("alerts")).status,
+        403
+    );
+    // Investigations are granted by the Alert permissions.
+    assert_eq!(
+        call("GET", &server.url("/api/investigations"), Some("alerts")).status,
+        200
+    );
+
+    // Vulnerabilities cap $top at 8,000.
+    let vulns = |query: &str| {
+        call(
+            "GET",
+            &server.url(&format!("/api/vulnerabilities?{query}")),
+            Some("vulns"),
+        )
+    };
+    assert_eq!(vulns("$top=8000").status, 200);
+    let answer = vulns("$top=8001");
+    assert_eq!(answer.status, 400);
+    assert_eq!(
+        answer.json()["error"]["details"][0]["code"],
+        "TopExceedsMax"
+    );
+
+    // $metadata and the OpenAPI document describe every set.
+    let xml = as_machines("/api/$metadata").body;
+    let doc = call("GET", &server.url("/openapi.json"), None).json();
+    for schema in defender_odata::schema::entity_sets() {
+        assert!(
+            xml.contains(&format!(r#"<EntitySet Name="{}""#, schema.entity_set)),
+            "{}",
+            schema.entity_set
+        );
+        let path = format!("/api/{}", schema.path_segment());
+        assert!(doc["paths"][&path]["get"].is_object(), "{path}");
+    }
 }
