@@ -1198,3 +1198,150 @@ fn run_json_writes_the_bytes_of_the_response() {
         assert_eq!(value, compiled.run(actions.iter()).to_json(), "{query}");
     }
 }
+
+/// `any` and `all` over a string collection (Machines' `machineTags`):
+/// three-valued as `or` and `and` over the members, `all` true over no
+/// members, a null or absent collection null; nested in `and`, `or`, `not`.
+#[test]
+fn lambdas_over_a_collection_answer_as_or_and_and_over_its_members() {
+    let machines: Vec<Value> = vec![
+        json!({"id": "tagged", "computerDnsName": "a", "machineTags": ["test tag 1", "ExampleTag"]}),
+        json!({"id": "empty", "computerDnsName": "b", "machineTags": []}),
+        json!({"id": "null", "computerDnsName": "c", "machineTags": null}),
+        json!({"id": "absent", "computerDnsName": "d"}),
+        json!({"id": "null-member", "computerDnsName": "e", "machineTags": ["x", null]}),
+    ];
+    let schema = defender_odata::schema::machine::machines();
+    let ids = |filter: &str| -> Vec<String> {
+        let query = check(
+            &format!("$filter={filter}&$orderby=id"),
+            schema,
+            &ParseOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{filter}: {e}"));
+        let response = defender_odata::evaluate(&query, machines.iter())
+            .unwrap_or_else(|e| panic!("{filter}: {e}"));
+        response
+            .value
+            .iter()
+            .map(|m| m["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ids("machineTags/any(t: t eq 'ExampleTag')"), ["tagged"]);
+    assert_eq!(
+        ids("not machineTags/any(t: t eq 'ExampleTag')"),
+        ["empty", "null-member"]
+    );
+    assert_eq!(
+        ids("machineTags/all(t: t ne 'bad')"),
+        ["empty", "null-member", "tagged"]
+    );
+    assert_eq!(ids("machineTags/all(t: startswith(t,'test'))"), ["empty"]);
+    assert_eq!(
+        ids("not machineTags/all(t: startswith(t,'test'))"),
+        ["null-member", "tagged"]
+    );
+    assert_eq!(ids("machineTags/any()"), ["null-member", "tagged"]);
+    assert_eq!(ids("not machineTags/any()"), ["empty"]);
+    assert_eq!(
+        ids("machineTags/any(t: contains(t,'tag')) or computerDnsName eq 'c'"),
+        ["null", "tagged"]
+    );
+    assert_eq!(
+        ids("machineTags/any(t: t eq 'x') and machineTags/all(t: t ne 'y')"),
+        ["null-member"]
+    );
+    // The variable is scoped to its body: the same name in two lambdas.
+    assert_eq!(
+        ids("machineTags/any(t: t eq 'x') or machineTags/any(t: t eq 'ExampleTag')"),
+        ["null-member", "tagged"]
+    );
+}
+
+/// A lambda body that reads outside its variable is refused when the query
+/// is compiled, never answered differently.
+#[test]
+fn a_lambda_body_reading_the_entity_is_refused() {
+    let schema = defender_odata::schema::machine::machines();
+    let query = check(
+        "$filter=machineTags/any(t: t eq computerDnsName)",
+        schema,
+        &ParseOptions::default(),
+    )
+    .unwrap();
+    let error = CompiledQuery::<Value>::compile(&query).unwrap_err();
+    assert_eq!(error.code(), Code::TypeMismatch);
+    assert!(
+        error.first().message.contains("reads only its variable"),
+        "{error}"
+    );
+}
+
+/// A lambda over a collection of objects reads members of its variable.
+#[test]
+fn a_lambda_body_reads_members_of_its_variable() {
+    use defender_odata::schema::{ComplexType, EdmType, EntitySchema, OrderKey, PropertyDef};
+    use defender_odata::SystemOption;
+    static ADDRESS: ComplexType = ComplexType {
+        name: "test.IpAddress",
+        properties: &[
+            PropertyDef::new("ipAddress", EdmType::String),
+            PropertyDef::new("macAddress", EdmType::String),
+        ],
+    };
+    static HOSTS: EntitySchema = EntitySchema {
+        entity_set: "Hosts",
+        type_name: "test.Host",
+        service_root: "https://example.test/api/",
+        properties: &[
+            PropertyDef::new("id", EdmType::String)
+                .filterable()
+                .sortable(),
+            PropertyDef::new(
+                "ipAddresses",
+                EdmType::Collection(&EdmType::Complex(&ADDRESS)),
+            )
+            .filterable(),
+        ],
+        key: "id",
+        default_order: &[OrderKey {
+            property: "id",
+            descending: false,
+        }],
+        max_top: 10_000,
+        max_skip: i32::MAX as i64,
+        supported_options: &SystemOption::ALL,
+        permissions: &[],
+    };
+    let hosts = [
+        json!({"id": "a", "ipAddresses": [{"ipAddress": "10.0.0.1", "macAddress": "AA"}]}),
+        json!({"id": "b", "ipAddresses": [{"ipAddress": "10.0.0.1", "macAddress": null}, {"ipAddress": "10.0.0.2"}]}),
+        json!({"id": "c", "ipAddresses": [{"ipAddress": "192.168.0.1", "macAddress": "CC"}]}),
+    ];
+    let ids = |filter: &str| -> Vec<String> {
+        let query = check(
+            &format!("$filter={filter}"),
+            &HOSTS,
+            &ParseOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{filter}: {e}"));
+        defender_odata::evaluate(&query, hosts.iter())
+            .unwrap_or_else(|e| panic!("{filter}: {e}"))
+            .value
+            .iter()
+            .map(|h| h["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        ids("ipAddresses/any(ip: ip/ipAddress eq '10.0.0.1' and ip/macAddress ne null)"),
+        ["a"]
+    );
+    assert_eq!(
+        ids("ipAddresses/any(ip: startswith(ip/ipAddress,'10.'))"),
+        ["a", "b"]
+    );
+    assert_eq!(
+        ids("ipAddresses/all(ip: startswith(ip/ipAddress,'10.'))"),
+        ["a", "b"]
+    );
+}

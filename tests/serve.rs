@@ -737,6 +737,16 @@ fn every_entity_set_is_served_with_its_permissions_and_cap() {
     assert_eq!(answer.json()["rbacGroupId"], 141);
     let answer = as_machines("/api/machines?$filter=rbacGroupId eq 140&$select=id");
     assert_eq!(answer.json()["value"].as_array().unwrap().len(), 1);
+    // The oldest samples page's lambda, answered.
+    let answer = as_machines(&format!(
+        "/api/machines?{}",
+        encoded("$filter=machineTags/any(tag: tag eq 'ExampleTag')&$select=id")
+    ));
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(
+        answer.json()["value"],
+        serde_json::json!([{"id": "1e5bc9d7e413ddd7902c2932e418702b84d0cc07"}])
+    );
 
     // Each set asks for its own permissions.
     assert_eq!(

@@ -31,21 +31,27 @@
 //! Defender API, would accept those extra constructs, so such a pattern is
 //! rejected here with `InvalidArguments` rather than evaluated differently.
 //!
-//! Not evaluated (compiling reports them): lambdas (`any`/`all`; no
-//! MachineActions collection is filterable), `matchesPattern` with a pattern
-//! that is not a literal, and bound function calls in paths.
+//! Lambdas (`any`/`all`) compile their body for one collection member at
+//! a time (`element.rs`): the body reads its range variable (and paths
+//! into it), nothing else; a body that reads the entity (`$it`, another
+//! property) or an outer lambda's variable is refused when compiling.
+//!
+//! Not evaluated (compiling reports them): lambda bodies that read outside
+//! their variable, `matchesPattern` with a pattern that is not a literal,
+//! and bound function calls in paths.
 
 use std::marker::PhantomData;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 
+use super::element::{self, Element};
 use super::node::{eval, truth, CmpOp, Lit, Node};
 use super::specialize::specialize;
 use super::value::{date_at_midnight_utc, ArithOp, Val};
 use crate::error::{Code, Diagnostic, Error};
 use crate::model::Entity;
 use crate::schema::{EdmType, EntitySchema};
-use crate::syntax::ast::{BinaryOp, Function, SpecialFloat, TypeFunction, UnaryOp};
+use crate::syntax::ast::{BinaryOp, Function, LambdaKind, SpecialFloat, TypeFunction, UnaryOp};
 use crate::syntax::lexer::parse_duration;
 use crate::syntax::query::SystemOption;
 use crate::syntax::tree::{ExprKind, ExprRef, ExprRefs, Literal, PathRef, SegmentKind};
@@ -74,6 +80,7 @@ impl<E: Entity> CompiledFilter<E> {
             option: SystemOption::Filter,
             text: query.query().sources.get(SystemOption::Filter),
             now: Utc::now().fixed_offset(),
+            variable: None,
         };
         let root = match &query.query().filter {
             Some(expr) => Some(compiler.compile::<E>(expr.root())?),
@@ -144,6 +151,7 @@ impl<E: Entity> CompiledExpr<E> {
             option: SystemOption::OrderBy,
             text: query.query().sources.get(SystemOption::OrderBy),
             now: Utc::now().fixed_offset(),
+            variable: None,
         };
         Ok(CompiledExpr {
             node: compiler.compile::<E>(expr)?,
@@ -152,11 +160,15 @@ impl<E: Entity> CompiledExpr<E> {
     }
 }
 
+#[derive(Clone)]
 struct Compiler<'q> {
     schema: &'q EntitySchema,
     option: SystemOption,
     text: Option<&'q str>,
     now: DateTime<FixedOffset>,
+    /// Inside a lambda body: its range variable's name and the type of
+    /// the collection's members. The body reads only its variable.
+    variable: Option<(Box<str>, Option<EdmType>)>,
 }
 
 impl Compiler<'_> {
@@ -425,8 +437,62 @@ impl Compiler<'_> {
         let mut complex: Option<&'static [crate::schema::PropertyDef]> = None;
         for segment in path.segments() {
             match (segment.kind(), &node) {
+                (SegmentKind::It | SegmentKind::This, None) if self.variable.is_some() => {
+                    return Err(self.unsupported(expr, "$it inside a lambda"))
+                }
                 (SegmentKind::It | SegmentKind::This, None) => node = Some(Node::Entity),
                 (SegmentKind::TypeCast(_), _) => {}
+                (SegmentKind::Property(name), None) if self.variable.is_some() => {
+                    let Some((variable, edm)) = &self.variable else {
+                        return Err(self.unsupported(expr, "this path"));
+                    };
+                    if name != variable.as_ref() {
+                        return Err(self.unsupported(
+                            expr,
+                            &format!("'{name}' inside a lambda, which reads only its variable"),
+                        ));
+                    }
+                    let accessor = E::accessor(element::VARIABLE)
+                        .ok_or_else(|| self.unsupported(expr, "a lambda variable here"))?;
+                    complex = match edm {
+                        Some(EdmType::Complex(c)) => Some(c.properties),
+                        _ => None,
+                    };
+                    node = Some(Node::Property {
+                        accessor,
+                        edm: *edm,
+                    });
+                }
+                (SegmentKind::Lambda { kind, predicate }, Some(collection)) => {
+                    let member = match collection {
+                        Node::Property {
+                            edm: Some(EdmType::Collection(member)),
+                            ..
+                        }
+                        | Node::Member {
+                            edm: Some(EdmType::Collection(member)),
+                            ..
+                        } => Some(**member),
+                        _ => None,
+                    };
+                    let body = match predicate {
+                        None => None,
+                        Some(lambda) => {
+                            let inner = Compiler {
+                                variable: Some((lambda.variable.into(), member)),
+                                ..self.clone()
+                            };
+                            Some(Box::new(inner.compile::<Element>(lambda.body)?))
+                        }
+                    };
+                    let collection = Box::new(node.take().unwrap_or(Node::Lit(Lit::Null)));
+                    node = Some(Node::Lambda {
+                        collection,
+                        all: matches!(kind, LambdaKind::All),
+                        body,
+                    });
+                    complex = None;
+                }
                 (SegmentKind::Property(name), None | Some(Node::Entity)) => {
                     let def = self.schema.property(name);
                     let canonical = def.map_or(name, |p| p.name);
@@ -455,7 +521,9 @@ impl Compiler<'_> {
                         edm,
                     });
                 }
-                (SegmentKind::Lambda { .. }, _) => return Err(self.unsupported(expr, "any/all")),
+                (SegmentKind::Lambda { .. }, None) => {
+                    return Err(self.unsupported(expr, "a lambda without a collection"))
+                }
                 (SegmentKind::FunctionCall { name, .. }, _) => {
                     return Err(self.unsupported(expr, &format!("the function '{name}'")))
                 }
@@ -567,6 +635,7 @@ pub(crate) fn constant(
         option,
         text: query.query().sources.get(option),
         now,
+        variable: None,
     };
     let node = compiler.compile::<serde_json::Value>(expr)?;
     let nothing = serde_json::Value::Object(serde_json::Map::new());

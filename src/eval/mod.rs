@@ -37,6 +37,7 @@
 
 mod compile;
 mod data;
+mod element;
 mod node;
 mod response;
 mod run;

@@ -25,6 +25,7 @@ use std::fmt;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, Timelike};
 
+use super::element::Element;
 use super::value::{
     self, arithmetic, compare, date_at_midnight_utc, fractional_seconds, has_flags, nanos_of,
     negate, ArithOp, Needle, Text, Val,
@@ -171,6 +172,14 @@ pub(crate) enum Node<E: Entity> {
     FastAll(Box<[Fast<E>]>),
     /// `Any` whose operands are all `Fast`.
     FastAny(Box<[Fast<E>]>),
+    /// `collection/any(v: body)` or `all`: the body, compiled for one
+    /// member at a time; `None` for `any()`, whether the collection has a
+    /// member.
+    Lambda {
+        collection: Box<Node<E>>,
+        all: bool,
+        body: Option<Box<Node<Element>>>,
+    },
 }
 
 /// A leaf test of one property, and the generic node it replaces.
@@ -348,11 +357,38 @@ fn short_circuit(truths: impl Iterator<Item = Option<bool>>, decisive: bool) -> 
     result
 }
 
+/// `any`/`all` over `collection`, three-valued as `or`/`and` over its
+/// members: `any` is true when some member's body is true, else null when
+/// some is null, else false (so false over no members); `all` is false
+/// when some member's body is false, else null when some is null, else
+/// true (so true over no members). A null or absent collection (or a
+/// value that is not one) is null.
+fn lambda_truth(collection: Val<'_>, all: bool, body: Option<&Node<Element>>) -> Option<bool> {
+    let Val::Complex(complex) = collection else {
+        return None;
+    };
+    let members = complex.elements()?;
+    match body {
+        None => Some(!members.is_empty()),
+        Some(body) => short_circuit(
+            members
+                .iter()
+                .map(|member| truth(body, &Element(member.clone()))),
+            !all,
+        ),
+    }
+}
+
 fn composite_truth<E: Entity>(node: &Node<E>, entity: &E) -> Option<bool> {
     match node {
         Node::All(operands) => short_circuit(operands.iter().map(|o| truth(o, entity)), false),
         Node::Any(operands) => short_circuit(operands.iter().map(|o| truth(o, entity)), true),
         Node::Not(inner) => truth(inner, entity).map(|b| !b),
+        Node::Lambda {
+            collection,
+            all,
+            body,
+        } => lambda_truth(eval(collection, entity), *all, body.as_deref()),
         _ => value_truth(node, entity),
     }
 }
@@ -421,6 +457,7 @@ pub(super) fn eval<'a, E: Entity>(node: &'a Node<E>, entity: &'a E) -> Val<'a> {
         },
         Node::Entity => Val::Null,
         Node::Not(_)
+        | Node::Lambda { .. }
         | Node::All(_)
         | Node::Any(_)
         | Node::Fast(_)

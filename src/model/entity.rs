@@ -145,6 +145,15 @@ impl<'a> Complex<'a> {
         }
     }
 
+    /// The members of a collection; `None` for an object.
+    pub(crate) fn elements(&self) -> Option<&'a [Value]> {
+        match self.0 {
+            ComplexRef::Collection(items) => Some(items),
+            ComplexRef::Json(Value::Array(items)) => Some(items),
+            ComplexRef::Json(_) | ComplexRef::FileInfo(_) => None,
+        }
+    }
+
     /// The wire form (a copy).
     pub fn to_json(&self) -> Value {
         match self.0 {
