@@ -144,10 +144,11 @@ struct ServeArgs {
     /// made and printed on stderr.
     #[arg(long = "token", value_name = "TOKEN[:PERMISSION,...]")]
     tokens: Vec<defender_odata::server::Token>,
-    /// Each token's rate limits: `off`, or limits such as `100/min,1500/h`
-    /// (the default, as the service's).
-    #[arg(long, value_name = "off|N/min,M/h", default_value = "100/min,1500/h")]
-    rate_limit: RateLimits,
+    /// Each token's rate limits on each set: `off`, or limits such as
+    /// `100/min,1500/h`; by default each set's documented limits (100/min
+    /// and 1,500/h where the docs state them, none where they do not).
+    #[arg(long, value_name = "off|N/min,M/h")]
+    rate_limit: Option<RateLimits>,
     /// Seconds a client has to send a request head, also between
     /// requests on a kept-alive connection.
     #[arg(long, value_name = "SECONDS", default_value_t = 15)]
@@ -731,7 +732,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
             None => format!("http://{address}"),
         };
         let mut config = ServerConfig::new(public_url, tokens);
-        config.rate_limits = args.rate_limit.0;
+        config.rate_limits = args.rate_limit.map(|limits| limits.0);
         let app = server::router(config, sources);
         let limits = ConnectionLimits {
             header_timeout: std::time::Duration::from_secs(args.header_timeout.max(1)),

@@ -1312,6 +1312,7 @@ fn a_lambda_body_reads_members_of_its_variable() {
         max_skip: i32::MAX as i64,
         supported_options: &SystemOption::ALL,
         permissions: &[],
+        rate_limits: &[],
     };
     let hosts = [
         json!({"id": "a", "ipAddresses": [{"ipAddress": "10.0.0.1", "macAddress": "AA"}]}),

@@ -260,6 +260,7 @@ static MACHINES: EntitySchema = EntitySchema {
         SystemOption::OrderBy,
     ],
     permissions: &["Machine.Read.All", "Machine.ReadWrite.All"],
+    rate_limits: &[],
 };
 
 fn machines(query: &str) -> Result<String, Error> {

@@ -54,6 +54,7 @@
 //!   get-user-related-alerts).
 
 use super::{ComplexType, EdmType, EntitySchema, OrderKey, PropertyDef};
+use crate::client::RateLimit;
 use crate::syntax::query::SystemOption;
 
 /// `relatedUser`: the user an alert is about.
@@ -244,6 +245,8 @@ pub static ALERTS: EntitySchema = EntitySchema {
         "Alert.Read",
         "Alert.ReadWrite",
     ],
+    // "100 calls per minute and 1,500 calls per hour" (the List page).
+    rate_limits: &[RateLimit::PER_MINUTE, RateLimit::PER_HOUR],
 };
 
 /// The built-in Alerts schema.

@@ -41,6 +41,7 @@
 //!   app sees only the indicators it created.
 
 use super::{EdmType, EntitySchema, OrderKey, PropertyDef};
+use crate::client::RateLimit;
 use crate::syntax::query::SystemOption;
 
 /// The documented values of `indicatorType`.
@@ -136,6 +137,8 @@ pub static INDICATORS: EntitySchema = EntitySchema {
     supported_options: &SystemOption::ALL,
     // Application, then delegated (Ti.ReadWrite is both, listed once).
     permissions: &["Ti.ReadWrite", "Ti.ReadWrite.All"],
+    // "100 calls per minute and 1,500 calls per hour" (the List page).
+    rate_limits: &[RateLimit::PER_MINUTE, RateLimit::PER_HOUR],
 };
 
 /// The built-in Indicators schema.

@@ -30,6 +30,7 @@
 //!   (en-us and en-au copies) \[LM:get-investigation-collection\].
 
 use super::{EdmType, EntitySchema, OrderKey, PropertyDef};
+use crate::client::RateLimit;
 use crate::syntax::query::SystemOption;
 
 /// The values the documentation lists for `state`: the same 18 as an
@@ -79,6 +80,8 @@ pub static INVESTIGATIONS: EntitySchema = EntitySchema {
         "Alert.Read",
         "Alert.ReadWrite",
     ],
+    // "100 calls per minute and 1,500 calls per hour" (the List page).
+    rate_limits: &[RateLimit::PER_MINUTE, RateLimit::PER_HOUR],
 };
 
 /// The built-in Investigations schema.

@@ -48,6 +48,7 @@
 //!   learn.microsoft.com/…/defender-endpoint/api/get-machines\].
 
 use super::{ComplexType, EdmType, EntitySchema, OrderKey, PropertyDef};
+use crate::client::RateLimit;
 use crate::syntax::query::SystemOption;
 
 /// One network interface of `ipAddresses`.
@@ -172,6 +173,8 @@ pub static MACHINES: EntitySchema = EntitySchema {
         "Machine.Read",
         "Machine.ReadWrite",
     ],
+    // "100 calls per minute and 1,500 calls per hour" (the List page).
+    rate_limits: &[RateLimit::PER_MINUTE, RateLimit::PER_HOUR],
 };
 
 /// The built-in Machines schema.

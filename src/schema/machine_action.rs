@@ -10,6 +10,7 @@
 //! `PropertyNotFilterable` rather than a misleading `UnknownProperty`.
 
 use super::{ComplexType, EdmType, EntitySchema, OrderKey, PropertyDef};
+use crate::client::RateLimit;
 use crate::model::{ActionStatus, ActionType};
 use crate::syntax::query::SystemOption;
 
@@ -132,6 +133,8 @@ pub static MACHINE_ACTIONS: EntitySchema = EntitySchema {
         "Machine.Read",
         "Machine.ReadWrite",
     ],
+    // "100 calls per minute and 1,500 calls per hour" (the List page).
+    rate_limits: &[RateLimit::PER_MINUTE, RateLimit::PER_HOUR],
 };
 
 /// The built-in MachineActions schema.

@@ -316,6 +316,9 @@ pub struct EntitySchema {
     /// The permissions that each grant listing the entity set (any one
     /// suffices), as the API's documentation names them.
     pub permissions: &'static [&'static str],
+    /// The rate limits the documentation states for listing the set, per
+    /// caller; empty where it states none.
+    pub rate_limits: &'static [crate::client::RateLimit],
 }
 
 impl EntitySchema {

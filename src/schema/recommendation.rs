@@ -122,6 +122,8 @@ pub static RECOMMENDATIONS: EntitySchema = EntitySchema {
         "SecurityRecommendation.Read.All",
         "SecurityRecommendation.Read",
     ],
+    // The List page states no rate limit.
+    rate_limits: &[],
 };
 
 /// The built-in Recommendations schema.

@@ -57,6 +57,8 @@ pub static SOFTWARE: EntitySchema = EntitySchema {
     supported_options: &SystemOption::ALL,
     // Application, then delegated, as the List page lists them.
     permissions: &["Software.Read.All", "Software.Read"],
+    // The List page states no rate limit.
+    rate_limits: &[],
 };
 
 /// The built-in Software schema.

@@ -104,11 +104,13 @@ impl std::str::FromStr for Token {
     }
 }
 
-/// The tokens a server accepts, each with its rate budget.
+/// The tokens a server accepts, each with a rate budget for each entity
+/// set (the service counts calls per API).
 #[derive(Debug)]
 pub struct Access {
     tokens: Vec<Token>,
-    budgets: Vec<Mutex<RateBudget>>,
+    /// By token, then by set.
+    budgets: Vec<Vec<Mutex<RateBudget>>>,
 }
 
 /// A caller whose token was found: its index among the tokens.
@@ -116,12 +118,17 @@ pub struct Access {
 pub struct Caller(usize);
 
 impl Access {
-    /// Accepts `tokens`; each gets its own budget of `limits` (none: no
-    /// rate limit).
-    pub fn new(tokens: Vec<Token>, limits: &[RateLimit]) -> Access {
+    /// Accepts `tokens`; each gets a budget per set, of that set's
+    /// `limits` (none: no rate limit).
+    pub fn new(tokens: Vec<Token>, limits: &[Vec<RateLimit>]) -> Access {
         let budgets = tokens
             .iter()
-            .map(|_| Mutex::new(RateBudget::new(limits.iter().copied())))
+            .map(|_| {
+                limits
+                    .iter()
+                    .map(|set| Mutex::new(RateBudget::new(set.iter().copied())))
+                    .collect()
+            })
             .collect();
         Access { tokens, budgets }
     }
@@ -144,10 +151,13 @@ impl Access {
         &self.tokens[caller.0]
     }
 
-    /// Counts a call of `caller` at `now` if its budget allows one;
-    /// otherwise how long until it does.
-    pub fn acquire(&self, caller: Caller, now: Instant) -> Result<(), Duration> {
-        let mut budget = match self.budgets[caller.0].lock() {
+    /// Counts a call of `caller` to the set at index `set` at `now` if its
+    /// budget allows one; otherwise how long until it does.
+    pub fn acquire(&self, caller: Caller, set: usize, now: Instant) -> Result<(), Duration> {
+        let Some(budget) = self.budgets[caller.0].get(set) else {
+            return Ok(());
+        };
+        let mut budget = match budget.lock() {
             Ok(budget) => budget,
             // A panic elsewhere while counting cannot leave the window
             // inconsistent in a way that matters: keep counting.
@@ -188,7 +198,7 @@ mod tests {
     fn a_presented_token_is_found_only_when_whole() {
         let access = Access::new(
             vec![Token::new("first", vec![]), Token::new("second", vec![])],
-            &[],
+            &[vec![]],
         );
         assert_eq!(access.find("second"), Some(Caller(1)));
         for wrong in ["secon", "secondd", "", "SECOND"] {
@@ -197,22 +207,25 @@ mod tests {
     }
 
     #[test]
-    fn each_token_has_its_own_budget() {
+    fn each_token_has_its_own_budget_for_each_set() {
         let limit = RateLimit {
             calls: 1,
             window: Duration::from_secs(60),
         };
         let access = Access::new(
             vec![Token::new("a", vec![]), Token::new("b", vec![])],
-            &[limit],
+            &[vec![limit], vec![limit], vec![]],
         );
         let now = Instant::now();
-        assert_eq!(access.acquire(Caller(0), now), Ok(()));
-        assert_eq!(access.acquire(Caller(0), now), Err(Duration::from_secs(60)));
-        assert_eq!(access.acquire(Caller(1), now), Ok(()));
-        let unlimited = Access::new(vec![Token::new("a", vec![])], &[]);
+        assert_eq!(access.acquire(Caller(0), 0, now), Ok(()));
+        assert_eq!(
+            access.acquire(Caller(0), 0, now),
+            Err(Duration::from_secs(60))
+        );
+        assert_eq!(access.acquire(Caller(1), 0, now), Ok(()));
+        assert_eq!(access.acquire(Caller(0), 1, now), Ok(()));
         for _ in 0..1_000 {
-            assert_eq!(unlimited.acquire(Caller(0), now), Ok(()));
+            assert_eq!(access.acquire(Caller(0), 2, now), Ok(()));
         }
     }
 }

@@ -47,8 +47,9 @@ pub struct ServerConfig {
     pub public_url: String,
     /// The accepted bearer tokens.
     pub tokens: Vec<Token>,
-    /// Each token's rate limits; empty: none.
-    pub rate_limits: Vec<RateLimit>,
+    /// Each token's rate limits on every set, in place of the limits each
+    /// set's schema states (`Some(vec![])`: none); `None`: the schemas'.
+    pub rate_limits: Option<Vec<RateLimit>>,
     /// How many answers run on blocking threads at once (a database, a
     /// large set in memory).
     pub blocking_answers: usize,
@@ -58,14 +59,14 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
-    /// The defaults for a server reached at `public_url`: the Defender
-    /// API's rate limits, 8 answers on blocking threads at once, request targets of
+    /// The defaults for a server reached at `public_url`: each set's
+    /// documented rate limits, 8 answers on blocking threads at once, request targets of
     /// at most 32 KiB.
     pub fn new(public_url: impl Into<String>, tokens: Vec<Token>) -> ServerConfig {
         ServerConfig {
             public_url: public_url.into(),
             tokens,
-            rate_limits: vec![RateLimit::PER_MINUTE, RateLimit::PER_HOUR],
+            rate_limits: None,
             blocking_answers: 8,
             max_target_len: 32 * 1024,
         }
@@ -94,6 +95,9 @@ struct Shared {
 struct SetState {
     shared: Arc<Shared>,
     source: Arc<dyn EntitySource>,
+    /// The set's place among the served sets, which its rate budgets
+    /// are kept by.
+    index: usize,
 }
 
 impl FromRef<SetState> for QuerySchema {
@@ -121,7 +125,18 @@ pub fn router(config: ServerConfig, sources: Vec<Arc<dyn EntitySource>>) -> App 
     let public_url = config.public_url.trim_end_matches('/').to_owned();
     let random = uuid::Uuid::new_v4().as_u64_pair();
     let shared = Arc::new(Shared {
-        access: Access::new(config.tokens, &config.rate_limits),
+        access: Access::new(
+            config.tokens,
+            &schemas
+                .iter()
+                .map(|schema| {
+                    config
+                        .rate_limits
+                        .clone()
+                        .unwrap_or_else(|| schema.rate_limits.to_vec())
+                })
+                .collect::<Vec<_>>(),
+        ),
         service_root: format!("{public_url}/api/"),
         blocking: Semaphore::new(config.blocking_answers.max(1)),
         max_target_len: config.max_target_len,
@@ -143,11 +158,12 @@ pub fn router(config: ServerConfig, sources: Vec<Arc<dyn EntitySource>>) -> App 
             get(openapi_document).fallback(method_not_allowed),
         )
         .with_state(shared.clone());
-    for source in sources {
+    for (index, source) in sources.into_iter().enumerate() {
         let segment = source.schema().path_segment();
         let set = SetState {
             shared: shared.clone(),
             source,
+            index,
         };
         router = router.merge(
             Router::new()
@@ -337,7 +353,7 @@ impl FromRequestParts<SetState> for Authorized {
         }
         set.shared
             .access
-            .acquire(caller, Instant::now())
+            .acquire(caller, set.index, Instant::now())
             .map_err(|wait| {
                 let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
                 ApiError::too_many_requests(seconds).for_request(&request_id(parts))
