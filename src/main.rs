@@ -14,13 +14,14 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use defender_odata::eval::{read_entities, CompiledQuery, Response};
-use defender_odata::model::MachineAction;
+use defender_odata::model::{Entity, MachineAction};
 use defender_odata::schema::{entity_set_named, entity_sets};
 use defender_odata::store::{translate, SqlDialect, Store, StoreError};
 use defender_odata::{
     aimed_at, check, check_filter, decode_value, machine_actions, parse_filter_with, parse_with,
     sample, Code, Diagnostic, EntitySchema, Error, Expr, ParseOptions, Query, Span, ValidatedQuery,
 };
+use serde::de::DeserializeOwned;
 use serde_json::json;
 
 /// Exit code of a rejected query.
@@ -70,16 +71,21 @@ enum Command {
         #[command(flatten)]
         input: Input,
     },
-    /// Answer a query over MachineActions: the OData response JSON.
+    /// Answer a query over its entity set's entities: the OData response
+    /// JSON.
     Eval {
         /// Print a rejected query's OData error body on stdout.
         #[arg(long)]
         json: bool,
+        /// The entity set of a bare query string (as for `check`).
+        #[arg(long, value_name = "NAME", value_parser = entity_set)]
+        entity: Option<&'static EntitySchema>,
         /// A JSON array, an OData response (`{"value":[...]}`) or a stream
-        /// of MachineAction objects; without it, the docs' Example 1 data.
+        /// of objects of the set; without it, the docs' Example 1 data for
+        /// MachineActions, no entities for the other sets.
         #[arg(long, value_name = "FILE", conflicts_with = "db")]
         data: Option<PathBuf>,
-        /// Answer from a database instead: `sqlite:PATH` or
+        /// Answer MachineActions from a database instead: `sqlite:PATH` or
         /// `postgres://…` (filled by `load`).
         #[arg(long, value_name = "DB")]
         db: Option<String>,
@@ -108,6 +114,9 @@ enum Command {
         /// The SQL dialect: sqlite or postgres.
         #[arg(long, default_value = "sqlite", value_name = "DIALECT")]
         dialect: SqlDialect,
+        /// The entity set of a bare query string (as for `check`).
+        #[arg(long, value_name = "NAME", value_parser = entity_set)]
+        entity: Option<&'static EntitySchema>,
         /// Print a rejected query's OData error body on stdout.
         #[arg(long)]
         json: bool,
@@ -325,7 +334,7 @@ impl Input {
         entity: Option<&'static EntitySchema>,
     ) -> Result<(String, Vec<Diagnostic>), Failure> {
         let options = self.options();
-        let mut schema = entity.unwrap_or(machine_actions());
+        let schema = entity.unwrap_or(machine_actions());
         if self.expr {
             let validated = check_filter(&self.decoded_expr()?, schema, &options)?;
             let canonical = validated
@@ -337,19 +346,29 @@ impl Input {
             Ok((canonical, validated.warnings().to_vec()))
         } else {
             let text = self.text()?;
-            if let Some(aimed) = aimed_at(&text)? {
-                if entity.is_some_and(|e| !std::ptr::eq(e, aimed)) {
-                    return Err(Failure::Io(format!(
-                        "the URL is aimed at {}, not --entity {}",
-                        aimed.path_segment(),
-                        schema.path_segment()
-                    )));
-                }
-                schema = aimed;
-            }
-            let validated = check(&text, schema, &options)?;
+            let validated = check(&text, schema_of(&text, entity)?, &options)?;
             Ok((validated.to_string(), validated.warnings().to_vec()))
         }
+    }
+}
+
+/// The set `text` is aimed at: the one its URL path names, else `entity`,
+/// else MachineActions. A URL aimed elsewhere than `entity` is a usage
+/// error; a path naming no set is rejected (`UnknownEntitySet`).
+fn schema_of(
+    text: &str,
+    entity: Option<&'static EntitySchema>,
+) -> Result<&'static EntitySchema, Failure> {
+    match aimed_at(text)? {
+        Some(aimed) if entity.is_some_and(|e| !std::ptr::eq(e, aimed)) => {
+            Err(Failure::Io(format!(
+                "the URL is aimed at {}, not --entity {}",
+                aimed.path_segment(),
+                entity.map_or_else(String::new, |e| e.path_segment())
+            )))
+        }
+        Some(aimed) => Ok(aimed),
+        None => Ok(entity.unwrap_or(machine_actions())),
     }
 }
 
@@ -372,43 +391,69 @@ fn main() -> ExitCode {
         Command::Explain { json, input } => run_explain(&input, json),
         Command::Eval {
             json,
+            entity,
             data,
             db: Some(db),
             query,
         } => {
             debug_assert!(data.is_none());
-            run_eval_db(&db, &query, json)
+            run_eval_db(&db, &query, entity, json)
         }
         Command::Eval {
-            json, data, query, ..
-        } => run_eval(data.as_deref(), &query, json),
+            json,
+            entity,
+            data,
+            query,
+            ..
+        } => run_eval(data.as_deref(), &query, entity, json),
         Command::Load { db, files } => run_load(&db, &files),
         Command::Serve(args) => run_serve(args),
         Command::Sql {
             dialect,
+            entity,
             json,
             query,
-        } => run_sql(dialect, &query, json),
+        } => run_sql(dialect, &query, entity, json),
     }
 }
 
 /// Validates as `check` does (exit 1 when rejected), then answers over the
 /// data; the response is built whole before anything is printed, so bad
 /// data (exit 2) leaves stdout empty.
-fn run_eval(data: Option<&Path>, query: &OsStr, json: bool) -> ExitCode {
-    let validated = match validated_query(query, json) {
+fn run_eval(
+    data: Option<&Path>,
+    query: &OsStr,
+    entity: Option<&'static EntitySchema>,
+    json: bool,
+) -> ExitCode {
+    let validated = match validated_query(query, entity, json) {
         Ok(validated) => validated,
         Err(code) => return code,
     };
-    let compiled = match CompiledQuery::<MachineAction>::compile(&validated) {
+    if std::ptr::eq(validated.schema(), machine_actions()) {
+        answer_eval::<MachineAction>(&validated, data, sample::example1, json)
+    } else {
+        answer_eval::<serde_json::Value>(&validated, data, Vec::new, json)
+    }
+}
+
+/// Answers `validated` over the entities of `data` (else `default()`),
+/// read as `E`.
+fn answer_eval<E: Entity + DeserializeOwned>(
+    validated: &ValidatedQuery<'static>,
+    data: Option<&Path>,
+    default: impl FnOnce() -> Vec<E>,
+    json: bool,
+) -> ExitCode {
+    let compiled = match CompiledQuery::<E>::compile(validated) {
         Ok(compiled) => compiled,
         Err(error) => return reject(&error, json),
     };
     let response = match data {
-        None => compiled.run(sample::example1()),
+        None => compiled.run(default()),
         // A page past a large `$skip`: the file is read twice, so that the
         // first pass keeps only sort keys and positions (never `$skip`
-        // whole actions) and the second fetches the page's actions.
+        // whole entities) and the second fetches the page's entities.
         Some(path) if compiled.skip() > compiled.page_len() => {
             match answer_in_two_passes(&compiled, path) {
                 Ok(response) => response,
@@ -416,8 +461,8 @@ fn run_eval(data: Option<&Path>, query: &OsStr, json: bool) -> ExitCode {
             }
         }
         Some(path) => {
-            let mut evaluation = compiled.start::<MachineAction>();
-            if let Err(message) = read_data(path, |action| evaluation.push(action)) {
+            let mut evaluation = compiled.start::<E>();
+            if let Err(message) = read_data(path, |entity| evaluation.push(entity)) {
                 return fail(&message);
             }
             evaluation.finish()
@@ -428,11 +473,15 @@ fn run_eval(data: Option<&Path>, query: &OsStr, json: bool) -> ExitCode {
 
 /// Validates `query` as `check` does (exit 1 when rejected): the validated
 /// query, after its warnings are printed.
-fn validated_query(query: &OsStr, json: bool) -> Result<ValidatedQuery<'static>, ExitCode> {
+fn validated_query(
+    query: &OsStr,
+    entity: Option<&'static EntitySchema>,
+    json: bool,
+) -> Result<ValidatedQuery<'static>, ExitCode> {
     let options = ParseOptions::default();
     let text = query_text(query, &options).map_err(|failure| failed(failure, json))?;
-    let validated =
-        check(&text, machine_actions(), &options).map_err(|error| reject(&error, json))?;
+    let schema = schema_of(&text, entity).map_err(|failure| failed(failure, json))?;
+    let validated = check(&text, schema, &options).map_err(|error| reject(&error, json))?;
     for warning in validated.warnings() {
         if writeln!(io::stderr(), "{warning}\n").is_err() {
             return Err(ExitCode::from(FAILED));
@@ -443,11 +492,19 @@ fn validated_query(query: &OsStr, json: bool) -> Result<ValidatedQuery<'static>,
 
 /// Answers from a database as `run_eval` answers from a file: the same
 /// response, byte for byte.
-fn run_eval_db(db: &str, query: &OsStr, json: bool) -> ExitCode {
-    let validated = match validated_query(query, json) {
+fn run_eval_db(
+    db: &str,
+    query: &OsStr,
+    entity: Option<&'static EntitySchema>,
+    json: bool,
+) -> ExitCode {
+    let validated = match validated_query(query, entity, json) {
         Ok(validated) => validated,
         Err(code) => return code,
     };
+    if !std::ptr::eq(validated.schema(), machine_actions()) {
+        return fail("a database holds MachineActions only, so far: use --data for other sets");
+    }
     let answer = Store::open(db).and_then(|mut store| store.answer(&validated));
     match answer {
         Ok(response) => write_or_fail(io::stdout(), &format!("{}\n", response.to_pretty_string())),
@@ -457,8 +514,13 @@ fn run_eval_db(db: &str, query: &OsStr, json: bool) -> ExitCode {
 }
 
 /// Prints the statements that answer `query` in `dialect`.
-fn run_sql(dialect: SqlDialect, query: &OsStr, json: bool) -> ExitCode {
-    let validated = match validated_query(query, json) {
+fn run_sql(
+    dialect: SqlDialect,
+    query: &OsStr,
+    entity: Option<&'static EntitySchema>,
+    json: bool,
+) -> ExitCode {
+    let validated = match validated_query(query, entity, json) {
         Ok(validated) => validated,
         Err(code) => return code,
     };
@@ -578,7 +640,7 @@ impl<R: Read> Read for ProgressReader<R> {
 
 /// Reads the MachineActions of the data file at `path` into `sink`; an
 /// error is the message to print, with `file:line:col`.
-fn read_data(path: &Path, sink: impl FnMut(MachineAction)) -> Result<(), String> {
+fn read_data<E: DeserializeOwned>(path: &Path, sink: impl FnMut(E)) -> Result<(), String> {
     let file =
         File::open(path).map_err(|e| format!("{}: cannot read the data: {e}", path.display()))?;
     read_entities(BufReader::new(file), sink)
@@ -588,14 +650,14 @@ fn read_data(path: &Path, sink: impl FnMut(MachineAction)) -> Result<(), String>
 
 /// Answers over the file at `path` keeping only the sort keys and positions
 /// of the best matches, then reads the file again for the page's actions.
-fn answer_in_two_passes(
-    compiled: &CompiledQuery<MachineAction>,
+fn answer_in_two_passes<E: Entity + DeserializeOwned>(
+    compiled: &CompiledQuery<E>,
     path: &Path,
 ) -> Result<Response, String> {
     let mut evaluation = compiled.start::<u64>();
     let mut position = 0u64;
-    read_data(path, |action| {
-        evaluation.push_as(&action, position);
+    read_data(path, |entity: E| {
+        evaluation.push_as(&entity, position);
         position += 1;
     })?;
     let page = evaluation.finish_page();
@@ -605,24 +667,26 @@ fn answer_in_two_passes(
         .enumerate()
         .map(|(slot, &position)| (position, slot))
         .collect();
-    let mut actions: Vec<Option<MachineAction>> = Vec::new();
-    actions.resize_with(slots.len(), || None);
+    let mut entities: Vec<Option<E>> = Vec::new();
+    entities.resize_with(slots.len(), || None);
     let mut position = 0u64;
-    read_data(path, |action| {
+    read_data(path, |entity: E| {
         if let Some(&slot) = slots.get(&position) {
-            actions[slot] = Some(action);
+            entities[slot] = Some(entity);
         }
         position += 1;
     })?;
-    if actions.iter().any(Option::is_none) {
+    if entities.iter().any(Option::is_none) {
         return Err(format!(
             "{}: the data changed while it was read",
             path.display()
         ));
     }
     Ok(page.into_response(|position| {
-        let action = actions[slots[&position]].take();
-        action.map_or(serde_json::Value::Null, |a| a.to_json())
+        let entity = entities[slots[&position]].take();
+        entity.map_or(serde_json::Value::Null, |e| {
+            serde_json::to_value(&e).unwrap_or(serde_json::Value::Null)
+        })
     }))
 }
 
@@ -648,7 +712,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
                 Err(error) => return fail(&format!("{db}: {error}")),
             },
             (Some(data), _) if is_actions => {
-                let mut actions = Vec::new();
+                let mut actions: Vec<MachineAction> = Vec::new();
                 if let Err(message) = read_data(&data.path, |action| actions.push(action)) {
                     return fail(&message);
                 }
@@ -659,17 +723,8 @@ fn run_serve(args: ServeArgs) -> ExitCode {
             }
             (Some(data), _) => {
                 let mut entities: Vec<serde_json::Value> = Vec::new();
-                let file = match File::open(&data.path) {
-                    Ok(file) => file,
-                    Err(e) => {
-                        return fail(&format!(
-                            "{}: cannot read the data: {e}",
-                            data.path.display()
-                        ))
-                    }
-                };
-                if let Err(e) = read_entities(BufReader::new(file), |e| entities.push(e)) {
-                    return fail(&e.located(&data.path.display().to_string()));
+                if let Err(message) = read_data(&data.path, |entity| entities.push(entity)) {
+                    return fail(&message);
                 }
                 Arc::new(server::MemorySource::new(schema, entities))
             }

@@ -202,3 +202,58 @@ fn a_page_past_a_large_skip_is_the_page_memory_gives() {
         assert_eq!(json(&r.stdout), expected, "{query}");
     }
 }
+
+/// `eval` answers any entity set: the one a URL's path names or
+/// `--entity`, over a file of its objects (unknown fields kept), or none.
+#[test]
+fn eval_answers_the_set_a_url_or_entity_names() {
+    let software = data_file(
+        "software.json",
+        r#"[{"id":"microsoft-_-edge","name":"Edge","vendor":"microsoft","extra":[1]},
+            {"id":"google-_-chrome","name":"Chrome","vendor":"google"}]"#,
+    );
+    let data = software.to_str().unwrap();
+    let r = run(&[
+        "eval",
+        "--data",
+        data,
+        "/api/Software?$filter=startswith(vendor,'micro')",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let body = json(&r.stdout);
+    assert_eq!(
+        body["@odata.context"],
+        "https://api.securitycenter.microsoft.com/api/$metadata#Software"
+    );
+    assert_eq!(body["value"][0]["id"], "microsoft-_-edge");
+    assert_eq!(body["value"][0]["extra"], serde_json::json!([1]));
+    assert_eq!(body["value"].as_array().unwrap().len(), 1);
+    // Default order of Software: by id.
+    let r = run(&["eval", "--entity", "software", "--data", data, "$select=id"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        json(&r.stdout)["value"],
+        serde_json::json!([{"id": "google-_-chrome"}, {"id": "microsoft-_-edge"}])
+    );
+    // A set without data has no entities.
+    let r = run(&["eval", "--entity", "alerts", "$top=1"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(json(&r.stdout)["value"], serde_json::json!([]));
+    // Vulnerabilities' cap is checked as by `check`.
+    let r = run(&["eval", "--entity", "vulnerabilities", "$top=9000"]);
+    assert_eq!(r.code, 1);
+    // Databases hold MachineActions only, so far.
+    let r = run(&[
+        "eval",
+        "--entity",
+        "software",
+        "--db",
+        "sqlite:/nonexistent.db",
+        "$top=1",
+    ]);
+    assert_eq!(r.code, 2);
+    // `sql` translates for any set's layout.
+    let r = run(&["sql", "--entity", "machines", "$filter=riskScore eq 'High'"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains(r#"FROM "machines""#), "{}", r.stdout);
+}
