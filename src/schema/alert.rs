@@ -12,15 +12,17 @@
 //! - Entity set `Alerts`, type `microsoft.windowsDefenderATP.api.Alert`,
 //!   key `id`, under the same service root as MachineActions
 //!   \[LM:get-alerts; DD:get-alerts@03dc\].
-//! - `$top` at most 10,000, `$skip` within an int32; `$expand` (of
-//!   `evidence`) is supported \[LM:get-alerts\].
+//! - `$top` at most 10,000, `$skip` within an int32 \[LM:get-alerts\]. The
+//!   page also documents `$expand` of `evidence`, which this crate does not
+//!   accept yet (`UnsupportedOption`).
 //! - Properties: every row of the resource table, in its order, spelled as
 //!   the JSON examples spell them: the table's `ID` is `id`, `Evidence` is
 //!   `evidence` \[LM:alerts\].
 //! - Filterable: exactly the List page's 11 properties, not the samples
 //!   page's 7 \[LM:get-alerts vs LM:exposed-apis-odata-samples\]. The page's
 //!   typos are read as the properties they mean: `asssignedTo` is
-//!   `assignedTo` (no alias: the typo stays an unknown property) and
+//!   `assignedTo` (no alias: the typo stays an unknown property, whose
+//!   did-you-mean names the docs' spelling) and
 //!   `InvestigationId` is `investigationId` (names resolve
 //!   case-insensitively). Sortable: the same set (no page mentions
 //!   `$orderby`; this mirrors MachineActions). Every property is selectable.
