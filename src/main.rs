@@ -793,6 +793,10 @@ fn run_serve(args: ServeArgs) -> ExitCode {
             header_timeout: std::time::Duration::from_secs(args.header_timeout.max(1)),
             ..ConnectionLimits::default()
         };
+        let shutdown = match shutdown_signal() {
+            Ok(shutdown) => shutdown,
+            Err(e) => return fail(&format!("cannot listen for signals: {e}")),
+        };
         let mut stdout = io::stdout();
         if writeln!(stdout, "listening on http://{address}")
             .and_then(|()| stdout.flush())
@@ -800,35 +804,35 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         {
             return ExitCode::from(FAILED);
         }
-        match server::serve(listener, app, limits, shutdown_signal()).await {
+        match server::serve(listener, app, limits, shutdown).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(&format!("the server stopped: {e}")),
         }
     })
 }
 
-/// Completes on SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(terminate) => terminate,
-                Err(_) => {
-                    let _ = interrupt.await;
-                    return;
-                }
-            };
+/// Registers for SIGINT (Ctrl-C) and SIGTERM at once, so that a signal
+/// sent as soon as the server says it is listening is not missed; the
+/// future completes on either.
+#[cfg(unix)]
+fn shutdown_signal() -> io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
         tokio::select! {
-            _ = interrupt => {}
+            _ = interrupt.recv() => {}
             _ = terminate.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = interrupt.await;
-    }
+    })
+}
+
+/// Completes on Ctrl-C.
+#[cfg(not(unix))]
+fn shutdown_signal() -> io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 /// Reports a usage or I/O error (exit 2) on stderr.

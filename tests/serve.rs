@@ -514,21 +514,27 @@ fn a_client_that_never_finishes_its_request_head_is_cut_off() {
 
 #[test]
 fn sigterm_stops_the_server_cleanly() {
-    let mut server = Server::with_token(&[]);
-    assert_eq!(get(&server.url("/api/machineactions")).status, 200);
-    let status = Command::new("kill")
-        .args(["-TERM", &server.child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-    let started = Instant::now();
-    loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
-            assert!(status.success(), "{status}");
-            break;
+    // A signal right after the first line, or after a request: the
+    // handlers are in place before the server says it is listening.
+    for ask_first in [false, true, false, true, false] {
+        let mut server = Server::with_token(&[]);
+        if ask_first {
+            assert_eq!(get(&server.url("/api/machineactions")).status, 200);
         }
-        assert!(started.elapsed() < Duration::from_secs(10), "still running");
-        std::thread::sleep(Duration::from_millis(20));
+        let status = Command::new("kill")
+            .args(["-TERM", &server.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+        let started = Instant::now();
+        loop {
+            if let Some(status) = server.child.try_wait().unwrap() {
+                assert!(status.success(), "{status}");
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(10), "still running");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 

@@ -91,14 +91,18 @@ where
         .max_headers(limits.max_headers);
     tokio::pin!(shutdown);
     loop {
+        // Shutdown first: a stream of connections cannot hold it off.
         let permit = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
             permit = connections.clone().acquire_owned() => match permit {
                 Ok(permit) => permit,
                 Err(_) => break,
             },
-            () = &mut shutdown => break,
         };
         let stream = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
                 Err(error) => {
@@ -109,7 +113,6 @@ where
                     continue;
                 }
             },
-            () = &mut shutdown => break,
         };
         // Responses are written whole; waiting to fill a segment only
         // adds latency.
