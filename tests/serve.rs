@@ -633,7 +633,8 @@ fn a_query_validated_as_the_library_validates_it() {
 
 /// A source whose answers take a while: a request to it is in flight
 /// long enough to be caught by a shutdown.
-struct Slow;
+/// It says when an answer has started.
+struct Slow(std::sync::Mutex<std::sync::mpsc::Sender<()>>);
 
 impl EntitySource for Slow {
     fn schema(&self) -> &'static defender_odata::EntitySchema {
@@ -645,6 +646,9 @@ impl EntitySource for Slow {
         _: &defender_odata::ValidatedQuery<'_>,
         _: &ResponseOptions,
     ) -> Result<Vec<u8>, SourceError> {
+        if let Ok(started) = self.0.lock() {
+            let _ = started.send(());
+        }
         std::thread::sleep(Duration::from_millis(700));
         Ok(br#"{"value":[]}"#.to_vec())
     }
@@ -666,12 +670,13 @@ fn a_shutdown_lets_the_request_in_flight_finish_and_accepts_no_more() {
         .unwrap();
     let port = listener.local_addr().unwrap().port();
     let base = format!("http://127.0.0.1:{port}");
+    let (started, answering) = std::sync::mpsc::channel();
     let app = router(
         ServerConfig::new(
             &base,
             vec![Token::new(TOKEN, vec!["Machine.Read.All".into()])],
         ),
-        vec![Arc::new(Slow)],
+        vec![Arc::new(Slow(std::sync::Mutex::new(started)))],
     );
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = runtime.spawn(serve(listener, app, ConnectionLimits::default(), async {
@@ -679,7 +684,11 @@ fn a_shutdown_lets_the_request_in_flight_finish_and_accepts_no_more() {
     }));
     let url = format!("{base}/api/machineactions");
     let client = std::thread::spawn(move || get(&url));
-    std::thread::sleep(Duration::from_millis(200));
+    // The shutdown comes while the answer is being written, whatever the
+    // machine's load.
+    answering
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the request reached the source");
     stop.send(()).unwrap();
     let answer = client.join().unwrap();
     assert_eq!(answer.status, 200, "{}", answer.body);
