@@ -11,11 +11,13 @@ use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use defender_odata::eval::{read_entities, CompiledQuery, Response};
 use defender_odata::model::{Entity, MachineAction};
 use defender_odata::schema::{entity_set_named, entity_sets};
+use defender_odata::server::{self, ConnectionLimits, EntitySource, ServerConfig, Token};
 use defender_odata::store::{translate, SqlDialect, Store, StoreError};
 use defender_odata::{
     aimed_at, check, check_filter, decode_value, machine_actions, parse_filter_with, parse_with,
@@ -692,9 +694,6 @@ fn answer_in_two_passes<E: Entity + DeserializeOwned>(
 
 /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
 fn run_serve(args: ServeArgs) -> ExitCode {
-    use defender_odata::server::{self, ConnectionLimits, EntitySource, ServerConfig, Token};
-    use std::sync::Arc;
-
     let mut sources: Vec<Arc<dyn EntitySource>> = Vec::new();
     for &schema in entity_sets() {
         let mut given = args.data.iter().filter(|d| std::ptr::eq(d.schema, schema));
@@ -702,36 +701,24 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         if given.next().is_some() {
             return fail(&format!("--data names {} twice", schema.path_segment()));
         }
-        let is_actions = std::ptr::eq(schema, machine_actions());
-        let source: Arc<dyn EntitySource> = match (data, &args.db) {
-            (Some(_), Some(_)) if is_actions => {
-                return fail("MachineActions come from --db or --data, not both")
-            }
-            (None, Some(db)) if is_actions => match server::StoreSource::open(schema, db) {
-                Ok(source) => Arc::new(source),
-                Err(error) => return fail(&format!("{db}: {error}")),
-            },
-            (Some(data), _) if is_actions => {
-                let mut actions: Vec<MachineAction> = Vec::new();
-                if let Err(message) = read_data(&data.path, |action| actions.push(action)) {
-                    return fail(&message);
+        let source: Result<Arc<dyn EntitySource>, String> =
+            if std::ptr::eq(schema, machine_actions()) {
+                match (data, &args.db) {
+                    (Some(_), Some(_)) => {
+                        return fail("MachineActions come from --db or --data, not both")
+                    }
+                    (None, Some(db)) => match server::StoreSource::open(schema, db) {
+                        Ok(source) => Ok(Arc::new(source)),
+                        Err(error) => return fail(&format!("{db}: {error}")),
+                    },
+                    (data, None) => memory_source::<MachineAction>(schema, data, sample::example1),
                 }
-                Arc::new(server::MemorySource::new(schema, actions))
-            }
-            (None, _) if is_actions => {
-                Arc::new(server::MemorySource::new(schema, sample::example1()))
-            }
-            (Some(data), _) => {
-                let mut entities: Vec<serde_json::Value> = Vec::new();
-                if let Err(message) = read_data(&data.path, |entity| entities.push(entity)) {
-                    return fail(&message);
-                }
-                Arc::new(server::MemorySource::new(schema, entities))
-            }
-            (None, _) => Arc::new(server::MemorySource::<serde_json::Value>::new(
-                schema,
-                Vec::new(),
-            )),
+            } else {
+                memory_source::<serde_json::Value>(schema, data, Vec::new)
+            };
+        let source = match source {
+            Ok(source) => source,
+            Err(message) => return fail(&message),
         };
         sources.push(source);
     }
@@ -809,6 +796,24 @@ fn run_serve(args: ServeArgs) -> ExitCode {
             Err(e) => fail(&format!("the server stopped: {e}")),
         }
     })
+}
+
+/// The entities of `data` (else `default()`) held in memory as the set of
+/// `schema`; an error is the message to print.
+fn memory_source<E: Entity + DeserializeOwned + Send + Sync>(
+    schema: &'static EntitySchema,
+    data: Option<&SetData>,
+    default: impl FnOnce() -> Vec<E>,
+) -> Result<Arc<dyn EntitySource>, String> {
+    let entities = match data {
+        None => default(),
+        Some(data) => {
+            let mut entities = Vec::new();
+            read_data(&data.path, |entity| entities.push(entity))?;
+            entities
+        }
+    };
+    Ok(Arc::new(server::MemorySource::new(schema, entities)))
 }
 
 /// Registers for SIGINT (Ctrl-C) and SIGTERM at once, so that a signal

@@ -29,6 +29,10 @@ impl RateLimit {
         calls: 1_500,
         window: Duration::from_secs(3_600),
     };
+
+    /// The limits the Defender API's pages state for a list: 100 calls a
+    /// minute and 1,500 an hour.
+    pub const DOCUMENTED: &'static [RateLimit] = &[RateLimit::PER_MINUTE, RateLimit::PER_HOUR];
 }
 
 impl std::str::FromStr for RateLimit {
@@ -106,7 +110,7 @@ pub struct RateBudget {
 impl RateBudget {
     /// The Defender API's limits: 100 calls a minute and 1,500 an hour.
     pub fn defender() -> RateBudget {
-        RateBudget::new([RateLimit::PER_MINUTE, RateLimit::PER_HOUR])
+        RateBudget::new(RateLimit::DOCUMENTED.iter().copied())
     }
 
     /// A budget for any set of limits. A limit of 0 calls blocks every call

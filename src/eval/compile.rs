@@ -436,16 +436,13 @@ impl Compiler<'_> {
         let mut node: Option<Node<E>> = None;
         let mut complex: Option<&'static [crate::schema::PropertyDef]> = None;
         for segment in path.segments() {
-            match (segment.kind(), &node) {
-                (SegmentKind::It | SegmentKind::This, None) if self.variable.is_some() => {
+            match (segment.kind(), &node, &self.variable) {
+                (SegmentKind::It | SegmentKind::This, None, Some(_)) => {
                     return Err(self.unsupported(expr, "$it inside a lambda"))
                 }
-                (SegmentKind::It | SegmentKind::This, None) => node = Some(Node::Entity),
-                (SegmentKind::TypeCast(_), _) => {}
-                (SegmentKind::Property(name), None) if self.variable.is_some() => {
-                    let Some((variable, edm)) = &self.variable else {
-                        return Err(self.unsupported(expr, "this path"));
-                    };
+                (SegmentKind::It | SegmentKind::This, None, None) => node = Some(Node::Entity),
+                (SegmentKind::TypeCast(_), _, _) => {}
+                (SegmentKind::Property(name), None, Some((variable, edm))) => {
                     if name != variable.as_ref() {
                         return Err(self.unsupported(
                             expr,
@@ -454,16 +451,13 @@ impl Compiler<'_> {
                     }
                     let accessor = E::accessor(element::VARIABLE)
                         .ok_or_else(|| self.unsupported(expr, "a lambda variable here"))?;
-                    complex = match edm {
-                        Some(EdmType::Complex(c)) => Some(c.properties),
-                        _ => None,
-                    };
+                    complex = members_of(*edm);
                     node = Some(Node::Property {
                         accessor,
                         edm: *edm,
                     });
                 }
-                (SegmentKind::Lambda { kind, predicate }, Some(collection)) => {
+                (SegmentKind::Lambda { kind, predicate }, Some(collection), _) => {
                     let member = match collection {
                         Node::Property {
                             edm: Some(EdmType::Collection(member)),
@@ -493,27 +487,21 @@ impl Compiler<'_> {
                     });
                     complex = None;
                 }
-                (SegmentKind::Property(name), None | Some(Node::Entity)) => {
+                (SegmentKind::Property(name), None | Some(Node::Entity), _) => {
                     let def = self.schema.property(name);
                     let canonical = def.map_or(name, |p| p.name);
                     let accessor = E::accessor(canonical).ok_or_else(|| {
                         self.unsupported(expr, &format!("the property '{canonical}'"))
                     })?;
                     let edm = def.map(|p| p.edm_type);
-                    complex = match edm {
-                        Some(EdmType::Complex(c)) => Some(c.properties),
-                        _ => None,
-                    };
+                    complex = members_of(edm);
                     node = Some(Node::Property { accessor, edm });
                 }
-                (SegmentKind::Property(name), Some(_)) => {
+                (SegmentKind::Property(name), Some(_), _) => {
                     let def = complex
                         .and_then(|props| props.iter().find(|p| p.name.eq_ignore_ascii_case(name)));
                     let edm = def.map(|p| p.edm_type);
-                    complex = match edm {
-                        Some(EdmType::Complex(c)) => Some(c.properties),
-                        _ => None,
-                    };
+                    complex = members_of(edm);
                     let base = Box::new(node.take().unwrap_or(Node::Lit(Lit::Null)));
                     node = Some(Node::Member {
                         base,
@@ -521,13 +509,13 @@ impl Compiler<'_> {
                         edm,
                     });
                 }
-                (SegmentKind::Lambda { .. }, None) => {
+                (SegmentKind::Lambda { .. }, None, _) => {
                     return Err(self.unsupported(expr, "a lambda without a collection"))
                 }
-                (SegmentKind::FunctionCall { name, .. }, _) => {
+                (SegmentKind::FunctionCall { name, .. }, _, _) => {
                     return Err(self.unsupported(expr, &format!("the function '{name}'")))
                 }
-                (SegmentKind::It | SegmentKind::This, Some(_)) => {
+                (SegmentKind::It | SegmentKind::This, Some(_), _) => {
                     return Err(self.unsupported(expr, "$it inside a path"))
                 }
             }
@@ -556,6 +544,15 @@ impl Compiler<'_> {
             Literal::Binary(_) => return Err(bad()),
             Literal::Enum { value, .. } => Lit::Enum(value.into()),
         })
+    }
+}
+
+/// The members of a value of type `edm`, when it is a complex type: what
+/// the next segment of a path may name.
+fn members_of(edm: Option<EdmType>) -> Option<&'static [crate::schema::PropertyDef]> {
+    match edm {
+        Some(EdmType::Complex(complex)) => Some(complex.properties),
+        _ => None,
     }
 }
 

@@ -199,10 +199,9 @@ impl ResponsePlan {
     }
 
     fn context(&self) -> String {
-        format!(
-            "{}$metadata#{}{}",
-            self.service_root, self.entity_set, self.context_select
-        )
+        let mut context = crate::schema::context_url(&self.service_root, self.entity_set);
+        context.push_str(&self.context_select);
+        context
     }
 
     /// The next page's URL, when one is needed.
@@ -214,7 +213,7 @@ impl ResponsePlan {
             format!(
                 "{}{}?{}",
                 self.service_root,
-                self.entity_set.to_lowercase(),
+                crate::schema::path_segment(self.entity_set),
                 next.to_query_string()
             )
         })

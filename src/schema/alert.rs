@@ -164,6 +164,15 @@ pub const DETERMINATIONS: &[&str] = &[
     "SecurityPersonnel",
 ];
 
+/// The permissions that grant listing alerts (and investigations):
+/// application, then delegated.
+pub const ALERT_PERMISSIONS: &[&str] = &[
+    "Alert.Read.All",
+    "Alert.ReadWrite.All",
+    "Alert.Read",
+    "Alert.ReadWrite",
+];
+
 /// The Alerts entity set: filterable and sortable on the 11 properties the
 /// List page names; newest first by default; `$top` at most 10,000.
 pub static ALERTS: EntitySchema = EntitySchema {
@@ -240,15 +249,9 @@ pub static ALERTS: EntitySchema = EntitySchema {
     max_top: 10_000,
     max_skip: i32::MAX as i64,
     supported_options: &SystemOption::ALL,
-    // Application (…All) and delegated permissions, as the List page lists them.
-    permissions: &[
-        "Alert.Read.All",
-        "Alert.ReadWrite.All",
-        "Alert.Read",
-        "Alert.ReadWrite",
-    ],
+    permissions: ALERT_PERMISSIONS,
     // "100 calls per minute and 1,500 calls per hour" (the List page).
-    rate_limits: &[RateLimit::PER_MINUTE, RateLimit::PER_HOUR],
+    rate_limits: RateLimit::DOCUMENTED,
 };
 
 /// The built-in Alerts schema.

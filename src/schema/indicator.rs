@@ -138,7 +138,7 @@ pub static INDICATORS: EntitySchema = EntitySchema {
     // Application, then delegated (Ti.ReadWrite is both, listed once).
     permissions: &["Ti.ReadWrite", "Ti.ReadWrite.All"],
     // "100 calls per minute and 1,500 calls per hour" (the List page).
-    rate_limits: &[RateLimit::PER_MINUTE, RateLimit::PER_HOUR],
+    rate_limits: RateLimit::DOCUMENTED,
 };
 
 /// The built-in Indicators schema.

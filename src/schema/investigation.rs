@@ -73,15 +73,10 @@ pub static INVESTIGATIONS: EntitySchema = EntitySchema {
     max_top: 10_000,
     max_skip: i32::MAX as i64,
     supported_options: &SystemOption::ALL,
-    // Application, then delegated, as the List page lists them.
-    permissions: &[
-        "Alert.Read.All",
-        "Alert.ReadWrite.All",
-        "Alert.Read",
-        "Alert.ReadWrite",
-    ],
+    // The Alert permissions, as the List page lists them.
+    permissions: super::alert::ALERT_PERMISSIONS,
     // "100 calls per minute and 1,500 calls per hour" (the List page).
-    rate_limits: &[RateLimit::PER_MINUTE, RateLimit::PER_HOUR],
+    rate_limits: RateLimit::DOCUMENTED,
 };
 
 /// The built-in Investigations schema.

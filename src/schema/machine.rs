@@ -93,6 +93,15 @@ pub const DEVICE_VALUES: &[&str] = &["Normal", "Low", "High"];
 /// The documented values of `osArchitecture`.
 pub const OS_ARCHITECTURES: &[&str] = &["32-bit", "64-bit"];
 
+/// The permissions that grant listing machines (and machine actions):
+/// application, then delegated, as the List pages list them.
+pub const MACHINE_PERMISSIONS: &[&str] = &[
+    "Machine.Read.All",
+    "Machine.ReadWrite.All",
+    "Machine.Read",
+    "Machine.ReadWrite",
+];
+
 /// The Machines entity set: filterable and sortable on the 14 properties
 /// the List page names; most recently seen first by default; `$top` at
 /// most 10,000.
@@ -166,15 +175,9 @@ pub static MACHINES: EntitySchema = EntitySchema {
     max_top: 10_000,
     max_skip: i32::MAX as i64,
     supported_options: &SystemOption::ALL,
-    // Application (…All) and delegated permissions, as the List page lists them.
-    permissions: &[
-        "Machine.Read.All",
-        "Machine.ReadWrite.All",
-        "Machine.Read",
-        "Machine.ReadWrite",
-    ],
+    permissions: MACHINE_PERMISSIONS,
     // "100 calls per minute and 1,500 calls per hour" (the List page).
-    rate_limits: &[RateLimit::PER_MINUTE, RateLimit::PER_HOUR],
+    rate_limits: RateLimit::DOCUMENTED,
 };
 
 /// The built-in Machines schema.

@@ -126,15 +126,10 @@ pub static MACHINE_ACTIONS: EntitySchema = EntitySchema {
     max_top: 10_000,
     max_skip: i32::MAX as i64,
     supported_options: &SystemOption::ALL,
-    // Application (…All) and delegated permissions, as the List page lists them.
-    permissions: &[
-        "Machine.Read.All",
-        "Machine.ReadWrite.All",
-        "Machine.Read",
-        "Machine.ReadWrite",
-    ],
+    // The Machine permissions, as the List page lists them.
+    permissions: super::machine::MACHINE_PERMISSIONS,
     // "100 calls per minute and 1,500 calls per hour" (the List page).
-    rate_limits: &[RateLimit::PER_MINUTE, RateLimit::PER_HOUR],
+    rate_limits: RateLimit::DOCUMENTED,
 };
 
 /// The built-in MachineActions schema.

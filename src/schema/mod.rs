@@ -325,13 +325,13 @@ impl EntitySchema {
     /// The `@odata.context` of a response without `$select`:
     /// `https://api.securitycenter.microsoft.com/api/$metadata#MachineActions`.
     pub fn context_url(&self) -> String {
-        format!("{}$metadata#{}", self.service_root, self.entity_set)
+        context_url(self.service_root, self.entity_set)
     }
 
     /// The entity set's path segment under the service root, as the API's
     /// URLs spell it: `machineactions`.
     pub fn path_segment(&self) -> String {
-        self.entity_set.to_lowercase()
+        path_segment(self.entity_set)
     }
 
     /// The namespace of the entity type: its qualified name without the
@@ -367,6 +367,19 @@ impl EntitySchema {
     pub fn supports(&self, option: SystemOption) -> bool {
         self.supported_options.contains(&option)
     }
+}
+
+/// The context URL of `entity_set` under `service_root` (ending in `/`):
+/// `…/api/$metadata#MachineActions`, to which a response adds its
+/// `$select` list or `/$entity`.
+pub(crate) fn context_url(service_root: &str, entity_set: &str) -> String {
+    format!("{service_root}$metadata#{entity_set}")
+}
+
+/// The path segment of `entity_set` under the service root:
+/// `machineactions`.
+pub(crate) fn path_segment(entity_set: &str) -> String {
+    entity_set.to_lowercase()
 }
 
 /// The last segment of a qualified name: `MachineAction` of

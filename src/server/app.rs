@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRef, FromRequestParts, Path, Request, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
@@ -34,8 +34,7 @@ use super::source::{EntitySource, SourceError};
 use super::{metadata, openapi};
 use crate::client::RateLimit;
 use crate::eval::ResponseOptions;
-use crate::schema::local_name;
-use crate::schema::EntitySchema;
+use crate::schema::{context_url, local_name, EntitySchema};
 
 /// What a server answers with, besides its entity sets.
 #[derive(Clone, Debug)]
@@ -79,8 +78,9 @@ struct Shared {
     service_root: String,
     blocking: Semaphore,
     max_target_len: usize,
-    metadata: String,
-    openapi: Vec<u8>,
+    /// The two documents, rendered once; a clone shares the bytes.
+    metadata: Bytes,
+    openapi: Bytes,
     /// Correlation ids: a random base (per run) plus a counter, so that
     /// each request's id is unique.
     id_base: (u64, u64),
@@ -140,10 +140,8 @@ pub fn router(config: ServerConfig, sources: Vec<Arc<dyn EntitySource>>) -> App 
         service_root: format!("{public_url}/api/"),
         blocking: Semaphore::new(config.blocking_answers.max(1)),
         max_target_len: config.max_target_len,
-        metadata: metadata::csdl(&schemas),
-        openapi: openapi::document(&schemas, &public_url)
-            .to_string()
-            .into_bytes(),
+        metadata: Bytes::from(metadata::csdl(&schemas)),
+        openapi: Bytes::from(openapi::document(&schemas, &public_url).to_string()),
         id_base: random,
         id_counter: AtomicU64::new(0),
         segments: schemas.iter().map(|s| s.path_segment()).collect(),
@@ -236,7 +234,10 @@ where
             if let Ok(value) = HeaderValue::from_str(&id) {
                 headers.insert("request-id", value);
             }
-            headers.insert(ODATA_VERSION, HeaderValue::from_static("4.0"));
+            // JSON answers carry it already (`odata_json`); the others get it here.
+            headers
+                .entry(ODATA_VERSION)
+                .or_insert(HeaderValue::from_static("4.0"));
             tracing::info!(
                 request_id = &*id,
                 %method,
@@ -426,14 +427,9 @@ async fn item(
         .for_request(&id.0));
     };
     let mut body = serde_json::Map::with_capacity(fields.len() + 1);
-    body.insert(
-        "@odata.context".into(),
-        format!(
-            "{}$metadata#{}/$entity",
-            set.shared.service_root, schema.entity_set
-        )
-        .into(),
-    );
+    let mut context = context_url(&set.shared.service_root, schema.entity_set);
+    context.push_str("/$entity");
+    body.insert("@odata.context".into(), context.into());
     body.extend(fields);
     Ok(json_body(&body))
 }

@@ -124,17 +124,15 @@ fn responses(ok: Value, list: bool) -> Value {
         "403": error_response("The token has none of the permissions that grant this list"),
         "405": method_not_allowed(),
         "414": error_response("The request target is too long"),
-        "429": {
-            "description": "Over the token's rate limit",
-            "headers": {
-                "Retry-After": {
-                    "description": "Seconds to wait, at least 1",
-                    "required": true,
-                    "schema": {"type": "integer", "minimum": 1},
-                },
-            },
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-        },
+        "429": error_with_header(
+            "Over the token's rate limit",
+            "Retry-After",
+            json!({
+                "description": "Seconds to wait, at least 1",
+                "required": true,
+                "schema": {"type": "integer", "minimum": 1},
+            }),
+        ),
         "503": error_response("The store failed"),
     });
     responses["400"] = json!({
@@ -155,11 +153,18 @@ fn error_response(description: &str) -> Value {
 }
 
 fn method_not_allowed() -> Value {
-    json!({
-        "description": "Only GET and HEAD are served",
-        "headers": {"Allow": {"required": true, "schema": {"type": "string"}}},
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    })
+    error_with_header(
+        "Only GET and HEAD are served",
+        "Allow",
+        json!({"required": true, "schema": {"type": "string"}}),
+    )
+}
+
+/// An error response that also carries the header `name`.
+fn error_with_header(description: &str, name: &str, header: Value) -> Value {
+    let mut response = error_response(description);
+    response["headers"] = json!({ name: header });
+    response
 }
 
 /// The query options `schema` supports, as parameters.

@@ -44,8 +44,8 @@ pub trait EntitySource: Send + Sync + 'static {
     /// The wire JSON of the entity whose key is `key`, or `None`.
     fn get(&self, key: &str) -> Result<Option<Value>, SourceError>;
 
-    /// Whether answering blocks on I/O, so that the server runs it off
-    /// its event loop.
+    /// Whether answering may take long (I/O, a large scan), so that the
+    /// server runs it off its event loop.
     fn blocks(&self) -> bool;
 }
 
