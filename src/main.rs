@@ -95,14 +95,17 @@ enum Command {
         /// standard input. One that starts with `-` goes after `--`.
         query: OsString,
     },
-    /// Load MachineActions into a database, creating its tables when
-    /// missing: every file or none (one transaction). A record whose `id` is
-    /// already stored replaces it.
+    /// Load entities into a database, creating their tables when missing:
+    /// every file or none (one transaction). A record whose key is already
+    /// stored replaces it.
     Load {
         /// `sqlite:PATH` (created when missing) or `postgres://…`.
         #[arg(long, value_name = "DB")]
         db: String,
-        /// JSON arrays, OData responses or streams of MachineAction objects.
+        /// The entity set the files hold (default machineactions).
+        #[arg(long, value_name = "NAME", value_parser = entity_set)]
+        entity: Option<&'static EntitySchema>,
+        /// JSON arrays, OData responses or streams of entity objects.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
@@ -138,8 +141,9 @@ struct ServeArgs {
     /// --data or --db is the docs' Example 1.
     #[arg(long = "data", value_name = "[SET=]FILE", value_parser = set_data)]
     data: Vec<SetData>,
-    /// Answer MachineActions from a database instead: `sqlite:PATH` or
-    /// `postgres://…` (filled by `load`).
+    /// Answer MachineActions, and every other set the database holds, from
+    /// a database instead: `sqlite:PATH` or `postgres://…` (filled by
+    /// `load`).
     #[arg(long, value_name = "DB")]
     db: Option<String>,
     /// The address to listen on; port 0 picks a free port.
@@ -408,7 +412,7 @@ fn main() -> ExitCode {
             query,
             ..
         } => run_eval(data.as_deref(), &query, entity, json),
-        Command::Load { db, files } => run_load(&db, &files),
+        Command::Load { db, entity, files } => run_load(&db, entity, &files),
         Command::Serve(args) => run_serve(args),
         Command::Sql {
             dialect,
@@ -504,9 +508,6 @@ fn run_eval_db(
         Ok(validated) => validated,
         Err(code) => return code,
     };
-    if !std::ptr::eq(validated.schema(), machine_actions()) {
-        return fail("a database holds MachineActions only, so far: use --data for other sets");
-    }
     let answer = Store::open(db).and_then(|mut store| store.answer(&validated));
     match answer {
         Ok(response) => write_or_fail(io::stdout(), &format!("{}\n", response.to_pretty_string())),
@@ -541,7 +542,7 @@ fn run_sql(
 /// Loads every file into the database in one transaction. The files are
 /// opened before the database is touched; progress goes to stderr when it
 /// is a terminal.
-fn run_load(db: &str, files: &[PathBuf]) -> ExitCode {
+fn run_load(db: &str, entity: Option<&'static EntitySchema>, files: &[PathBuf]) -> ExitCode {
     let mut sources = Vec::with_capacity(files.len());
     let mut total = 0u64;
     for path in files {
@@ -560,8 +561,15 @@ fn run_load(db: &str, files: &[PathBuf]) -> ExitCode {
             BufReader::with_capacity(1 << 16, progress.reader(file)),
         )
     });
-    let loaded =
-        Store::open_or_create(db).and_then(|mut store| store.load::<MachineAction, _>(readers));
+    let schema = entity.unwrap_or_else(machine_actions);
+    let loaded = Store::open_or_create(db).and_then(|mut store| {
+        // The built-in type reads MachineActions faster than JSON objects.
+        if std::ptr::eq(schema, machine_actions()) {
+            store.load::<MachineAction, _>(readers)
+        } else {
+            store.load_json(schema, readers)
+        }
+    });
     progress.finish();
     match loaded {
         Ok(records) => write_or_fail(
@@ -701,21 +709,33 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         if given.next().is_some() {
             return fail(&format!("--data names {} twice", schema.path_segment()));
         }
-        let source: Result<Arc<dyn EntitySource>, String> =
-            if std::ptr::eq(schema, machine_actions()) {
-                match (data, &args.db) {
-                    (Some(_), Some(_)) => {
-                        return fail("MachineActions come from --db or --data, not both")
-                    }
-                    (None, Some(db)) => match server::StoreSource::open(schema, db) {
-                        Ok(source) => Ok(Arc::new(source)),
-                        Err(error) => return fail(&format!("{db}: {error}")),
-                    },
-                    (data, None) => memory_source::<MachineAction>(schema, data, sample::example1),
+        let is_actions = std::ptr::eq(schema, machine_actions());
+        // With --db, MachineActions come from it, and every other set the
+        // database holds.
+        let stored = match &args.db {
+            Some(_) if is_actions => true,
+            Some(db) => match Store::open(db).and_then(|mut store| store.holds(schema)) {
+                Ok(held) => held,
+                Err(error) => return fail(&format!("{db}: {error}")),
+            },
+            None => false,
+        };
+        let source: Result<Arc<dyn EntitySource>, String> = match (&args.db, stored) {
+            (Some(db), true) => {
+                if data.is_some() {
+                    return fail(&format!(
+                        "{} come from --db or --data, not both",
+                        schema.entity_set
+                    ));
                 }
-            } else {
-                memory_source::<serde_json::Value>(schema, data, Vec::new)
-            };
+                match server::StoreSource::open(schema, db) {
+                    Ok(source) => Ok(Arc::new(source)),
+                    Err(error) => return fail(&format!("{db}: {error}")),
+                }
+            }
+            _ if is_actions => memory_source::<MachineAction>(schema, data, sample::example1),
+            _ => memory_source::<serde_json::Value>(schema, data, Vec::new),
+        };
         let source = match source {
             Ok(source) => source,
             Err(message) => return fail(&message),

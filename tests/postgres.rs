@@ -24,7 +24,8 @@ use proptest::prelude::*;
 mod differential;
 
 use differential::{
-    actions, agree, json_lines, query, tricky_actions, tricky_query, TRICKY_FILTERS,
+    actions, agree, agree_machines, json_lines, lambda_query, machines, query, tricky_actions,
+    tricky_query, TRICKY_FILTERS,
 };
 
 fn server_url() -> String {
@@ -79,6 +80,21 @@ fn postgres_answers_as_the_evaluator_does() {
                 .borrow_mut()
                 .batch_execute("TRUNCATE \"machineactions\"");
             agree(&mut store.borrow_mut(), &actions, &query, page_size)
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn postgres_answers_lambdas_as_the_evaluator_does() {
+    let url = fresh_database("lambdas");
+    let store = Store::open(&url).expect("connects");
+    let admin = postgres::Client::connect(&url, postgres::NoTls).expect("connects");
+    let (store, admin) = (RefCell::new(store), RefCell::new(admin));
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(1000));
+    runner
+        .run(&(machines(), lambda_query()), |(machines, query)| {
+            let _ = admin.borrow_mut().batch_execute("TRUNCATE \"machines\"");
+            agree_machines(&mut store.borrow_mut(), &machines, &query)
         })
         .unwrap_or_else(|e| panic!("{e}"));
 }

@@ -818,3 +818,84 @@ fn every_entity_set_is_served_with_its_permissions_and_cap() {
         assert!(doc["paths"][&path]["get"].is_object(), "{path}");
     }
 }
+
+/// With `--db`, every set the database holds is answered from it,
+/// lambdas included, as from memory; the others stay as `--data` gives
+/// them.
+#[test]
+fn a_database_serves_every_set_it_holds() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("serve-db-sets");
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join(format!("sets-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&db);
+    let url = format!("sqlite:{}", db.display());
+    let machines = dir.join("machines.jsonl");
+    std::fs::write(
+        &machines,
+        concat!(
+            r#"{"id":"m1","computerDnsName":"mymachine1.contoso.com","lastSeen":"2018-08-02T14:55:03Z","machineTags":["test tag 1","ExampleTag"]}"#,
+            "\n",
+            r#"{"id":"m2","computerDnsName":"other","lastSeen":"2018-09-02T14:55:03Z","machineTags":[]}"#,
+            "\n",
+            r#"{"id":"m3","computerDnsName":"mymachine3","lastSeen":"2018-10-02T14:55:03Z","machineTags":null}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let actions = generated(10);
+    let machines = machines.to_str().unwrap();
+    for load in [
+        vec!["load", "--db", &url, actions.to_str().unwrap()],
+        vec!["load", "--db", &url, "--entity", "machines", machines],
+    ] {
+        let loaded = run(&load);
+        assert_eq!(loaded.code, 0, "{}", loaded.stderr);
+    }
+    let from_db = Server::with_token(&[
+        "--db",
+        &url,
+        "--rate-limit",
+        "off",
+        "--token",
+        "alerts:Alert.Read.All",
+    ]);
+    let in_memory = Server::with_token(&[
+        "--data",
+        &format!("machines={machines}"),
+        "--rate-limit",
+        "off",
+    ]);
+    for query in [
+        "$filter=machineTags/any(tag: tag eq 'ExampleTag')",
+        "$filter=not machineTags/all(tag: startswith(tag,'test'))&$count=true",
+        "$filter=machineTags/any()&$orderby=computerDnsName",
+    ] {
+        let path = format!("/api/machines?{}", encoded(query));
+        let a = get(&from_db.url(&path));
+        let b = get(&in_memory.url(&path));
+        assert_eq!(a.status, 200, "{query}: {}", a.body);
+        assert_eq!(a.json()["value"], b.json()["value"], "{query}");
+        assert_eq!(
+            a.json()["@odata.count"],
+            b.json()["@odata.count"],
+            "{query}"
+        );
+    }
+    assert_eq!(get(&from_db.url("/api/machines/m2")).status, 200);
+    // The database holds no alerts: they are served, empty, from memory.
+    let alerts = call("GET", &from_db.url("/api/alerts"), Some("alerts"));
+    assert_eq!(alerts.status, 200, "{}", alerts.body);
+    assert_eq!(alerts.json()["value"], serde_json::json!([]));
+    // A set both in the database and in --data is refused at start.
+    let both = run(&[
+        "serve",
+        "--db",
+        &url,
+        "--data",
+        &format!("machines={machines}"),
+    ]);
+    assert_eq!(both.code, 2, "{}", both.stderr);
+    assert!(both.stderr.contains("--db or --data"), "{}", both.stderr);
+    drop(from_db);
+    let _ = std::fs::remove_file(&db);
+}

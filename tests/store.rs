@@ -18,7 +18,8 @@ mod differential;
 
 use binary::run;
 use differential::{
-    actions, agree, json_lines, query, tricky_actions, tricky_query, TRICKY_FILTERS,
+    actions, agree, agree_machines, json_lines, lambda_query, machines, query, tricky_actions,
+    tricky_query, TRICKY_FILTERS,
 };
 
 fn memory() -> Store {
@@ -69,6 +70,16 @@ proptest! {
         page_size in prop_oneof![Just(10_000u64), 1u64..4],
     ) {
         agree(&mut memory(), &actions, &query, page_size)?;
+    }
+
+    /// `any`/`all` over a string collection (empty, null, absent, not an
+    /// array, with null members), nested in `and`/`or`/`not`.
+    #[test]
+    fn sqlite_answers_lambdas_as_the_evaluator_does(
+        machines in machines(),
+        query in lambda_query(),
+    ) {
+        agree_machines(&mut memory(), &machines, &query)?;
     }
 
     /// No text of the query reaches the SQL: the SQL is made of keywords,
@@ -354,4 +365,109 @@ fn sql_prints_the_statement_and_its_parameters() {
     assert!(r.stdout.contains("SELECT COUNT(*)"), "{}", r.stdout);
     let r = run(&["sql", "--dialect", "oracle", "$top=1"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
+}
+
+#[test]
+fn every_entity_set_loads_and_answers_from_the_database_as_from_its_file() {
+    let path = fresh_path("machines.db");
+    let url = format!("sqlite:{}", path.display());
+    let data = fresh_path("machines.jsonl");
+    let machines = [
+        r#"{"id":"m1","computerDnsName":"mymachine1.contoso.com","riskScore":"High","machineTags":["test tag 1","ExampleTag"],"lastSeen":"2018-08-02T14:55:03.7791856Z","extra":{"kept":[1,2]}}"#,
+        r#"{"id":"m2","computerDnsName":"other","riskScore":"Low","machineTags":[],"lastSeen":"2018-07-30T00:00:00Z"}"#,
+        r#"{"id":"m3","computerDnsName":"MYMACHINE3","riskScore":null,"machineTags":null}"#,
+        r#"{"id":"m4","computerDnsName":"mymachine4","machineTags":["ExampleTag",null]}"#,
+    ];
+    std::fs::write(&data, machines.join("\n")).expect("write");
+    let data = data.to_str().expect("UTF-8 path");
+    let r = run(&["load", "--db", &url, "--entity", "machines", data]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("loaded 4 records"), "{}", r.stderr);
+    for query in [
+        "/api/machines?$filter=machineTags/any(tag: tag eq 'ExampleTag')",
+        "/api/machines?$filter=machineTags/all(tag: tag ne null)&$count=true",
+        "/api/machines?$filter=not machineTags/any()",
+        "/api/machines?$filter=not machineTags/all(t: startswith(t,'test'))",
+        "/api/machines?$filter=startswith(computerDnsName,'mymachine')",
+        "/api/machines?$filter=riskScore eq 'High' or lastSeen gt 2018-08-01Z",
+        "/api/machines?$orderby=computerDnsName desc&$top=3",
+    ] {
+        let from_db = run(&["eval", "--db", &url, query]);
+        let from_file = run(&["eval", "--data", data, query]);
+        assert_eq!(from_db.code, 0, "{query}: {}", from_db.stderr);
+        assert_eq!(from_file.code, 0, "{query}: {}", from_file.stderr);
+        assert_eq!(from_db.stdout, from_file.stdout, "{query}");
+    }
+    // Unknown members come back as they were loaded.
+    let r = run(&["eval", "--db", &url, "/api/machines?$filter=id eq 'm1'"]);
+    assert!(r.stdout.contains(r#""extra": {"#), "{}", r.stdout);
+    // A set the database does not hold is an error, not an empty answer.
+    let r = run(&["eval", "--db", &url, "/api/alerts?$top=1"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("load some first"), "{}", r.stderr);
+}
+
+#[test]
+fn a_string_collection_with_a_member_of_another_type_is_refused_at_its_place() {
+    let schema = defender_odata::schema::entity_set_named("Machines").expect("Machines");
+    let mut store = memory();
+    let data =
+        b"{\"id\":\"m1\",\"machineTags\":[\"a\"]}\n{\"id\":\"m2\",\"machineTags\":[\"a\",3]}\n";
+    let error = store
+        .load_json(schema, [("tags.jsonl".to_owned(), &data[..])])
+        .expect_err("refused");
+    let message = error.to_string();
+    assert!(message.starts_with("tags.jsonl:2:"), "{message}");
+    assert!(
+        message.contains("a member of 'machineTags' is not Edm.String"),
+        "{message}"
+    );
+    let data = b"{\"id\":\"m3\",\"computerDnsName\":7}";
+    let error = store
+        .load_json(schema, [("name.json".to_owned(), &data[..])])
+        .expect_err("refused");
+    assert!(
+        error
+            .to_string()
+            .contains("'computerDnsName' is not Edm.String"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_lambda_is_an_exists_over_the_members_in_both_dialects() {
+    let schema = defender_odata::schema::entity_set_named("Machines").expect("Machines");
+    let query = check(
+        "$filter=machineTags/any(tag: tag eq 'ExampleTag')",
+        schema,
+        &ParseOptions::default(),
+    )
+    .expect("valid");
+    let sqlite = translate(&query, SqlDialect::Sqlite).expect("translates");
+    assert!(
+        sqlite
+            .rows
+            .sql
+            .contains("EXISTS (SELECT 1 FROM json_each(\"machineTags\") AS \"member\" WHERE \"member\".\"value\" = ?1)"),
+        "{}",
+        sqlite.rows.sql
+    );
+    let postgres = translate(&query, SqlDialect::Postgres).expect("translates");
+    assert!(
+        postgres
+            .rows
+            .sql
+            .contains("jsonb_array_elements_text(CAST(\"machineTags\" AS jsonb))"),
+        "{}",
+        postgres.rows.sql
+    );
+    // A body reading the entity is not a lambda the SQL answers.
+    let outer = check(
+        "$filter=machineTags/any(tag: tag eq computerDnsName)",
+        schema,
+        &ParseOptions::default(),
+    )
+    .expect("valid");
+    let error = translate(&outer, SqlDialect::Sqlite).expect_err("refused");
+    assert_eq!(error.diagnostics()[0].code, Code::NotTranslatable);
 }

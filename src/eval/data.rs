@@ -31,7 +31,7 @@ use std::marker::PhantomData;
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor,
 };
-use serde::{Deserialize, Deserializer};
+use serde::Deserializer;
 use serde_json::{Map, Value};
 
 /// The format the data turned out to be in.
@@ -198,11 +198,27 @@ fn check_encoding<R: BufRead>(reader: &mut R) -> Result<usize, DataError> {
 
 /// Reads entities from `reader` in any of the three formats and hands each
 /// to `sink` as soon as it is read.
-pub fn read_entities<E, R, F>(mut reader: R, mut sink: F) -> Result<DataFormat, DataError>
+pub fn read_entities<E, R, F>(reader: R, sink: F) -> Result<DataFormat, DataError>
 where
     E: DeserializeOwned,
     R: BufRead,
     F: FnMut(E),
+{
+    read_with(reader, PhantomData::<E>, sink)
+}
+
+/// [`read_entities`] with each record read by `seed`: for a reader whose
+/// records need more than their type to be read (the store's, which need
+/// their entity set's layout).
+pub(crate) fn read_with<S, T, R, F>(
+    mut reader: R,
+    seed: S,
+    mut sink: F,
+) -> Result<DataFormat, DataError>
+where
+    S: Copy + for<'de> DeserializeSeed<'de, Value = T>,
+    R: BufRead,
+    F: FnMut(T),
 {
     let mut origin = Origin {
         lines: 0,
@@ -227,16 +243,17 @@ where
     let mut de = serde_json::Deserializer::from_reader(reader);
     let format = match first {
         b'[' => de
-            .deserialize_seq(SeqSink::<E, F>::new(&mut sink))
+            .deserialize_seq(SeqSink::new(seed, &mut sink))
             .map(|()| DataFormat::Array),
-        b'{' => match de.deserialize_map(FirstObject::<E, F>::new(&mut sink)) {
+        b'{' => match de.deserialize_map(FirstObject(SeqSink::new(seed, &mut sink))) {
             Ok(First::Response) => Ok(DataFormat::Response),
             Ok(First::Entity(object)) => {
                 // Read whole, so its errors point at its start.
-                let entity = E::deserialize(Value::Object(object))
+                let entity = seed
+                    .deserialize(Value::Object(object))
                     .map_err(|e| origin.here(e.to_string()))?;
                 sink(entity);
-                return read_stream(de, &mut sink)
+                return read_stream(de, seed, &mut sink)
                     .map(|()| DataFormat::Stream)
                     .map_err(|e| origin.error(&e));
             }
@@ -254,18 +271,22 @@ where
         .map_err(|e| origin.error(&e))
 }
 
-/// The objects after the first of a stream.
-fn read_stream<E, R, F>(
-    de: serde_json::Deserializer<serde_json::de::IoRead<R>>,
+/// The objects after the first of a stream, each read by `seed`, until
+/// nothing but whitespace is left.
+fn read_stream<S, T, R, F>(
+    mut de: serde_json::Deserializer<serde_json::de::IoRead<R>>,
+    seed: S,
     sink: &mut F,
 ) -> Result<(), serde_json::Error>
 where
-    E: DeserializeOwned,
+    S: Copy + for<'de> DeserializeSeed<'de, Value = T>,
     R: io::Read,
-    F: FnMut(E),
+    F: FnMut(T),
 {
-    for entity in de.into_iter::<E>() {
-        sink(entity?);
+    // `end` reads whitespace and fails at anything else, which is then
+    // the start of the next object.
+    while de.end().is_err() {
+        sink(seed.deserialize(&mut de)?);
     }
     Ok(())
 }
@@ -280,15 +301,13 @@ enum First {
 
 /// Reads the first object: a response (streaming its `value` into the
 /// sink) or an entity (kept whole, to be read as one).
-struct FirstObject<'s, E, F>(SeqSink<'s, E, F>);
+struct FirstObject<'s, S, F>(SeqSink<'s, S, F>);
 
-impl<'s, E, F> FirstObject<'s, E, F> {
-    fn new(sink: &'s mut F) -> Self {
-        FirstObject(SeqSink::new(sink))
-    }
-}
-
-impl<'de, E: Deserialize<'de>, F: FnMut(E)> Visitor<'de> for FirstObject<'_, E, F> {
+impl<'de, S, T, F> Visitor<'de> for FirstObject<'_, S, F>
+where
+    S: Copy + DeserializeSeed<'de, Value = T>,
+    F: FnMut(T),
+{
     type Value = First;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -332,9 +351,13 @@ impl<'de, E: Deserialize<'de>, F: FnMut(E)> Visitor<'de> for FirstObject<'_, E, 
 }
 
 /// A response's `value`, which must be an array.
-struct ValueArray<'s, E, F>(SeqSink<'s, E, F>);
+struct ValueArray<'s, S, F>(SeqSink<'s, S, F>);
 
-impl<'de, E: Deserialize<'de>, F: FnMut(E)> DeserializeSeed<'de> for ValueArray<'_, E, F> {
+impl<'de, S, T, F> DeserializeSeed<'de> for ValueArray<'_, S, F>
+where
+    S: Copy + DeserializeSeed<'de, Value = T>,
+    F: FnMut(T),
+{
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -342,7 +365,11 @@ impl<'de, E: Deserialize<'de>, F: FnMut(E)> DeserializeSeed<'de> for ValueArray<
     }
 }
 
-impl<'de, E: Deserialize<'de>, F: FnMut(E)> Visitor<'de> for ValueArray<'_, E, F> {
+impl<'de, S, T, F> Visitor<'de> for ValueArray<'_, S, F>
+where
+    S: Copy + DeserializeSeed<'de, Value = T>,
+    F: FnMut(T),
+{
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -361,22 +388,23 @@ impl<'de, E: Deserialize<'de>, F: FnMut(E)> Visitor<'de> for ValueArray<'_, E, F
     }
 }
 
-/// Streams the elements of a JSON array into a sink.
-struct SeqSink<'s, E, F> {
+/// Streams the elements of a JSON array, each read by `seed`, into a sink.
+struct SeqSink<'s, S, F> {
+    seed: S,
     sink: &'s mut F,
-    entity: PhantomData<fn() -> E>,
 }
 
-impl<'s, E, F> SeqSink<'s, E, F> {
-    fn new(sink: &'s mut F) -> Self {
-        SeqSink {
-            sink,
-            entity: PhantomData,
-        }
+impl<'s, S, F> SeqSink<'s, S, F> {
+    fn new(seed: S, sink: &'s mut F) -> Self {
+        SeqSink { seed, sink }
     }
 }
 
-impl<'de, E: Deserialize<'de>, F: FnMut(E)> Visitor<'de> for SeqSink<'_, E, F> {
+impl<'de, S, T, F> Visitor<'de> for SeqSink<'_, S, F>
+where
+    S: Copy + DeserializeSeed<'de, Value = T>,
+    F: FnMut(T),
+{
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -384,7 +412,7 @@ impl<'de, E: Deserialize<'de>, F: FnMut(E)> Visitor<'de> for SeqSink<'_, E, F> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(entity) = seq.next_element::<E>()? {
+        while let Some(entity) = seq.next_element_seed(self.seed)? {
             (self.sink)(entity);
         }
         Ok(())

@@ -46,6 +46,7 @@ mod value;
 
 pub use compile::CompiledFilter;
 pub(crate) use compile::{constant, Constant};
+pub(crate) use data::read_with;
 pub use data::{read_entities, DataError, DataFormat};
 pub(crate) use response::{PageBounds, ResponsePlan};
 pub use response::{Response, ResponseOptions};

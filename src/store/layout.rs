@@ -15,6 +15,7 @@
 //! | `Edm.DateTimeOffset` | `"P:seconds"`, `"P:nanos"` (the instant, UTC)    |
 //! | integer types    | `"P"`                                                |
 //! | `Edm.Boolean`    | `"P"`                                                |
+//! | `Collection(Edm.String)` | `"P"`, the JSON array as text                |
 //!
 //! `"P:lower"`/`"P:upper"` hold `tolower(P)`/`toupper(P)` as the evaluator
 //! computes them (character by character), and `NULL` where SQL's own
@@ -27,6 +28,12 @@
 //! returned as it was loaded, is `"@doc"` in a second table by `"@seq"`
 //! (`machineactions:doc`), so that scans and index builds read only the
 //! narrow typed rows.
+//!
+//! A string collection is stored as its JSON array, which `any`/`all` read
+//! member by member (`json_each` in SQLite, `jsonb_array_elements_text`
+//! in PostgreSQL); its members must be strings or null, and a value that
+//! is not an array is stored as `NULL`, which a lambda over it reads as
+//! the evaluator reads a collection that is not one: null.
 
 use crate::model::{Entity, PropertyValue};
 use crate::schema::{EdmType, EntitySchema, OrderKey, PropertyDef};
@@ -51,6 +58,8 @@ pub(crate) enum ColumnKind {
     Integer,
     /// `"P"`, a Boolean.
     Boolean,
+    /// `"P"`, a collection of strings as its JSON array.
+    Strings,
 }
 
 /// One stored property, with its columns' quoted names.
@@ -119,6 +128,7 @@ impl Column {
             ],
             ColumnKind::Integer => vec![(self.value.clone(), ValueKind::Integer)],
             ColumnKind::Boolean => vec![(self.value.clone(), ValueKind::Boolean)],
+            ColumnKind::Strings => vec![(self.value.clone(), ValueKind::Json)],
         }
     }
 }
@@ -129,13 +139,15 @@ pub(crate) enum ValueKind {
     Text,
     Integer,
     Boolean,
+    /// JSON text, compared by nothing but what reads its members.
+    Json,
 }
 
 impl ValueKind {
     /// A value of this kind, for choosing a placeholder's type.
     fn sample(self) -> SqlValue {
         match self {
-            ValueKind::Text => SqlValue::Text(String::new()),
+            ValueKind::Text | ValueKind::Json => SqlValue::Text(String::new()),
             ValueKind::Integer => SqlValue::Integer(0),
             ValueKind::Boolean => SqlValue::Boolean(false),
         }
@@ -144,6 +156,7 @@ impl ValueKind {
     fn sql_type(self, dialect: SqlDialect) -> &'static str {
         match self {
             ValueKind::Text => dialect.text_type(),
+            ValueKind::Json => "TEXT",
             ValueKind::Integer => "BIGINT",
             ValueKind::Boolean => dialect.boolean_type(),
         }
@@ -188,6 +201,7 @@ impl Layout {
                     | EdmType::Int16
                     | EdmType::Int32
                     | EdmType::Int64 => ColumnKind::Integer,
+                    EdmType::Collection(EdmType::String) => ColumnKind::Strings,
                     _ => return None,
                 };
                 Some(Column::new(property, kind))
@@ -512,10 +526,35 @@ impl Layout {
                     PropertyValue::Bool(b) => values.push(SqlValue::Boolean(b)),
                     _ => return Err(mismatch()),
                 },
+                ColumnKind::Strings => values.push(strings_column(name, &value)?),
             }
         }
         Ok(values)
     }
+}
+
+/// The stored JSON array of a string collection: `NULL` for a value that
+/// is not an array; an error for a member that is not a string or null,
+/// or that holds U+0000.
+fn strings_column(name: &str, value: &PropertyValue<'_>) -> Result<SqlValue, String> {
+    let serde_json::Value::Array(members) = value.to_json() else {
+        return Ok(SqlValue::Null);
+    };
+    for member in &members {
+        match member {
+            serde_json::Value::Null => {}
+            serde_json::Value::String(text) if !text.contains('\0') => {}
+            serde_json::Value::String(_) => {
+                return Err(format!(
+                    "a member of '{name}' contains U+0000, which SQL text cannot hold"
+                ))
+            }
+            _ => return Err(format!("a member of '{name}' is not Edm.String")),
+        }
+    }
+    Ok(SqlValue::Text(
+        serde_json::Value::Array(members).to_string(),
+    ))
 }
 
 /// An instant as seconds since the epoch and nanoseconds: ordered as chrono

@@ -12,14 +12,14 @@ use std::io::BufRead;
 use std::marker::PhantomData;
 
 use serde::de::value::MapAccessDeserializer;
-use serde::de::{DeserializeOwned, Error as _, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::Value;
+use serde::de::{DeserializeOwned, DeserializeSeed, Error as _, MapAccess, Visitor};
+use serde::{Deserializer, Serialize};
+use serde_json::{Map, Value};
 
 use super::layout::{ColumnKind, Layout, LAYOUT_VERSION};
 use super::translate::{translate_with, SqlDialect, SqlValue, Statement};
 use crate::error::Error;
-use crate::eval::{read_entities, Response, ResponseOptions, ResponsePlan};
+use crate::eval::{read_with, Response, ResponseOptions, ResponsePlan};
 use crate::model::{Entity, MachineAction};
 use crate::schema::{machine_actions, EntitySchema};
 use crate::validate::ValidatedQuery;
@@ -222,7 +222,7 @@ impl Store {
     /// Loads the entities of every source, `(name, reader)`, in one
     /// transaction: all of them, or (on the first bad record, reported as
     /// `name:line:col`) none. Each reader holds a JSON array, an OData
-    /// response or a stream of objects, as [`read_entities`] reads them.
+    /// response or a stream of objects, as [`read_entities`](crate::eval::read_entities) reads them.
     /// An entity whose key is already stored replaces its content and keeps
     /// its place in the load order. Returns how many records were read.
     ///
@@ -234,7 +234,32 @@ impl Store {
         &mut self,
         sources: impl IntoIterator<Item = (String, R)>,
     ) -> Result<u64, StoreError> {
-        let layout = super::layout::cached(E::schema());
+        self.load_as::<E, R>(E::schema(), sources)
+    }
+
+    /// [`Store::load`] for an entity set without a Rust type: its entities
+    /// are JSON objects, stored as they are (unknown members kept), with
+    /// the typed columns `schema`'s filterable and sortable properties get.
+    /// A value of the wrong type for one of them (`"riskScore": 3` where
+    /// the schema says `Edm.String`) refuses the load at its place.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::load`].
+    pub fn load_json<R: BufRead>(
+        &mut self,
+        schema: &'static EntitySchema,
+        sources: impl IntoIterator<Item = (String, R)>,
+    ) -> Result<u64, StoreError> {
+        self.load_as::<Map<String, Value>, R>(schema, sources)
+    }
+
+    fn load_as<E: Entity + DeserializeOwned + Serialize, R: BufRead>(
+        &mut self,
+        schema: &'static EntitySchema,
+        sources: impl IntoIterator<Item = (String, R)>,
+    ) -> Result<u64, StoreError> {
+        let layout = super::layout::cached(schema);
         self.connection
             .execute(self.dialect().begin())
             .map_err(StoreError::Database)?;
@@ -250,7 +275,7 @@ impl Store {
         result
     }
 
-    fn load_in_transaction<E: StoredEntity, R: BufRead>(
+    fn load_in_transaction<E: Entity + DeserializeOwned + Serialize, R: BufRead>(
         &mut self,
         layout: &Layout,
         sources: impl IntoIterator<Item = (String, R)>,
@@ -290,7 +315,11 @@ impl Store {
         for (name, reader) in sources {
             let mut failure = None;
             let connection = &mut self.connection;
-            let read = read_entities(reader, |record: Record<E>| {
+            let seed = RecordSeed::<E> {
+                layout,
+                entity: PhantomData,
+            };
+            let read = read_with(reader, seed, |record: Record| {
                 if failure.is_some() {
                     return;
                 }
@@ -467,6 +496,31 @@ impl Store {
             .transpose()
     }
 
+    /// Whether the database holds the entity set of `schema` (in any
+    /// layout): whether a load of it ever committed.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`] when the database holds no entity set at
+    /// all, or fails.
+    pub fn holds(&mut self, schema: &EntitySchema) -> Result<bool, StoreError> {
+        let set = SqlValue::Text(schema.entity_set.to_owned());
+        let version = Statement {
+            sql: format!(
+                "SELECT \"version\" FROM {} WHERE \"entity_set\" = {}",
+                super::layout::quote(super::layout::META_TABLE),
+                self.dialect().placeholder(1, &set)
+            ),
+            params: vec![set],
+        };
+        let found = self.connection.integer(&version).map_err(|e| {
+            StoreError::Database(format!(
+                "the database holds no entity set: load some first ({e})"
+            ))
+        })?;
+        Ok(found.is_some())
+    }
+
     /// Checks the layout version of `layout`'s entity set once per
     /// connection.
     fn checked_version(&mut self, layout: &Layout) -> Result<(), StoreError> {
@@ -551,39 +605,46 @@ impl Batch {
 /// One record as the store writes it: its wire JSON and its column values,
 /// computed while it is read so that a record that cannot be stored is
 /// refused with its place in the file.
-struct Record<E> {
+struct Record {
     doc: String,
     columns: Vec<SqlValue>,
+}
+
+/// Reads a [`Record`] of an entity of type `E` stored in `layout`.
+struct RecordSeed<'l, E> {
+    layout: &'l Layout,
     entity: PhantomData<fn() -> E>,
 }
 
-impl<'de, E: StoredEntity> Deserialize<'de> for Record<E> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Record<E>, D::Error> {
-        // Through a map visitor, so that serde_json places an error raised
-        // here at the record, as it places its own.
-        deserializer.deserialize_map(RecordVisitor(PhantomData))
+impl<E> Clone for RecordSeed<'_, E> {
+    fn clone(&self) -> Self {
+        *self
     }
 }
 
-struct RecordVisitor<E>(PhantomData<fn() -> E>);
+impl<E> Copy for RecordSeed<'_, E> {}
 
-impl<'de, E: StoredEntity> Visitor<'de> for RecordVisitor<E> {
-    type Value = Record<E>;
+impl<'de, E: Entity + DeserializeOwned + Serialize> DeserializeSeed<'de> for RecordSeed<'_, E> {
+    type Value = Record;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Record, D::Error> {
+        // Through a map visitor, so that serde_json places an error raised
+        // here at the record, as it places its own.
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, E: Entity + DeserializeOwned + Serialize> Visitor<'de> for RecordSeed<'_, E> {
+    type Value = Record;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an entity object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Record<E>, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Record, A::Error> {
         let entity = E::deserialize(MapAccessDeserializer::new(map))?;
-        let columns = super::layout::cached(E::schema())
-            .row(&entity)
-            .map_err(A::Error::custom)?;
+        let columns = self.layout.row(&entity).map_err(A::Error::custom)?;
         let doc = serde_json::to_string(&entity).map_err(A::Error::custom)?;
-        Ok(Record {
-            doc,
-            columns,
-            entity: PhantomData,
-        })
+        Ok(Record { doc, columns })
     }
 }

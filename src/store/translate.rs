@@ -125,6 +125,33 @@ impl SqlDialect {
         }
     }
 
+    /// The members of the JSON array in the column `c`, as a table whose
+    /// `value` is each member as text (null for a JSON null).
+    fn members(self, c: &str) -> String {
+        match self {
+            SqlDialect::Sqlite => format!("json_each({c}) AS \"member\""),
+            SqlDialect::Postgres => {
+                format!("jsonb_array_elements_text(CAST({c} AS jsonb)) AS \"member\"(\"value\")")
+            }
+        }
+    }
+
+    /// One member of [`SqlDialect::members`], compared as stored text is.
+    fn member(self) -> &'static str {
+        match self {
+            SqlDialect::Sqlite => "\"member\".\"value\"",
+            SqlDialect::Postgres => "(\"member\".\"value\" COLLATE \"C\")",
+        }
+    }
+
+    /// The number of members of the JSON array in the column `c`.
+    fn array_length(self, c: &str) -> String {
+        match self {
+            SqlDialect::Sqlite => format!("json_array_length({c})"),
+            SqlDialect::Postgres => format!("jsonb_array_length(CAST({c} AS jsonb))"),
+        }
+    }
+
     /// A null of type Boolean.
     fn null(self) -> &'static str {
         match self {
@@ -268,6 +295,7 @@ pub(crate) fn translate_with(
         now,
         option: SystemOption::Filter,
         params: Vec::new(),
+        variable: None,
     };
     let mut sql = String::with_capacity(256);
     sql.push_str(layout.select_docs());
@@ -392,6 +420,9 @@ struct Translator<'q, 's> {
     now: DateTime<FixedOffset>,
     option: SystemOption,
     params: Vec<SqlValue>,
+    /// Inside a lambda's body: its range variable's name, and the SQL of
+    /// the member it ranges over.
+    variable: Option<(String, &'static str)>,
 }
 
 impl<'q> Translator<'q, '_> {
@@ -537,8 +568,96 @@ impl<'q> Translator<'q, '_> {
                 }
                 _ => self.boolean_value(expr, out),
             },
+            ExprKind::Path(path)
+                if matches!(
+                    path.segments().next_back().map(|s| s.kind()),
+                    Some(SegmentKind::Lambda { .. })
+                ) =>
+            {
+                self.lambda(expr, path, context, out)
+            }
             _ => self.boolean_value(expr, out),
         }
+    }
+
+    /// `c/any(x: body)`, `c/all(x: body)`, `c/any()` over a stored string
+    /// collection, three-valued as the evaluator answers: `any` is the
+    /// `or` of its body over the members (false over none), `all` the
+    /// `and` (true over none), and both are null over a null collection.
+    /// Where null may stand for false, `any` is an `EXISTS` of a member
+    /// whose body is true, and `all` a collection with no member whose
+    /// body is not true. Otherwise each member's answer is ranked (false
+    /// 0, null 1, true 2) and `any` takes the highest, `all` the lowest.
+    fn lambda(
+        &mut self,
+        expr: ExprRef<'_>,
+        path: crate::ast::PathRef<'_>,
+        context: Context,
+        out: &mut String,
+    ) -> Result<(), Error> {
+        if self.variable.is_some() {
+            return Err(self.refuse(expr, "a lambda inside a lambda"));
+        }
+        let (Some(first), Some(SegmentKind::Lambda { kind, predicate }), 2) = (
+            path.get(0).map(|s| s.kind()),
+            path.get(1).map(|s| s.kind()),
+            path.len(),
+        ) else {
+            return Err(self.refuse(expr, "a lambda over anything but one property"));
+        };
+        let SegmentKind::Property(name) = first else {
+            return Err(self.refuse(expr, "a lambda over anything but one property"));
+        };
+        let column = self
+            .query
+            .schema()
+            .property(name)
+            .and_then(|p| self.layout.column(p.name))
+            .filter(|c| c.kind == ColumnKind::Strings)
+            .ok_or_else(|| {
+                self.refuse(
+                    expr,
+                    &format!("a lambda over '{name}', which is not a stored string collection,"),
+                )
+            })?;
+        let c = column.value();
+        let d = self.dialect;
+        let Some(lambda) = predicate else {
+            let _ = write!(
+                out,
+                "(CASE WHEN {c} IS NULL THEN {} ELSE {} > 0 END)",
+                d.null(),
+                d.array_length(c)
+            );
+            return Ok(());
+        };
+        let all = kind == crate::ast::LambdaKind::All;
+        self.variable = Some((lambda.variable.to_owned(), d.member()));
+        let mut body = String::new();
+        let translated = self.predicate(lambda.body, context, &mut body);
+        self.variable = None;
+        translated?;
+        let members = d.members(c);
+        let _ = match (context, all) {
+            (Context::Selecting, false) => {
+                write!(out, "EXISTS (SELECT 1 FROM {members} WHERE {body})")
+            }
+            (Context::Selecting, true) => write!(
+                out,
+                "({c} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {members} WHERE ({body}) IS NOT TRUE))"
+            ),
+            (Context::Exact, _) => {
+                let (best, none) = if all { ("MIN", 2) } else { ("MAX", 0) };
+                write!(
+                    out,
+                    "(CASE WHEN {c} IS NULL THEN {null} ELSE (SELECT CASE COALESCE({best}(\"rank\"), {none}) \
+                     WHEN 2 THEN TRUE WHEN 1 THEN {null} ELSE FALSE END \
+                     FROM (SELECT COALESCE(CAST(({body}) AS INTEGER) * 2, 1) AS \"rank\" FROM {members}) AS \"ranked\") END)",
+                    null = d.null()
+                )
+            }
+        };
+        Ok(())
     }
 
     /// A Boolean property used as a condition.
@@ -562,6 +681,24 @@ impl<'q> Translator<'q, '_> {
             return Ok(Value::Const(self.constant(expr)?));
         }
         match expr.kind() {
+            ExprKind::Path(path) if self.variable.is_some() => {
+                let member = match (&self.variable, path.len(), path.get(0).map(|s| s.kind())) {
+                    (Some((variable, member)), 1, Some(SegmentKind::Property(name)))
+                        if name == variable =>
+                    {
+                        *member
+                    }
+                    _ => {
+                        return Err(
+                            self.refuse(expr, "a lambda body reading anything but its variable")
+                        )
+                    }
+                };
+                Ok(Value::Sql {
+                    class: Class::Text,
+                    sql: Parts::one(member),
+                })
+            }
             ExprKind::Path(_) => {
                 let column = self.column(expr)?;
                 let sql = match column.kind {
@@ -569,6 +706,9 @@ impl<'q> Translator<'q, '_> {
                     _ => Parts::one(column.value()),
                 };
                 let class = match column.kind {
+                    ColumnKind::Strings => {
+                        return Err(self.refuse(expr, "a collection used as a value"))
+                    }
                     ColumnKind::Text => Class::Text,
                     ColumnKind::Instant => Class::Instant,
                     ColumnKind::Integer => Class::Integer,
