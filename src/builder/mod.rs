@@ -74,6 +74,28 @@
 //! Machines and Alerts are built the same way; [`MachineField`] and
 //! [`AlertField`] have examples, the lambda over `machineTags` among them.
 //!
+//! What the service would refuse does not compile. A filter on one set
+//! is not a filter on another:
+//!
+//! ```compile_fail
+//! use defender_odata::builder::{AlertsQuery, MachineField as M};
+//! let _ = AlertsQuery::new().filter(M::Id.eq("x"));
+//! ```
+//!
+//! An instant is not text (the quoted date of a `TypeMismatch`):
+//!
+//! ```compile_fail
+//! use defender_odata::builder::AlertField as A;
+//! let _ = A::AlertCreationTime.gt("2018-11-22T00:00:00Z");
+//! ```
+//!
+//! A collection has no single value to compare or sort by:
+//!
+//! ```compile_fail
+//! use defender_odata::builder::MachineField as M;
+//! let _ = M::MachineTags.asc();
+//! ```
+//!
 //! [`ActionStatus`]: crate::model::ActionStatus
 //! [`ActionType`]: crate::model::ActionType
 //! [`HealthStatus`]: crate::model::HealthStatus
