@@ -141,9 +141,10 @@
 //!
 //! Clients need not write query text at all: [`builder`] builds the same
 //! tree from typed fields and values, so only filterable properties can be
-//! filtered and a date can only be compared with a date. [`client`] has the
-//! documented API hosts, a pager for more than 10,000 results, and a
-//! rate-limit budget.
+//! filtered and a date can only be compared with a date (MachineActions,
+//! Machines and Alerts; see [`builder::MachinesQuery`] and
+//! [`builder::AlertsQuery`]). [`client`] has the documented API hosts, a
+//! pager for more than 10,000 results, and a rate-limit budget.
 //!
 //! ```
 //! use defender_odata::builder::{MachineActionField as F, MachineActionsQuery};

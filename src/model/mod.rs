@@ -5,8 +5,11 @@
 //! reading and writing the Defender wire JSON without loss; the
 //! [`Entity`] trait with its implementations for `MachineAction` and for
 //! `serde_json::Value` objects; the known values of `type` and `status`
-//! ([`ActionType`], [`ActionStatus`]); and [`parse_timestamp`], the one
-//! DateTimeOffset text parser for entity data.
+//! ([`ActionType`], [`ActionStatus`]); the property enums and known values
+//! of Machines and Alerts, which have no wire types here but are named by
+//! `$select` and the typed builder ([`MachineProperty`], [`AlertProperty`],
+//! [`HealthStatus`], [`AlertSeverity`], …); and [`parse_timestamp`], the
+//! one DateTimeOffset text parser for entity data.
 //!
 //! Must not know about: query syntax, the validation schema (which properties
 //! are filterable, which types a comparison accepts) or evaluation semantics.
@@ -69,6 +72,8 @@ pub use entity::{
 };
 pub use machine_action::{MachineAction, RelatedFileInfo};
 pub use property::{
-    ActionStatus, ActionType, FileInfoProperty, Property, PropertyKey, PropertySet,
+    ActionStatus, ActionType, AlertProperty, AlertSeverity, AlertStatus, DeviceValue,
+    ExposureLevel, FileInfoProperty, HealthStatus, MachineProperty, OnboardingStatus, Property,
+    PropertyKey, PropertySet, RiskScore,
 };
 pub use timestamp::{parse_timestamp, InvalidTimestamp, Timestamp};

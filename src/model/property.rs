@@ -2,8 +2,12 @@
 //! [`PropertyKey`] and [`PropertySet`] (a bitset of one type's
 //! properties), the property enums [`Property`] and [`FileInfoProperty`]
 //! (declared over the schema's property lists, which own the names), and
-//! the known values of `type` and `status` ([`ActionType`],
-//! [`ActionStatus`]).
+//! the known values of MachineActions' `type` and `status` ([`ActionType`],
+//! [`ActionStatus`]); and the property enums and filterable enumerations of
+//! Machines ([`MachineProperty`], [`HealthStatus`], [`RiskScore`],
+//! [`ExposureLevel`], [`DeviceValue`], [`OnboardingStatus`]) and Alerts
+//! ([`AlertProperty`], [`AlertSeverity`], [`AlertStatus`]), for `$select`
+//! and the typed builder.
 //!
 //! Must not know about: property values, reading or writing the wire
 //! JSON, or evaluation.
@@ -247,8 +251,125 @@ properties! {
     }
 }
 
+properties! {
+    /// The properties of a Machine, in the order of the Machines schema:
+    /// what a typed Machines query may `$select`.
+    MachineProperty in crate::schema::machine::MACHINES.properties => {
+        /// `id`: the device's id.
+        Id,
+        /// `computerDnsName`.
+        ComputerDnsName,
+        /// `firstSeen`.
+        FirstSeen,
+        /// `lastSeen`.
+        LastSeen,
+        /// `osPlatform`.
+        OsPlatform,
+        /// `onboardingStatus`: see [`OnboardingStatus`].
+        OnboardingStatus,
+        /// `osProcessor`.
+        OsProcessor,
+        /// `version`: the OS version.
+        Version,
+        /// `osBuild`: an Int64.
+        OsBuild,
+        /// `lastIpAddress`.
+        LastIpAddress,
+        /// `lastExternalIpAddress`.
+        LastExternalIpAddress,
+        /// `healthStatus`: see [`HealthStatus`].
+        HealthStatus,
+        /// `rbacGroupName`.
+        RbacGroupName,
+        /// `rbacGroupId`: an Int64.
+        RbacGroupId,
+        /// `riskScore`: see [`RiskScore`].
+        RiskScore,
+        /// `aadDeviceId`.
+        AadDeviceId,
+        /// `machineTags`: a collection of strings.
+        MachineTags,
+        /// `exposureLevel`: see [`ExposureLevel`].
+        ExposureLevel,
+        /// `deviceValue`: see [`DeviceValue`].
+        DeviceValue,
+        /// `ipAddresses`: the network interfaces.
+        IpAddresses,
+        /// `osArchitecture`.
+        OsArchitecture,
+        /// `isAadJoined`.
+        IsAadJoined,
+    }
+}
+
+properties! {
+    /// The properties of an Alert, in the order of the Alerts schema: what
+    /// a typed Alerts query may `$select`.
+    AlertProperty in crate::schema::alert::ALERTS.properties => {
+        /// `id`: the alert's id.
+        Id,
+        /// `title`.
+        Title,
+        /// `description`.
+        Description,
+        /// `alertCreationTime`.
+        AlertCreationTime,
+        /// `lastEventTime`.
+        LastEventTime,
+        /// `firstEventTime`.
+        FirstEventTime,
+        /// `lastUpdateTime`.
+        LastUpdateTime,
+        /// `resolvedTime`.
+        ResolvedTime,
+        /// `incidentId`: an Int64.
+        IncidentId,
+        /// `investigationId`: an Int64.
+        InvestigationId,
+        /// `investigationState`.
+        InvestigationState,
+        /// `assignedTo`: the alert's owner.
+        AssignedTo,
+        /// `rbacGroupName`.
+        RbacGroupName,
+        /// `mitreTechniques`: a collection of technique ids.
+        MitreTechniques,
+        /// `relatedUser`: the user the alert is about.
+        RelatedUser,
+        /// `severity`: see [`AlertSeverity`].
+        Severity,
+        /// `status`: see [`AlertStatus`].
+        Status,
+        /// `classification`.
+        Classification,
+        /// `determination`.
+        Determination,
+        /// `category`.
+        Category,
+        /// `detectionSource`.
+        DetectionSource,
+        /// `threatFamilyName`.
+        ThreatFamilyName,
+        /// `threatName`.
+        ThreatName,
+        /// `machineId`: the device the alert is on.
+        MachineId,
+        /// `computerDnsName`.
+        ComputerDnsName,
+        /// `aadTenantId`.
+        AadTenantId,
+        /// `detectorId`.
+        DetectorId,
+        /// `comments`.
+        Comments,
+        /// `evidence`.
+        Evidence,
+    }
+}
+
 // ---------------------------------------------------------------------------
-// Known values of `type` and `status`
+// Known values of enumerations (MachineActions' `type` and `status`, and the
+// filterable enumerations of Machines and Alerts)
 
 /// Declares a string-valued enum of known values.
 macro_rules! known_values {
@@ -341,6 +462,119 @@ known_values! {
     }
 }
 
+known_values! {
+    /// The documented values of `Machine.healthStatus`. The property
+    /// itself stays a string: the service adds values.
+    HealthStatus {
+        /// Reporting normally.
+        Active,
+        /// Has not reported for more than 7 days.
+        Inactive,
+        /// Communicating with impairment.
+        ImpairedCommunication,
+        /// Sending no sensor data.
+        NoSensorData,
+        /// Sending no sensor data and communicating with impairment.
+        NoSensorDataImpairedCommunication,
+        /// Not known.
+        Unknown,
+    }
+}
+
+known_values! {
+    /// The documented values of `Machine.riskScore`. The property itself
+    /// stays a string: the service adds values.
+    RiskScore {
+        /// No risk.
+        None,
+        /// Informational.
+        Informational,
+        /// Low risk.
+        Low,
+        /// Medium risk.
+        Medium,
+        /// High risk.
+        High,
+    }
+}
+
+known_values! {
+    /// The documented values of `Machine.exposureLevel`. The property
+    /// itself stays a string: the service adds values.
+    ExposureLevel {
+        /// No exposure.
+        None,
+        /// Low exposure.
+        Low,
+        /// Medium exposure.
+        Medium,
+        /// High exposure.
+        High,
+    }
+}
+
+known_values! {
+    /// The documented values of `Machine.deviceValue`. The property itself
+    /// stays a string: the service adds values.
+    DeviceValue {
+        /// The default value.
+        Normal,
+        /// Low value.
+        Low,
+        /// High value.
+        High,
+    }
+}
+
+known_values! {
+    /// The documented values of `Machine.onboardingStatus`, in PascalCase.
+    /// The resource table also writes `onboarded` in lower case, which the
+    /// schema knows too; values compare case-sensitively, so a filter on
+    /// either spelling is written as text.
+    OnboardingStatus {
+        /// Onboarded.
+        Onboarded,
+        /// Can be onboarded.
+        CanBeOnboarded,
+        /// Cannot be onboarded.
+        Unsupported,
+        /// Not enough information to tell.
+        InsufficientInfo,
+    }
+}
+
+known_values! {
+    /// The documented values of `Alert.severity`. The property itself
+    /// stays a string: the service adds values.
+    AlertSeverity {
+        /// Not specified.
+        UnSpecified,
+        /// Informational.
+        Informational,
+        /// Low.
+        Low,
+        /// Medium.
+        Medium,
+        /// High.
+        High,
+    }
+}
+
+known_values! {
+    /// The documented values of `Alert.status`. The property itself stays
+    /// a string: the service adds values.
+    AlertStatus {
+        /// Not known.
+        Unknown,
+        /// Not looked at yet.
+        New,
+        /// Being looked at.
+        InProgress,
+        /// Closed.
+        Resolved,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -370,6 +604,35 @@ mod tests {
         assert_eq!(ActionStatus::parse("succeeded"), None);
         assert_eq!(ActionType::ALL.len(), 11);
         assert_eq!(ActionStatus::ALL.len(), 6);
+    }
+
+    /// Each variant is the schema's property at its index: its name is
+    /// the wire name, capitalized.
+    fn assert_variants_named_as_the_schema<P: PropertyKey>() {
+        for &p in P::ALL {
+            let variant = format!("{p:?}");
+            assert!(
+                variant.eq_ignore_ascii_case(p.wire_name()),
+                "{variant} stands for {}",
+                p.wire_name()
+            );
+        }
+    }
+
+    #[test]
+    fn property_enums_follow_their_schemas() {
+        assert_variants_named_as_the_schema::<Property>();
+        assert_variants_named_as_the_schema::<FileInfoProperty>();
+        assert_variants_named_as_the_schema::<MachineProperty>();
+        assert_variants_named_as_the_schema::<AlertProperty>();
+        assert_eq!(
+            MachineProperty::resolve("RiskScore"),
+            Some(MachineProperty::RiskScore)
+        );
+        assert_eq!(
+            AlertProperty::resolve("InvestigationId"),
+            Some(AlertProperty::InvestigationId)
+        );
     }
 
     #[test]

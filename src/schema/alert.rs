@@ -57,6 +57,7 @@
 
 use super::{ComplexType, EdmType, EntitySchema, OrderKey, PropertyDef};
 use crate::client::RateLimit;
+use crate::model::{AlertSeverity, AlertStatus};
 use crate::syntax::query::SystemOption;
 
 /// `relatedUser`: the user an alert is about.
@@ -132,11 +133,13 @@ pub const INVESTIGATION_STATES: &[&str] = &[
     "SuppressedAlert",
 ];
 
-/// The documented values of `severity`.
-pub const SEVERITIES: &[&str] = &["UnSpecified", "Informational", "Low", "Medium", "High"];
+/// The documented values of `severity`: one list, kept by the model's
+/// [`AlertSeverity`].
+pub const SEVERITIES: &[&str] = AlertSeverity::NAMES;
 
-/// The documented values of `status`.
-pub const ALERT_STATUSES: &[&str] = &["Unknown", "New", "InProgress", "Resolved"];
+/// The documented values of `status`: one list, kept by the model's
+/// [`AlertStatus`].
+pub const ALERT_STATUSES: &[&str] = AlertStatus::NAMES;
 
 /// The documented values of `classification` (one contains a comma).
 pub const CLASSIFICATIONS: &[&str] = &[

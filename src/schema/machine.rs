@@ -49,6 +49,7 @@
 
 use super::{ComplexType, EdmType, EntitySchema, OrderKey, PropertyDef};
 use crate::client::RateLimit;
+use crate::model::{DeviceValue, ExposureLevel, HealthStatus, RiskScore};
 use crate::syntax::query::SystemOption;
 
 /// One network interface of `ipAddresses`.
@@ -62,7 +63,9 @@ pub(crate) static IP_ADDRESS: ComplexType = ComplexType {
 };
 
 /// The documented values of `onboardingStatus` (the table's `onboarded`,
-/// and its PascalCase `Onboarded`).
+/// and its PascalCase `Onboarded`): the model's
+/// [`OnboardingStatus`](crate::model::OnboardingStatus), then
+/// the lower-case spelling, which no Rust variant stands for.
 pub const ONBOARDING_STATUSES: &[&str] = &[
     "Onboarded",
     "CanBeOnboarded",
@@ -71,24 +74,21 @@ pub const ONBOARDING_STATUSES: &[&str] = &[
     "onboarded",
 ];
 
-/// The documented values of `healthStatus`.
-pub const HEALTH_STATUSES: &[&str] = &[
-    "Active",
-    "Inactive",
-    "ImpairedCommunication",
-    "NoSensorData",
-    "NoSensorDataImpairedCommunication",
-    "Unknown",
-];
+/// The documented values of `healthStatus`: one list, kept by the model's
+/// [`HealthStatus`].
+pub const HEALTH_STATUSES: &[&str] = HealthStatus::NAMES;
 
-/// The documented values of `riskScore`.
-pub const RISK_SCORES: &[&str] = &["None", "Informational", "Low", "Medium", "High"];
+/// The documented values of `riskScore`: one list, kept by the model's
+/// [`RiskScore`].
+pub const RISK_SCORES: &[&str] = RiskScore::NAMES;
 
-/// The documented values of `exposureLevel`.
-pub const EXPOSURE_LEVELS: &[&str] = &["None", "Low", "Medium", "High"];
+/// The documented values of `exposureLevel`: one list, kept by the model's
+/// [`ExposureLevel`].
+pub const EXPOSURE_LEVELS: &[&str] = ExposureLevel::NAMES;
 
-/// The documented values of `deviceValue`.
-pub const DEVICE_VALUES: &[&str] = &["Normal", "Low", "High"];
+/// The documented values of `deviceValue`: one list, kept by the model's
+/// [`DeviceValue`].
+pub const DEVICE_VALUES: &[&str] = DeviceValue::NAMES;
 
 /// The documented values of `osArchitecture`.
 pub const OS_ARCHITECTURES: &[&str] = &["32-bit", "64-bit"];
@@ -188,6 +188,7 @@ pub fn machines() -> &'static EntitySchema {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::OnboardingStatus;
     use crate::{check, Code, ParseOptions};
 
     /// The List page's `$filter` list, verbatim \[LM:get-machines\].
@@ -239,6 +240,12 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{query}: {e}"));
             assert!(validated.warnings().is_empty(), "{query}");
         }
+    }
+
+    #[test]
+    fn onboarding_statuses_are_the_models_and_the_lower_case_spelling() {
+        assert_eq!(ONBOARDING_STATUSES[..4], *OnboardingStatus::NAMES);
+        assert_eq!(ONBOARDING_STATUSES[4..], ["onboarded"]);
     }
 
     #[test]
