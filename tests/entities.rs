@@ -2,7 +2,10 @@
 //! Defender docs write them (full URLs, `+` or literal spaces): each is
 //! aimed at its set by its path and validates against that set's schema.
 
-use defender_odata::{aimed_at, check, Code, Dialect, ParseOptions};
+use defender_odata::eval::CompiledQuery;
+use defender_odata::schema::{alert::ALERTS, entity_sets, machine::MACHINES};
+use defender_odata::{aimed_at, check, Code, Dialect, EntitySchema, ParseOptions, SystemOption};
+use serde_json::{json, Value};
 
 /// (URL, the set it is aimed at).
 const DOCUMENTED: &[(&str, &str)] = &[
@@ -14,6 +17,7 @@ const DOCUMENTED: &[(&str, &str)] = &[
     ("https://api.security.microsoft.com/api/machines?$filter=startswith(computerDnsName,'mymachine')", "Machines"),
     ("https://api.securitycenter.windows.com/api/machines?$filter=machineTags/any(tag: tag eq 'ExampleTag')", "Machines"),
     ("https://api.security.microsoft.com/api/alerts", "Alerts"),
+    ("https://api.security.microsoft.com/api/alerts?$top=10&$expand=evidence", "Alerts"),
     ("https://api.security.microsoft.com/api/alerts?$filter=lastUpdateTime+ge+2019-11-22T00:00:00Z", "Alerts"),
     ("https://api.securitycenter.windows.com/api/alerts?$filter=alertCreationTime gt 2018-11-22T00:00:00Z", "Alerts"),
     ("https://api.security.microsoft.com/api/indicators", "Indicators"),
@@ -77,4 +81,188 @@ fn a_path_that_names_no_set_is_unknown_entity_set() {
     ] {
         assert!(aimed_at(text).unwrap().is_none(), "{text}");
     }
+}
+
+// ----- $expand -----------------------------------------------------------
+
+/// The error `query` is rejected with on `schema`.
+fn rejected(query: &str, schema: &'static EntitySchema) -> defender_odata::Error {
+    match check(query, schema, &ParseOptions::default()) {
+        Ok(v) => panic!("{query:?} was accepted as {v}"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn only_alerts_declare_a_navigation_property_and_it_is_evidence() {
+    for schema in entity_sets() {
+        let names: Vec<_> = schema.navigation_properties().map(|p| p.name).collect();
+        let expected: &[&str] = if schema.entity_set == "Alerts" {
+            &["evidence"]
+        } else {
+            &[]
+        };
+        assert_eq!(names, expected, "{}", schema.entity_set);
+        assert_eq!(schema.supports(SystemOption::Expand), !expected.is_empty());
+        // Every declared name is one of the set's properties.
+        assert_eq!(
+            schema.expandable.len(),
+            names.len(),
+            "{}",
+            schema.entity_set
+        );
+    }
+    assert!(ALERTS.navigation_property("Evidence").is_some());
+    assert!(ALERTS.navigation_property("title").is_none());
+}
+
+#[test]
+fn expand_evidence_validates_and_renders_canonically() {
+    let v = check(
+        "$EXPAND=Evidence&$top=10",
+        &ALERTS,
+        &ParseOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(v.to_string(), "$top=10&$expand=evidence");
+    let again = check(&v.to_query_string(), &ALERTS, &ParseOptions::default()).unwrap();
+    assert_eq!(again.query(), v.query());
+    let both = check(
+        "$select=id,title&$expand=evidence",
+        &ALERTS,
+        &ParseOptions::default(),
+    );
+    assert_eq!(
+        both.unwrap().to_string(),
+        "$select=id,title&$expand=evidence"
+    );
+}
+
+#[test]
+fn expanding_anything_else_is_an_unknown_property_with_a_span_and_a_did_you_mean() {
+    let e = rejected("$expand=evidnce", &ALERTS);
+    assert_eq!(e.codes(), vec![Code::UnknownProperty]);
+    let d = e.first();
+    assert_eq!(d.target.as_deref(), Some("$expand"));
+    assert_eq!(d.span().map(|s| (s.start, s.end)), Some((0, 7)));
+    assert_eq!(d.help.as_deref(), Some("did you mean 'evidence'?"));
+
+    // A structural property is not a navigation property.
+    let e = rejected("$expand=evidence,comments", &ALERTS);
+    assert_eq!(e.codes(), vec![Code::UnknownProperty]);
+    assert_eq!(e.first().span().map(|s| (s.start, s.end)), Some((9, 17)));
+    assert!(
+        e.first().message.contains("not a navigation property"),
+        "{e}"
+    );
+    assert!(
+        e.first()
+            .help
+            .as_deref()
+            .unwrap_or("")
+            .contains("expandable: evidence"),
+        "{e}"
+    );
+
+    // Paths and type casts are not navigation property names.
+    for query in [
+        "$expand=evidence/sha1",
+        "$expand=microsoft.windowsDefenderATP.api.Alert",
+    ] {
+        assert_eq!(
+            rejected(query, &ALERTS).codes(),
+            vec![Code::UnknownProperty],
+            "{query}"
+        );
+    }
+}
+
+#[test]
+fn expand_on_a_set_without_navigation_properties_is_unsupported() {
+    let e = rejected("$expand=evidence", &MACHINES);
+    assert_eq!(e.codes(), vec![Code::UnsupportedOption]);
+    assert_eq!(e.first().target.as_deref(), Some("$expand"));
+    assert!(e
+        .first()
+        .help
+        .as_deref()
+        .unwrap_or("")
+        .contains("Machines has no navigation property"));
+}
+
+#[test]
+fn nested_expand_options_and_star_are_syntax_errors() {
+    for query in [
+        "$expand=evidence($select=sha1)",
+        "$expand=*",
+        "$expand=",
+        "$expand=evidence,",
+    ] {
+        assert_eq!(
+            rejected(query, &ALERTS).codes(),
+            vec![Code::Syntax],
+            "{query}"
+        );
+    }
+}
+
+/// Two alerts: one stored with two evidence items, one with none stored.
+fn alerts_with_evidence() -> Vec<Value> {
+    vec![
+        json!({"id": "a1", "title": "first", "alertCreationTime": "2021-01-26T20:33:57Z",
+               "evidence": [{"entityType": "User"}, {"entityType": "File"}], "threatName": null}),
+        json!({"id": "a2", "title": "second", "alertCreationTime": "2020-07-20T10:53:48Z"}),
+    ]
+}
+
+/// The response to `query` over `alerts_with_evidence`, through `run`;
+/// `run_json` must write the same.
+fn alerts_response(query: &str) -> Value {
+    let v = check(query, &ALERTS, &ParseOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let compiled = CompiledQuery::<Value>::compile(&v).unwrap();
+    let data = alerts_with_evidence();
+    let response = compiled.run(&data).to_json();
+    let bytes: Value = serde_json::from_slice(&compiled.run_json(&data)).unwrap();
+    assert_eq!(bytes, response, "{query}: run_json differs from run");
+    response
+}
+
+#[test]
+fn stored_evidence_is_written_only_with_expand() {
+    let plain = alerts_response("$top=10");
+    assert_eq!(plain["value"][0]["evidence"], json!([]));
+    // Absent in the data, still written as an empty list.
+    assert_eq!(plain["value"][1]["evidence"], json!([]));
+    assert_eq!(plain["value"][0]["threatName"], Value::Null);
+
+    let expanded = alerts_response("$top=10&$expand=evidence");
+    assert_eq!(
+        expanded["value"][0]["evidence"],
+        json!([{"entityType": "User"}, {"entityType": "File"}])
+    );
+    assert_eq!(expanded["value"][1]["evidence"], json!([]));
+    // The context is the docs' `#Alerts`, with or without $expand.
+    assert_eq!(expanded["@odata.context"], plain["@odata.context"]);
+    assert!(plain["@odata.context"]
+        .as_str()
+        .unwrap()
+        .ends_with("$metadata#Alerts"));
+}
+
+#[test]
+fn select_with_expand_writes_the_selected_then_the_expanded() {
+    let r = alerts_response("$select=id&$expand=evidence");
+    let first = r["value"][0].as_object().unwrap();
+    assert_eq!(first.keys().collect::<Vec<_>>(), ["id", "evidence"]);
+    assert_eq!(first["evidence"].as_array().map(Vec::len), Some(2));
+    // Selected but not expanded: an empty list.
+    let r = alerts_response("$select=id,evidence");
+    assert_eq!(r["value"][0], json!({"id": "a1", "evidence": []}));
+    // Neither: left out.
+    let r = alerts_response("$select=id,title");
+    assert_eq!(r["value"][0], json!({"id": "a1", "title": "first"}));
+    assert!(r["@odata.context"]
+        .as_str()
+        .unwrap()
+        .ends_with("#Alerts(id,title)"));
 }

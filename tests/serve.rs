@@ -818,3 +818,97 @@ fn every_entity_set_is_served_with_its_permissions_and_cap() {
         assert!(doc["paths"][&path]["get"].is_object(), "{path}");
     }
 }
+
+/// Writes `body` to a file of the serve tests' directory.
+fn data_file(name: &str, body: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("serve-nav");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, body).unwrap();
+    path
+}
+
+/// Three alerts on two machines; `a1` has stored evidence.
+const ALERTS_DATA: &str = r#"[
+  {"id": "a1", "machineId": "m1", "status": "New", "alertCreationTime": "2021-01-26T20:33:57Z",
+   "evidence": [{"entityType": "User"}, {"entityType": "File"}]},
+  {"id": "a2", "machineId": "m1", "status": "Resolved", "alertCreationTime": "2021-01-25T20:33:57Z",
+   "evidence": []},
+  {"id": "a3", "machineId": "m2", "status": "New", "alertCreationTime": "2021-01-24T20:33:57Z"}
+]"#;
+
+#[test]
+fn alerts_expand_evidence_over_http_and_in_the_documents() {
+    let alerts = data_file("alerts.json", ALERTS_DATA);
+    let server = Server::start(&[
+        "--data",
+        &format!("alerts={}", alerts.display()),
+        "--token",
+        "alerts:Alert.Read.All",
+        "--token",
+        "machines:Machine.Read.All",
+    ]);
+    let as_alerts = |path: &str| call("GET", &server.url(path), Some("alerts"));
+    let plain = as_alerts("/api/alerts?$top=1").json();
+    assert_eq!(plain["value"][0]["evidence"], serde_json::json!([]));
+    let expanded = as_alerts("/api/alerts?$top=1&$expand=evidence").json();
+    assert_eq!(
+        expanded["value"][0]["evidence"],
+        serde_json::json!([{"entityType": "User"}, {"entityType": "File"}])
+    );
+    let selected = as_alerts("/api/alerts?$top=1&$select=id&$expand=evidence").json();
+    assert_eq!(selected["value"][0]["id"], "a1");
+    assert_eq!(
+        selected["value"][0]["evidence"].as_array().map(Vec::len),
+        Some(2)
+    );
+    // Anything else is the library's 400.
+    let bad = as_alerts("/api/alerts?$expand=evidnce");
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert_eq!(bad.json()["error"]["details"][0]["code"], "UnknownProperty");
+    assert_eq!(
+        bad.json()["error"]["details"][0]["help"],
+        "did you mean 'evidence'?"
+    );
+    let machines = call(
+        "GET",
+        &server.url("/api/machines?$expand=evidence"),
+        Some("machines"),
+    );
+    assert_eq!(machines.status, 400);
+    assert_eq!(
+        machines.json()["error"]["details"][0]["code"],
+        "UnsupportedOption"
+    );
+
+    // $metadata: evidence is a contained navigation property; only Alerts expand.
+    let xml = call("GET", &server.url("/api/$metadata"), Some("alerts")).body;
+    assert!(xml.contains(
+        r#"<NavigationProperty Name="evidence" Type="Collection(microsoft.windowsDefenderATP.api.AlertEvidence)" ContainsTarget="true"/>"#
+    ), "{xml}");
+    assert!(xml.contains(r#"<EntityType Name="AlertEvidence">"#));
+    assert!(!xml.contains(r#"<ComplexType Name="AlertEvidence">"#));
+    let set = |name: &str| {
+        let start = xml.find(&format!(r#"<EntitySet Name="{name}""#)).unwrap();
+        xml[start..start + xml[start..].find("</EntitySet>").unwrap()].to_owned()
+    };
+    assert!(set("Alerts").contains(r#"<PropertyValue Property="Expandable" Bool="true"/><PropertyValue Property="MaxLevels" Int="1"/>"#));
+    assert!(set("Machines").contains(r#"<PropertyValue Property="Expandable" Bool="false"/>"#));
+
+    // OpenAPI: $expand on alerts only, with its one value.
+    let doc = call("GET", &server.url("/openapi.json"), None).json();
+    let parameter = |path: &str| {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "$expand")
+            .cloned()
+    };
+    assert_eq!(
+        parameter("/api/alerts").map(|p| p["schema"]["enum"].clone()),
+        Some(serde_json::json!(["evidence"]))
+    );
+    assert_eq!(parameter("/api/machines"), None);
+    assert_eq!(parameter("/api/machineactions"), None);
+}

@@ -319,6 +319,12 @@ pub struct EntitySchema {
     /// The rate limits the documentation states for listing the set, per
     /// caller; empty where it states none.
     pub rate_limits: &'static [crate::client::RateLimit],
+    /// The navigation properties `$expand` may name, each the canonical
+    /// name of one of `properties` (Alerts: `evidence`). Their stored value
+    /// is written only when expanded; otherwise a response writes an empty
+    /// collection. Empty: the set has nothing to expand, and `$expand` is
+    /// not supported on it.
+    pub expandable: &'static [&'static str],
 }
 
 impl EntitySchema {
@@ -363,9 +369,29 @@ impl EntitySchema {
         self.properties.iter().filter(|p| p.selectable)
     }
 
-    /// Whether the entity set supports `option`.
+    /// Whether the entity set supports `option`: it is listed in
+    /// `supported_options`, and for `$expand` the set has a navigation
+    /// property to expand.
     pub fn supports(&self, option: SystemOption) -> bool {
         self.supported_options.contains(&option)
+            && (option != SystemOption::Expand || !self.expandable.is_empty())
+    }
+
+    /// The navigation properties `$expand` may name, in declaration order
+    /// (see [`EntitySchema::expandable`]).
+    pub fn navigation_properties(&self) -> impl Iterator<Item = &'static PropertyDef> {
+        let expandable = self.expandable;
+        self.properties
+            .iter()
+            .filter(move |p| expandable.contains(&p.name))
+    }
+
+    /// The navigation property called `name`, case-insensitively as other
+    /// names resolve; `None` for a name that is not one (a structural
+    /// property included).
+    pub fn navigation_property(&self, name: &str) -> Option<&'static PropertyDef> {
+        self.property(name)
+            .filter(|p| self.expandable.contains(&p.name))
     }
 }
 

@@ -192,6 +192,13 @@ fn options(schema: &EntitySchema) -> Vec<Value> {
                     json!({"type": "boolean"}),
                     "Also return the number of matches",
                 ),
+                SystemOption::Expand => (
+                    json!({
+                        "type": "string",
+                        "enum": schema.navigation_properties().map(|p| p.name).collect::<Vec<_>>(),
+                    }),
+                    "The navigation property to return in full (without it, an empty list)",
+                ),
             };
             json!({
                 "name": option.name(),
