@@ -266,3 +266,39 @@ fn select_with_expand_writes_the_selected_then_the_expanded() {
         .unwrap()
         .ends_with("#Alerts(id,title)"));
 }
+
+// ----- navigation scope ------------------------------------------------------
+
+#[test]
+fn a_scope_restricts_matches_counts_and_the_next_link() {
+    use defender_odata::eval::{ResponseOptions, Scope};
+    let data = alerts_with_evidence();
+    let v = check("$count=true", &ALERTS, &ParseOptions::default()).unwrap();
+    let scope = Scope::new("id", "a2").at_path("machines/m%201/alerts");
+    let compiled = CompiledQuery::<Value>::compile(&v)
+        .unwrap()
+        .with_options(&ResponseOptions {
+            page_size: Some(0),
+            service_root: Some("http://x/api/".into()),
+        })
+        .restricted_to(&scope)
+        .unwrap();
+    let response = compiled.run(&data);
+    assert_eq!(response.count, Some(1));
+    assert_eq!(
+        response.next_link.as_deref(),
+        Some("http://x/api/machines/m%201/alerts?$count=true&$skip=0")
+    );
+    assert_eq!(compiled.count(&data), 1);
+    // Without the scope, both; $top does not change a count.
+    let v = check("$top=1", &ALERTS, &ParseOptions::default()).unwrap();
+    assert_eq!(CompiledQuery::<Value>::compile(&v).unwrap().count(&data), 2);
+    // A filter and the scope together.
+    let v = check("$filter=id eq 'a1'", &ALERTS, &ParseOptions::default()).unwrap();
+    let scoped = CompiledQuery::<Value>::compile(&v)
+        .unwrap()
+        .restricted_to(&Scope::new("id", "a2"))
+        .unwrap();
+    assert_eq!(scoped.count(&data), 0);
+    assert_eq!(scoped.run(&data).value.len(), 0);
+}

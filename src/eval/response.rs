@@ -56,6 +56,9 @@ pub(crate) struct ResponsePlan {
     entity_set: &'static str,
     /// The URL both links start with: `https://…/api/`.
     service_root: String,
+    /// The next link's path under the service root, when not the entity
+    /// set's own (a navigation's `machines/{id}/alerts`).
+    path: Option<String>,
     /// The query as the next page's link renders it (its `$skip` is set
     /// when a link is needed).
     next_query: Query,
@@ -116,6 +119,7 @@ impl ResponsePlan {
             context_select,
             entity_set: schema.entity_set,
             service_root: schema.service_root.to_owned(),
+            path: None,
             next_query: q.clone(),
         }
     }
@@ -128,6 +132,12 @@ impl ResponsePlan {
         if let Some(root) = &options.service_root {
             self.service_root.clone_from(root);
         }
+        self
+    }
+
+    /// This plan, its next link naming `path` under the service root.
+    pub(crate) fn at_path(mut self, path: &str) -> ResponsePlan {
+        self.path = Some(path.to_owned());
         self
     }
 
@@ -274,12 +284,11 @@ impl ResponsePlan {
             let mut next = self.next_query.clone();
             let next_skip = self.skip.saturating_add(self.page_size);
             next.skip = Some(i64::try_from(next_skip).unwrap_or(i64::MAX));
-            format!(
-                "{}{}?{}",
-                self.service_root,
-                crate::schema::path_segment(self.entity_set),
-                next.to_query_string()
-            )
+            let path = match &self.path {
+                Some(path) => path.clone(),
+                None => crate::schema::path_segment(self.entity_set),
+            };
+            format!("{}{path}?{}", self.service_root, next.to_query_string())
         })
     }
 }

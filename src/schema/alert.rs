@@ -58,7 +58,7 @@
 //!   and of the other alert pages (get-alert-info-by-id,
 //!   get-user-related-alerts).
 
-use super::{ComplexType, EdmType, EntitySchema, OrderKey, PropertyDef};
+use super::{ComplexType, EdmType, EntitySchema, Navigation, OrderKey, PropertyDef};
 use crate::client::RateLimit;
 use crate::syntax::query::SystemOption;
 
@@ -256,6 +256,16 @@ pub static ALERTS: EntitySchema = EntitySchema {
     // "100 calls per minute and 1,500 calls per hour" (the List page).
     rate_limits: RateLimit::DOCUMENTED,
     expandable: &["evidence"],
+};
+
+/// `GET /api/machines/{id}/alerts`: the alerts whose `machineId` is the
+/// machine's id \[LM:get-machine-related-alerts; LM:exposed-apis-odata-samples
+/// Ex. 7\].
+pub static MACHINE_ALERTS: Navigation = Navigation {
+    from: &super::machine::MACHINES,
+    segment: "alerts",
+    to: &ALERTS,
+    foreign_key: "machineId",
 };
 
 /// The built-in Alerts schema.

@@ -41,6 +41,31 @@ pub fn entity_sets() -> &'static [&'static EntitySchema] {
     &SETS
 }
 
+/// Every built-in navigation from one entity to the entities of another
+/// set that refer to it: `machines/{id}/alerts`.
+pub fn navigations() -> &'static [&'static Navigation] {
+    static NAVIGATIONS: [&Navigation; 1] = [&alert::MACHINE_ALERTS];
+    &NAVIGATIONS
+}
+
+/// A navigation from one entity of a set to the entities of another set
+/// whose property refers to it: `GET /api/machines/{id}/alerts` lists the
+/// Alerts whose `machineId` is `{id}`. The list is the target set's,
+/// queried as the target set is (its options, permissions and rate
+/// limits), restricted to the entity's.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Navigation {
+    /// The set of the entity navigated from (Machines).
+    pub from: &'static EntitySchema,
+    /// The path segment after the entity's key (`alerts`).
+    pub segment: &'static str,
+    /// The set navigated to (Alerts).
+    pub to: &'static EntitySchema,
+    /// The property of `to` that holds the key of `from`'s entity
+    /// (`machineId`), compared exactly.
+    pub foreign_key: &'static str,
+}
+
 /// The built-in entity set called `name` (`Machines`, or as URLs spell
 /// it, `machines`), ignoring case.
 pub fn entity_set_named(name: &str) -> Option<&'static EntitySchema> {
