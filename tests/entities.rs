@@ -330,7 +330,7 @@ fn answer(url: &str, fixture_name: &str) -> Value {
     let schema = aimed_at(url).unwrap().unwrap();
     let v = check(url, schema, &ParseOptions::default()).unwrap_or_else(|e| panic!("{url}: {e}"));
     let compiled = CompiledQuery::<Value>::compile(&v).unwrap();
-    compiled.run(&fixture(fixture_name)).to_json()
+    compiled.run(fixture(fixture_name)).to_json()
 }
 
 /// The values of `member` in a response's entities, in order.

@@ -3,7 +3,7 @@
 //! Owns: splitting a URL or query string into options, percent- and
 //! `+`-decoding, option-name resolution (case, optional `$`, duplicates,
 //! unknown and unsupported options), and the syntax of `$top`, `$skip`,
-//! `$count`, `$orderby` and `$select`. Hands `$filter` and `$orderby`
+//! `$count`, `$orderby`, `$select` and `$expand`. Hands `$filter` and `$orderby`
 //! expressions to the grammar in `parser`. Must not know about: schemas.
 
 use super::ast::{CustomOption, ExpandItem, OrderByItem, Select};

@@ -1,5 +1,5 @@
 //! The walk of one query against a schema: [`Checker`] visits `$filter`,
-//! `$orderby` and `$select`, infers each node's type, checks paths, calls
+//! `$orderby`, `$select` and `$expand` (navigation properties only), infers each node's type, checks paths, calls
 //! and lambdas, enforces the `$top`/`$skip` caps, collects the errors and
 //! warnings, and respells property names in the schema's spelling.
 //!

@@ -1,5 +1,6 @@
-//! The `$orderby` and `$select` readers: comma-separated sort keys, each
-//! an expression with an optional `asc`/`desc`, and `*` or property paths.
+//! The `$orderby`, `$select` and `$expand` readers: comma-separated sort
+//! keys, each an expression with an optional `asc`/`desc`; `*` or property
+//! paths; navigation property paths.
 //!
 //! Must not know about: how an expression is parsed (that is the rest of
 //! the parser's), schemas, the query string, or rendering.
