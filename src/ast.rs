@@ -24,8 +24,8 @@
 //! ```
 
 pub use crate::syntax::ast::{
-    BinaryOp, CustomOption, DateTimeOffset, Function, LambdaKind, OrderByItem, Select, SelectItem,
-    Span, SpecialFloat, TypeFunction, UnaryOp,
+    BinaryOp, CustomOption, DateTimeOffset, ExpandItem, Function, LambdaKind, OrderByItem, Select,
+    SelectItem, Span, SpecialFloat, TypeFunction, UnaryOp,
 };
 pub use crate::syntax::tree::{
     Expr, ExprKind, ExprRef, ExprRefs, FilterExpr, LambdaRef, Literal, PathRef, PathSegment,

@@ -21,7 +21,8 @@ pub enum Code {
     InvalidEncoding,
     /// A `$`-option that OData does not define.
     UnknownOption,
-    /// An OData option the entity does not support (`$expand`, `$search`, …).
+    /// An OData option the entity does not support (`$search`, `$apply`, …,
+    /// or `$expand` on a set with nothing to expand).
     UnsupportedOption,
     /// The same option twice, in any spelling.
     DuplicateOption,

@@ -39,8 +39,8 @@ use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::syntax::ast::{
-    BinaryOp, CustomOption, DateTimeOffset, LambdaKind, OrderByItem, Select, SelectItem,
-    SpecialFloat, UnaryOp, UNARY_PRECEDENCE,
+    BinaryOp, CustomOption, DateTimeOffset, ExpandItem, LambdaKind, OrderByItem, Select,
+    SelectItem, SpecialFloat, UnaryOp, UNARY_PRECEDENCE,
 };
 use crate::syntax::query::{Query, SystemOption};
 use crate::syntax::tree::{
@@ -442,9 +442,21 @@ impl fmt::Display for SelectItem {
 }
 
 fn write_select_item<W: Write>(w: &mut W, item: &SelectItem) -> fmt::Result {
-    match item.path.root().kind() {
-        ExprKind::Path(path) => write_path(w, path),
-        _ => write_expr(w, item.path.root()),
+    write_item_path(w, &item.path)
+}
+
+/// An `$expand` item is a path, written as a `$select` item is.
+impl fmt::Display for ExpandItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_item_path(f, &self.path)
+    }
+}
+
+/// A `$select` or `$expand` item's path.
+fn write_item_path<W: Write>(w: &mut W, path: &Expr) -> fmt::Result {
+    match path.root().kind() {
+        ExprKind::Path(segments) => write_path(w, segments),
+        _ => write_expr(w, path.root()),
     }
 }
 
@@ -534,6 +546,7 @@ fn has_option(query: &Query, option: SystemOption) -> bool {
         SystemOption::Skip => query.skip.is_some(),
         SystemOption::Top => query.top.is_some(),
         SystemOption::Select => query.select.is_some(),
+        SystemOption::Expand => query.expand.is_some(),
     }
 }
 
@@ -560,6 +573,15 @@ fn write_option_value<W: Write>(w: &mut W, query: &Query, option: SystemOption) 
         SystemOption::Skip => query.skip.map_or(Ok(()), |n| write!(w, "{n}")),
         SystemOption::Top => query.top.map_or(Ok(()), |n| write!(w, "{n}")),
         SystemOption::Select => query.select.as_ref().map_or(Ok(()), |s| write_select(w, s)),
+        SystemOption::Expand => {
+            for (i, item) in query.expand.iter().flatten().enumerate() {
+                if i > 0 {
+                    w.write_char(',')?;
+                }
+                write_item_path(w, &item.path)?;
+            }
+            Ok(())
+        }
     }
 }
 

@@ -59,7 +59,7 @@ fn a_rejected_query_exits_1_with_a_caret_on_stderr() {
 
 #[test]
 fn every_problem_is_shown_not_only_the_first() {
-    let r = run(&["parse", "$stop=2&$skip=-1&$expand=x"]);
+    let r = run(&["parse", "$stop=2&$skip=-1&$search=x"]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("error[UnknownOption]"), "{}", r.stderr);
     assert!(r.stderr.contains("did you mean '$top'?"), "{}", r.stderr);

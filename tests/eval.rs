@@ -1313,6 +1313,7 @@ fn a_lambda_body_reads_members_of_its_variable() {
         supported_options: &SystemOption::ALL,
         permissions: &[],
         rate_limits: &[],
+        expandable: &[],
     };
     let hosts = [
         json!({"id": "a", "ipAddresses": [{"ipAddress": "10.0.0.1", "macAddress": "AA"}]}),

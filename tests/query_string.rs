@@ -228,7 +228,6 @@ fn unknown_options_get_a_did_you_mean_when_one_is_close() {
 #[test]
 fn known_odata_options_the_entity_lacks_are_unsupported() {
     for name in [
-        "$expand",
         "$search",
         "$apply",
         "$compute",
@@ -239,8 +238,8 @@ fn known_odata_options_the_entity_lacks_are_unsupported() {
         "$id",
         "$schemaversion",
         "$index",
-        "$EXPAND",
-        "expand",
+        "$SEARCH",
+        "search",
         "SkipToken",
     ] {
         let text = format!("{name}=x");
@@ -367,7 +366,7 @@ fn values_longer_than_the_limit_are_too_long() {
 
 #[test]
 fn the_first_problem_of_each_option_is_reported_together() {
-    let text = "$top=x&$skip=-1&$stop=1&$expand=a&$count=maybe&$top=3&bad=%G";
+    let text = "$top=x&$skip=-1&$stop=1&$search=a&$count=maybe&$top=3&bad=%G";
     let e = err(text);
     assert_eq!(
         e.codes(),
@@ -621,4 +620,32 @@ fn a_negative_skip_or_top_must_not_be_negative() {
     // Other non-digits keep their message.
     let error = parse("$top=-x").expect_err("not a number");
     assert!(error.first().message.contains("not a whole number"));
+}
+
+#[test]
+fn expand_is_a_list_of_navigation_paths() {
+    let q = parse("$expand=evidence").unwrap();
+    let items = q.expand.as_ref().expect("an $expand");
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].to_string(), "evidence");
+    assert_eq!(items[0].span().as_pair(), [0, 8]);
+    let q = parse("expand=a, b/c").unwrap();
+    assert_eq!(q.to_string(), "$expand=a,b/c");
+    // Canonical order: after $select, before custom options.
+    let q = parse("x=1&$expand=evidence&$select=id&$top=2").unwrap();
+    assert_eq!(q.to_string(), "$top=2&$select=id&$expand=evidence&x=1");
+    assert_eq!(parse(&q.to_query_string()).unwrap(), q);
+    assert_eq!(
+        err("$expand=a&expand=b").codes(),
+        vec![Code::DuplicateOption]
+    );
+    for bad in [
+        "$expand=",
+        "$expand=*",
+        "$expand=a(b)",
+        "$expand=a,,b",
+        "$expand=a b",
+    ] {
+        assert_eq!(err(bad).codes(), vec![Code::Syntax], "{bad}");
+    }
 }

@@ -513,6 +513,7 @@ fn full_query() -> Query {
         SelectItem::new(p("id")),
         SelectItem::new(p("status")),
     ]));
+    q.expand = Some(vec![ExpandItem::new(p("evidence"))]);
     q.top = Some(2);
     q.skip = Some(10);
     q.orderby = Some(vec![
@@ -558,7 +559,7 @@ fn query_options_in_canonical_order() {
         full_query().to_string(),
         "$filter=machineId eq 'F46B' and creationDateTimeUtc gt 2018-12-04T12:43:57+01:00\
          &$count=true&$orderby=creationDateTimeUtc desc,id&$skip=10&$top=2&$select=id,status\
-         &zeta=a b&c&flag&alpha="
+         &$expand=evidence&zeta=a b&c&flag&alpha="
     );
 }
 
@@ -568,7 +569,7 @@ fn query_encoded_form() {
         full_query().to_query_string(),
         "$filter=machineId%20eq%20'F46B'%20and%20creationDateTimeUtc%20gt%202018-12-04T12:43:57%2B01:00\
          &$count=true&$orderby=creationDateTimeUtc%20desc,id&$skip=10&$top=2&$select=id,status\
-         &zeta=a%20b%26c&flag&alpha="
+         &$expand=evidence&zeta=a%20b%26c&flag&alpha="
     );
 }
 

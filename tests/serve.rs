@@ -576,6 +576,18 @@ fn a_database_answers_as_memory_and_its_failure_is_a_503() {
         get(&from_db.url(&format!("/api/machineactions/{some_id}"))).status,
         200
     );
+    // The $count segment from the database: the count its list answers.
+    let filter = "$filter=machineId eq '00000000000000000000000000000000000002a7'";
+    let counted = get(&from_db.url(&format!("/api/machineactions/$count?{}", encoded(filter))));
+    assert_eq!(counted.status, 200, "{}", counted.body);
+    let listed = get(&in_memory.url(&format!(
+        "/api/machineactions?{}&$count=true&$top=0",
+        encoded(filter)
+    )));
+    assert_eq!(
+        Some(counted.body.parse::<u64>().unwrap()),
+        listed.json()["@odata.count"].as_u64()
+    );
     // A filter the database cannot answer exactly is a 400, not a 5xx.
     let answer = get(&from_db.url(&format!(
         "/api/machineactions?{}",
@@ -898,4 +910,302 @@ fn a_database_serves_every_set_it_holds() {
     assert!(both.stderr.contains("--db or --data"), "{}", both.stderr);
     drop(from_db);
     let _ = std::fs::remove_file(&db);
+}
+
+/// Writes `body` to a file of the serve tests' directory.
+fn data_file(name: &str, body: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("serve-nav");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, body).unwrap();
+    path
+}
+
+/// Three alerts on two machines; `a1` has stored evidence.
+const ALERTS_DATA: &str = r#"[
+  {"id": "a1", "machineId": "m1", "status": "New", "alertCreationTime": "2021-01-26T20:33:57Z",
+   "evidence": [{"entityType": "User"}, {"entityType": "File"}]},
+  {"id": "a2", "machineId": "m1", "status": "Resolved", "alertCreationTime": "2021-01-25T20:33:57Z",
+   "evidence": []},
+  {"id": "a3", "machineId": "m2", "status": "New", "alertCreationTime": "2021-01-24T20:33:57Z"}
+]"#;
+
+#[test]
+fn alerts_expand_evidence_over_http_and_in_the_documents() {
+    let alerts = data_file("alerts.json", ALERTS_DATA);
+    let server = Server::start(&[
+        "--data",
+        &format!("alerts={}", alerts.display()),
+        "--token",
+        "alerts:Alert.Read.All",
+        "--token",
+        "machines:Machine.Read.All",
+    ]);
+    let as_alerts = |path: &str| call("GET", &server.url(path), Some("alerts"));
+    let plain = as_alerts("/api/alerts?$top=1").json();
+    assert_eq!(plain["value"][0]["evidence"], serde_json::json!([]));
+    let expanded = as_alerts("/api/alerts?$top=1&$expand=evidence").json();
+    assert_eq!(
+        expanded["value"][0]["evidence"],
+        serde_json::json!([{"entityType": "User"}, {"entityType": "File"}])
+    );
+    let selected = as_alerts("/api/alerts?$top=1&$select=id&$expand=evidence").json();
+    assert_eq!(selected["value"][0]["id"], "a1");
+    assert_eq!(
+        selected["value"][0]["evidence"].as_array().map(Vec::len),
+        Some(2)
+    );
+    // Anything else is the library's 400.
+    let bad = as_alerts("/api/alerts?$expand=evidnce");
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert_eq!(bad.json()["error"]["details"][0]["code"], "UnknownProperty");
+    assert_eq!(
+        bad.json()["error"]["details"][0]["help"],
+        "did you mean 'evidence'?"
+    );
+    let machines = call(
+        "GET",
+        &server.url("/api/machines?$expand=evidence"),
+        Some("machines"),
+    );
+    assert_eq!(machines.status, 400);
+    assert_eq!(
+        machines.json()["error"]["details"][0]["code"],
+        "UnsupportedOption"
+    );
+
+    // $metadata: evidence is a contained navigation property; only Alerts expand.
+    let xml = call("GET", &server.url("/api/$metadata"), Some("alerts")).body;
+    assert!(xml.contains(
+        r#"<NavigationProperty Name="evidence" Type="Collection(microsoft.windowsDefenderATP.api.AlertEvidence)" ContainsTarget="true"/>"#
+    ), "{xml}");
+    assert!(xml.contains(r#"<EntityType Name="AlertEvidence">"#));
+    assert!(!xml.contains(r#"<ComplexType Name="AlertEvidence">"#));
+    let set = |name: &str| {
+        let start = xml.find(&format!(r#"<EntitySet Name="{name}""#)).unwrap();
+        xml[start..start + xml[start..].find("</EntitySet>").unwrap()].to_owned()
+    };
+    assert!(set("Alerts").contains(r#"<PropertyValue Property="Expandable" Bool="true"/><PropertyValue Property="MaxLevels" Int="1"/>"#));
+    assert!(set("Machines").contains(r#"<PropertyValue Property="Expandable" Bool="false"/>"#));
+
+    // OpenAPI: $expand on alerts only, with its one value.
+    let doc = call("GET", &server.url("/openapi.json"), None).json();
+    let parameter = |path: &str| {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "$expand")
+            .cloned()
+    };
+    assert_eq!(
+        parameter("/api/alerts").map(|p| p["schema"]["enum"].clone()),
+        Some(serde_json::json!(["evidence"]))
+    );
+    assert_eq!(parameter("/api/machines"), None);
+    assert_eq!(parameter("/api/machineactions"), None);
+    // The navigation takes the Alerts' options; each $count answers text.
+    assert!(parameter("/api/machines/{id}/alerts").is_some());
+    for path in [
+        "/api/machines/{id}/alerts/$count",
+        "/api/alerts/$count",
+        "/api/machines/$count",
+    ] {
+        let ok = &doc["paths"][path]["get"]["responses"]["200"]["content"]["text/plain"];
+        assert_eq!(ok["schema"]["type"], "integer", "{path}");
+    }
+    assert!(doc["paths"]["/api/machines/{id}/alerts"]["get"]["responses"]["404"].is_object());
+}
+
+#[test]
+fn a_machines_alerts_and_their_count_are_the_alerts_query_in_its_scope() {
+    let alerts = data_file("nav-alerts.json", ALERTS_DATA);
+    let machines = data_file(
+        "nav-machines.json",
+        r#"[{"id": "m1", "lastSeen": "2021-01-01T00:00:00Z"}, {"id": "m2"}, {"id": "m 3/x"}]"#,
+    );
+    let server = Server::start(&[
+        "--data",
+        &format!("alerts={}", alerts.display()),
+        "--data",
+        &format!("machines={}", machines.display()),
+        "--token",
+        "alerts:Alert.Read.All",
+        "--token",
+        "machines:Machine.Read.All",
+        "--rate-limit",
+        "3/min",
+    ]);
+    let as_alerts = |path: &str| call("GET", &server.url(path), Some("alerts"));
+    let ids = |answer: &Answer| -> Vec<String> {
+        answer.json()["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    let list = as_alerts("/api/machines/m1/alerts");
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert_eq!(ids(&list), ["a1", "a2"]);
+    assert_eq!(
+        list.json()["@odata.context"],
+        format!("{}/api/$metadata#Alerts", server.base)
+    );
+    // The Alerts' options: $filter, $expand.
+    let open = as_alerts(&format!(
+        "/api/machines/m1/alerts?{}",
+        encoded("$filter=status ne 'Resolved'&$expand=evidence")
+    ));
+    assert_eq!(ids(&open), ["a1"]);
+    assert_eq!(
+        open.json()["value"][0]["evidence"].as_array().map(Vec::len),
+        Some(2)
+    );
+
+    // The docs' Ex. 7 shape: a text/plain number, honouring $filter.
+    // (The third call of this token within the minute: the Alerts budget.)
+    let count = as_alerts(&format!(
+        "/api/machines/m1/alerts/$count?{}",
+        encoded("$filter=status ne 'Resolved'")
+    ));
+    assert_eq!(count.status, 200, "{}", count.body);
+    assert_eq!(count.body, "1");
+    assert!(count
+        .header("Content-Type")
+        .unwrap()
+        .starts_with("text/plain"));
+    assert_eq!(count.header("OData-Version"), Some("4.0"));
+    // The Alerts' rate budget: the fourth call is refused.
+    assert_eq!(as_alerts("/api/machines/m2/alerts").status, 429);
+
+    // The machines token has no Alert permission.
+    let forbidden = call(
+        "GET",
+        &server.url("/api/machines/m1/alerts"),
+        Some("machines"),
+    );
+    assert_eq!(forbidden.status, 403);
+}
+
+#[test]
+fn navigation_errors_and_the_count_of_every_set() {
+    let alerts = data_file("nav2-alerts.json", ALERTS_DATA);
+    let machines = data_file("nav2-machines.json", r#"[{"id": "m1"}, {"id": "m 3/x"}]"#);
+    let server = Server::start(&[
+        "--data",
+        &format!("alerts={}", alerts.display()),
+        "--data",
+        &format!("machines={}", machines.display()),
+        "--token",
+        "all:Alert.Read.All,Machine.Read.All",
+        "--rate-limit",
+        "off",
+    ]);
+    let get_all = |path: &str| call("GET", &server.url(path), Some("all"));
+    // An unknown machine is 404, as the service answers.
+    let unknown = get_all("/api/machines/nope/alerts");
+    assert_eq!(unknown.status, 404);
+    assert_eq!(unknown.json()["error"]["code"], "ResourceNotFound");
+    assert_eq!(get_all("/api/machines/nope/alerts/$count").status, 404);
+    // A machine with no alerts: an empty list, a zero count; its key is
+    // decoded from the path.
+    let none = get_all("/api/machines/m%203%2Fx/alerts");
+    assert_eq!(none.status, 200, "{}", none.body);
+    assert_eq!(none.json()["value"], serde_json::json!([]));
+    assert_eq!(get_all("/api/machines/m%203%2Fx/alerts/$count").body, "0");
+    // The query is checked against Alerts: machineId is not filterable.
+    let bad = get_all(&format!(
+        "/api/machines/m1/alerts?{}",
+        encoded("$filter=machineId eq 'm2'")
+    ));
+    assert_eq!(bad.status, 400);
+    assert_eq!(
+        bad.json()["error"]["details"][0]["code"],
+        "PropertyNotFilterable"
+    );
+    // $count of a whole set, ignoring $top.
+    assert_eq!(get_all("/api/alerts/$count").body, "3");
+    assert_eq!(get_all("/api/alerts/$count?$top=1").body, "3");
+    let new = get_all(&format!(
+        "/api/alerts/$count?{}",
+        encoded("$filter=status eq 'New'")
+    ));
+    assert_eq!(new.body, "2");
+    assert_eq!(get_all("/api/machines/$count").body, "2");
+    assert_eq!(get_all("/api/investigations/$count").body, "0");
+}
+
+/// An Alerts source that answers lists but cannot restrict them: the
+/// default `list_scoped`, as a database's is for now.
+struct Unscoped;
+
+impl EntitySource for Unscoped {
+    fn schema(&self) -> &'static defender_odata::EntitySchema {
+        &defender_odata::schema::alert::ALERTS
+    }
+
+    fn list(
+        &self,
+        _: &defender_odata::ValidatedQuery<'_>,
+        _: &ResponseOptions,
+    ) -> Result<Vec<u8>, SourceError> {
+        Ok(br#"{"@odata.context":"x","@odata.count":7,"value":[]}"#.to_vec())
+    }
+
+    fn get(&self, _: &str) -> Result<Option<Value>, SourceError> {
+        Ok(None)
+    }
+
+    fn blocks(&self) -> bool {
+        false
+    }
+}
+
+#[test]
+fn a_source_that_cannot_scope_answers_501_and_still_counts_its_set() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let machines = defender_odata::server::MemorySource::new(
+        &defender_odata::schema::machine::MACHINES,
+        vec![serde_json::json!({"id": "m1"})],
+    );
+    let app = router(
+        ServerConfig::new(
+            &base,
+            vec![Token::new(TOKEN, vec!["Alert.Read.All".into()])],
+        ),
+        vec![Arc::new(Unscoped), Arc::new(machines)],
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = runtime.spawn(serve(listener, app, ConnectionLimits::default(), async {
+        let _ = stopped.await;
+    }));
+    let url = base.clone();
+    let answers = std::thread::spawn(move || {
+        [
+            get(&format!("{url}/api/machines/m1/alerts")),
+            get(&format!("{url}/api/machines/m1/alerts/$count")),
+            get(&format!("{url}/api/alerts/$count")),
+        ]
+    })
+    .join()
+    .unwrap();
+    for answer in &answers[..2] {
+        assert_eq!(answer.status, 501, "{}", answer.body);
+        assert_eq!(answer.json()["error"]["code"], "NotImplemented");
+    }
+    // Without a scope, the default count is the list's @odata.count.
+    assert_eq!(answers[2].status, 200);
+    assert_eq!(answers[2].body, "7");
+    stop.send(()).unwrap();
+    runtime
+        .block_on(async { tokio::time::timeout(Duration::from_secs(10), server).await })
+        .unwrap()
+        .unwrap()
+        .unwrap();
 }

@@ -261,6 +261,7 @@ static MACHINES: EntitySchema = EntitySchema {
     ],
     permissions: &["Machine.Read.All", "Machine.ReadWrite.All"],
     rate_limits: &[],
+    expandable: &[],
 };
 
 fn machines(query: &str) -> Result<String, Error> {

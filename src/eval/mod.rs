@@ -50,7 +50,7 @@ pub(crate) use data::read_with;
 pub use data::{read_entities, DataError, DataFormat};
 pub(crate) use response::{PageBounds, ResponsePlan};
 pub use response::{Response, ResponseOptions};
-pub use run::{CompiledQuery, Evaluation, Page};
+pub use run::{CompiledQuery, Evaluation, Page, Scope};
 
 use crate::error::Error;
 use crate::model::{AsEntity, Entity};

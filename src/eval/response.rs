@@ -16,13 +16,25 @@
 //!   `#MachineActions(*)`.
 //! - Pretty output indents by four spaces, as the Defender docs show their
 //!   responses.
+//! - Navigation properties (the schema's `expandable`, Alerts' `evidence`)
+//!   are written in full only when `$expand` names them. Otherwise the
+//!   entity's stored value is replaced by an empty collection, `[]`, which
+//!   is written even when the entity has none (the List alerts page's
+//!   Example 1 shows `"evidence": []` without `$expand`, Example 2 the
+//!   items with it). An expanded one that is absent or not a list is `[]`.
+//! - With `$select`, an expanded navigation property is written after the
+//!   selected ones even when not selected (OData writes what `$expand`
+//!   names); a selected one that is not expanded is `[]`; one neither
+//!   selected nor expanded is left out.
+//! - `$expand` does not change the context URL: the docs' expanded answer
+//!   says `#Alerts`, as the plain one does.
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::syntax::ast::{Select, SelectItem};
 use crate::syntax::query::Query;
-use crate::syntax::tree::{ExprKind, SegmentKind};
+use crate::syntax::tree::{Expr, ExprKind, SegmentKind};
 use crate::validate::ValidatedQuery;
 
 /// What a validated query asks of its response, whatever finds the
@@ -35,12 +47,18 @@ pub(crate) struct ResponsePlan {
     page_size: u64,
     count: bool,
     select: Option<Vec<Vec<String>>>,
+    /// The schema's navigation properties, each with whether `$expand`
+    /// names it, in the schema's order.
+    navigation: Vec<(&'static str, bool)>,
     /// The context URL's part after the entity set: `(id,status)`, `(*)`
     /// or nothing.
     context_select: String,
     entity_set: &'static str,
     /// The URL both links start with: `https://…/api/`.
     service_root: String,
+    /// The next link's path under the service root, when not the entity
+    /// set's own (a navigation's `machines/{id}/alerts`).
+    path: Option<String>,
     /// The query as the next page's link renders it (its `$skip` is set
     /// when a link is needed).
     next_query: Query,
@@ -81,15 +99,27 @@ impl ResponsePlan {
             None => (None, String::new()),
         };
         let (skip, top) = skip_and_top(q);
+        let expanded: Vec<String> = q
+            .expand
+            .iter()
+            .flatten()
+            .flat_map(|item| path_names(&item.path))
+            .collect();
+        let navigation = schema
+            .navigation_properties()
+            .map(|p| (p.name, expanded.iter().any(|name| name == p.name)))
+            .collect();
         ResponsePlan {
             skip,
             top,
             page_size: u64::try_from(schema.max_top).unwrap_or(0),
             count: q.count == Some(true),
             select,
+            navigation,
             context_select,
             entity_set: schema.entity_set,
             service_root: schema.service_root.to_owned(),
+            path: None,
             next_query: q.clone(),
         }
     }
@@ -102,6 +132,12 @@ impl ResponsePlan {
         if let Some(root) = &options.service_root {
             self.service_root.clone_from(root);
         }
+        self
+    }
+
+    /// This plan, its next link naming `path` under the service root.
+    pub(crate) fn at_path(mut self, path: &str) -> ResponsePlan {
+        self.path = Some(path.to_owned());
         self
     }
 
@@ -153,12 +189,7 @@ impl ResponsePlan {
         count: Option<u64>,
         more: bool,
     ) -> Response {
-        let value: Vec<Value> = page
-            .map(|json| match &self.select {
-                Some(paths) => project(&json, paths),
-                None => json,
-            })
-            .collect();
+        let value: Vec<Value> = page.map(|json| self.shape(json)).collect();
         Response {
             context: self.context(),
             count: if self.count { count } else { None },
@@ -183,7 +214,7 @@ impl ResponsePlan {
             count: if self.count { count } else { None },
             value: Projected {
                 entities: page,
-                select: self.select.as_deref(),
+                plan: self,
             },
             next_link: next_link.as_deref(),
         };
@@ -198,6 +229,49 @@ impl ResponsePlan {
         })
     }
 
+    /// Whether entities are written as they are: no `$select` and no
+    /// navigation property to empty or expand.
+    fn writes_as_is(&self) -> bool {
+        self.select.is_none() && self.navigation.is_empty()
+    }
+
+    /// One entity's wire JSON as the response writes it: projected by
+    /// `$select`, navigation properties expanded or emptied.
+    fn shape(&self, json: Value) -> Value {
+        if self.writes_as_is() {
+            return json;
+        }
+        let (mut out, source) = match &self.select {
+            Some(paths) => (project(&json, paths), Some(json)),
+            None => (json, None),
+        };
+        let Value::Object(map) = &mut out else {
+            return out;
+        };
+        for &(name, expanded) in &self.navigation {
+            let stored = match &source {
+                Some(source) => source.get(name),
+                None => map.get(name),
+            };
+            let written = match stored {
+                Some(Value::Array(items)) if expanded => {
+                    if source.is_none() {
+                        // Already in place, as stored.
+                        continue;
+                    }
+                    Value::Array(items.clone())
+                }
+                _ if expanded || source.is_none() || map.contains_key(name) => {
+                    Value::Array(Vec::new())
+                }
+                // Neither selected nor expanded: left out.
+                _ => continue,
+            };
+            map.insert(name.to_owned(), written);
+        }
+        out
+    }
+
     fn context(&self) -> String {
         let mut context = crate::schema::context_url(&self.service_root, self.entity_set);
         context.push_str(&self.context_select);
@@ -210,12 +284,11 @@ impl ResponsePlan {
             let mut next = self.next_query.clone();
             let next_skip = self.skip.saturating_add(self.page_size);
             next.skip = Some(i64::try_from(next_skip).unwrap_or(i64::MAX));
-            format!(
-                "{}{}?{}",
-                self.service_root,
-                crate::schema::path_segment(self.entity_set),
-                next.to_query_string()
-            )
+            let path = match &self.path {
+                Some(path) => path.clone(),
+                None => crate::schema::path_segment(self.entity_set),
+            };
+            format!("{}{path}?{}", self.service_root, next.to_query_string())
         })
     }
 }
@@ -245,10 +318,11 @@ impl<V: Serialize> Serialize for Envelope<'_, V> {
     }
 }
 
-/// A page's entities, each projected by `$select` when there is one.
+/// A page's entities, each shaped by the plan (`$select`, `$expand`)
+/// when it asks for more than the entity as it is.
 struct Projected<'a, T> {
     entities: &'a [T],
-    select: Option<&'a [Vec<String>]>,
+    plan: &'a ResponsePlan,
 }
 
 impl<T: Serialize> Serialize for Projected<'_, T> {
@@ -256,12 +330,11 @@ impl<T: Serialize> Serialize for Projected<'_, T> {
         use serde::ser::{Error as _, SerializeSeq};
         let mut seq = serializer.serialize_seq(Some(self.entities.len()))?;
         for entity in self.entities {
-            match self.select {
-                None => seq.serialize_element(entity)?,
-                Some(paths) => {
-                    let json = serde_json::to_value(entity).map_err(S::Error::custom)?;
-                    seq.serialize_element(&project(&json, paths))?;
-                }
+            if self.plan.writes_as_is() {
+                seq.serialize_element(entity)?;
+            } else {
+                let json = serde_json::to_value(entity).map_err(S::Error::custom)?;
+                seq.serialize_element(&self.plan.shape(json))?;
             }
         }
         seq.end()
@@ -288,7 +361,12 @@ pub(crate) struct PageBounds {
 
 /// The property names of a `$select` item's path.
 fn select_path(item: &SelectItem) -> Vec<String> {
-    let ExprKind::Path(path) = item.path.root().kind() else {
+    path_names(&item.path)
+}
+
+/// The property names of a path (a `$select` or `$expand` item's).
+fn path_names(path: &Expr) -> Vec<String> {
+    let ExprKind::Path(path) = path.root().kind() else {
         return Vec::new();
     };
     path.segments()

@@ -20,6 +20,12 @@
 //! no extra entity has to be kept for `@odata.nextLink`. Tie-breaking by
 //! arrival makes the order stable: entities with equal keys keep their
 //! input order.
+//!
+//! A [`Scope`] (what a navigation such as `machines/{id}/alerts` adds to
+//! the Alerts query) is tested before the filter: an entity outside it is
+//! not a match, is not counted, and never reaches the page. It is the
+//! evaluator's, never text added to the query, so a property clients may
+//! not filter on (Alerts' `machineId`) can still scope a list.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -29,8 +35,8 @@ use serde_json::Value;
 use super::compile::{CompiledExpr, CompiledFilter};
 use super::response::{Response, ResponseOptions, ResponsePlan};
 use super::value::{sort_order, Text, Val};
-use crate::error::Error;
-use crate::model::{AsEntity, Entity};
+use crate::error::{Code, Diagnostic, Error};
+use crate::model::{AsEntity, Entity, PropertyValue};
 use crate::validate::ValidatedQuery;
 
 /// One sort key: an expression and its direction.
@@ -40,12 +46,61 @@ struct SortKey<E: Entity> {
     descending: bool,
 }
 
+/// A restriction of a query to the entities whose `property` equals
+/// `value` exactly (a string, compared ordinally): what a navigation such
+/// as `machines/{id}/alerts` adds to its target set's query, the Alerts
+/// whose `machineId` is the machine's id. Applied by the evaluator
+/// ([`CompiledQuery::restricted_to`]), not written into the query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scope {
+    /// The target set's property, in the schema's spelling (`machineId`).
+    pub property: &'static str,
+    /// The value it must equal.
+    pub value: String,
+    /// The path under the service root that the response's next link
+    /// names (`machines/{id}/alerts`, the id percent-encoded); `None`: the
+    /// entity set's own path.
+    pub path: Option<String>,
+}
+
+impl Scope {
+    /// The entities whose `property` equals `value`, under the set's own
+    /// path.
+    pub fn new(property: &'static str, value: impl Into<String>) -> Scope {
+        Scope {
+            property,
+            value: value.into(),
+            path: None,
+        }
+    }
+
+    /// This scope, its next links naming `path` (under the service root).
+    pub fn at_path(mut self, path: impl Into<String>) -> Scope {
+        self.path = Some(path.into());
+        self
+    }
+}
+
+/// A [`Scope`] made ready for entities of type `E`.
+#[derive(Clone, Debug)]
+struct CompiledScope<E: Entity> {
+    accessor: E::Accessor,
+    value: String,
+}
+
+impl<E: Entity> CompiledScope<E> {
+    fn admits(&self, entity: &E) -> bool {
+        matches!(entity.property(&self.accessor), PropertyValue::String(s) if s == self.value)
+    }
+}
+
 /// A validated query compiled for entities of type `E`: ready to run over
 /// any number of entity streams.
 #[derive(Debug)]
 #[must_use]
 pub struct CompiledQuery<E: Entity> {
     filter: CompiledFilter<E>,
+    scope: Option<CompiledScope<E>>,
     keys: Vec<SortKey<E>>,
     plan: ResponsePlan,
 }
@@ -79,6 +134,7 @@ impl<E: Entity> CompiledQuery<E> {
         };
         Ok(CompiledQuery {
             filter: CompiledFilter::compile(query)?,
+            scope: None,
             keys,
             plan: ResponsePlan::new(query),
         })
@@ -98,6 +154,56 @@ impl<E: Entity> CompiledQuery<E> {
     pub fn with_options(mut self, options: &ResponseOptions) -> CompiledQuery<E> {
         self.plan = self.plan.with_options(options);
         self
+    }
+
+    /// Restricts the query to the entities `scope` admits: the others are
+    /// neither matched, counted nor written, and the next link names the
+    /// scope's path.
+    ///
+    /// # Errors
+    ///
+    /// `UnknownProperty` when the entity type has no property
+    /// `scope.property`.
+    pub fn restricted_to(mut self, scope: &Scope) -> Result<CompiledQuery<E>, Error> {
+        let accessor = E::accessor(scope.property).ok_or_else(|| {
+            Error::new(Diagnostic::new(
+                Code::UnknownProperty,
+                format!(
+                    "the entities have no property '{}' to scope by",
+                    scope.property
+                ),
+            ))
+        })?;
+        self.scope = Some(CompiledScope {
+            accessor,
+            value: scope.value.clone(),
+        });
+        if let Some(path) = &scope.path {
+            self.plan = self.plan.at_path(path);
+        }
+        Ok(self)
+    }
+
+    /// How many of `entities` match (the scope and the filter), whatever
+    /// `$top`, `$skip` and `$orderby` say: OData's `$count` segment
+    /// (`/api/alerts/$count?$filter=…`).
+    pub fn count<I>(&self, entities: I) -> u64
+    where
+        I: IntoIterator,
+        I::Item: AsEntity<E>,
+    {
+        let mut matched = 0;
+        for entity in entities {
+            if self.matches(entity.as_entity()) {
+                matched += 1;
+            }
+        }
+        matched
+    }
+
+    /// Whether `entity` is in the scope and passes the filter.
+    fn matches(&self, entity: &E) -> bool {
+        self.scope.as_ref().is_none_or(|scope| scope.admits(entity)) && self.filter.matches(entity)
     }
 
     /// How many matches the page skips: `$skip`.
@@ -336,7 +442,7 @@ impl<'q, E: Entity, T> Evaluation<'q, E, T> {
     fn rank(&mut self, entity: &E) -> Option<(Key, u64)> {
         let arrival = self.arrived;
         self.arrived += 1;
-        if !self.query.filter.matches(entity) {
+        if !self.query.matches(entity) {
             return None;
         }
         self.matched += 1;

@@ -12,9 +12,12 @@
 //! - Entity set `Alerts`, type `microsoft.windowsDefenderATP.api.Alert`,
 //!   key `id`, under the same service root as MachineActions
 //!   \[LM:get-alerts; DD:get-alerts@03dc\].
-//! - `$top` at most 10,000, `$skip` within an int32 \[LM:get-alerts\]. The
-//!   page also documents `$expand` of `evidence`, which this crate does not
-//!   accept yet (`UnsupportedOption`).
+//! - `$top` at most 10,000, `$skip` within an int32 \[LM:get-alerts\].
+//! - `$expand` of `evidence`, the one navigation property (`expandable`)
+//!   \[LM:get-alerts\]: the List page's Example 1 writes `"evidence": []`
+//!   unexpanded, its Example 2 (`$top=10&$expand=evidence`) the items. So
+//!   stored evidence is written only with `$expand=evidence`; without it
+//!   `evidence` is `[]` (the response shaping in `eval::response` does it).
 //! - Properties: every row of the resource table, in its order, spelled as
 //!   the JSON examples spell them: the table's `ID` is `id`, `Evidence` is
 //!   `evidence` \[LM:alerts\].
@@ -55,7 +58,7 @@
 //!   and of the other alert pages (get-alert-info-by-id,
 //!   get-user-related-alerts).
 
-use super::{ComplexType, EdmType, EntitySchema, OrderKey, PropertyDef};
+use super::{ComplexType, EdmType, EntitySchema, Navigation, OrderKey, PropertyDef};
 use crate::client::RateLimit;
 use crate::model::{AlertSeverity, AlertStatus};
 use crate::syntax::query::SystemOption;
@@ -255,6 +258,17 @@ pub static ALERTS: EntitySchema = EntitySchema {
     permissions: ALERT_PERMISSIONS,
     // "100 calls per minute and 1,500 calls per hour" (the List page).
     rate_limits: RateLimit::DOCUMENTED,
+    expandable: &["evidence"],
+};
+
+/// `GET /api/machines/{id}/alerts`: the alerts whose `machineId` is the
+/// machine's id \[LM:get-machine-related-alerts; LM:exposed-apis-odata-samples
+/// Ex. 7\].
+pub static MACHINE_ALERTS: Navigation = Navigation {
+    from: &super::machine::MACHINES,
+    segment: "alerts",
+    to: &ALERTS,
+    foreign_key: "machineId",
 };
 
 /// The built-in Alerts schema.

@@ -139,6 +139,7 @@ pub static INDICATORS: EntitySchema = EntitySchema {
     permissions: &["Ti.ReadWrite", "Ti.ReadWrite.All"],
     // "100 calls per minute and 1,500 calls per hour" (the List page).
     rate_limits: RateLimit::DOCUMENTED,
+    expandable: &[],
 };
 
 /// The built-in Indicators schema.

@@ -77,6 +77,7 @@ pub static INVESTIGATIONS: EntitySchema = EntitySchema {
     permissions: super::alert::ALERT_PERMISSIONS,
     // "100 calls per minute and 1,500 calls per hour" (the List page).
     rate_limits: RateLimit::DOCUMENTED,
+    expandable: &[],
 };
 
 /// The built-in Investigations schema.

@@ -178,6 +178,7 @@ pub static MACHINES: EntitySchema = EntitySchema {
     permissions: MACHINE_PERMISSIONS,
     // "100 calls per minute and 1,500 calls per hour" (the List page).
     rate_limits: RateLimit::DOCUMENTED,
+    expandable: &[],
 };
 
 /// The built-in Machines schema.

@@ -130,6 +130,7 @@ pub static MACHINE_ACTIONS: EntitySchema = EntitySchema {
     permissions: super::machine::MACHINE_PERMISSIONS,
     // "100 calls per minute and 1,500 calls per hour" (the List page).
     rate_limits: RateLimit::DOCUMENTED,
+    expandable: &[],
 };
 
 /// The built-in MachineActions schema.

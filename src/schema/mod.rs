@@ -41,6 +41,31 @@ pub fn entity_sets() -> &'static [&'static EntitySchema] {
     &SETS
 }
 
+/// Every built-in navigation from one entity to the entities of another
+/// set that refer to it: `machines/{id}/alerts`.
+pub fn navigations() -> &'static [&'static Navigation] {
+    static NAVIGATIONS: [&Navigation; 1] = [&alert::MACHINE_ALERTS];
+    &NAVIGATIONS
+}
+
+/// A navigation from one entity of a set to the entities of another set
+/// whose property refers to it: `GET /api/machines/{id}/alerts` lists the
+/// Alerts whose `machineId` is `{id}`. The list is the target set's,
+/// queried as the target set is (its options, permissions and rate
+/// limits), restricted to the entity's.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Navigation {
+    /// The set of the entity navigated from (Machines).
+    pub from: &'static EntitySchema,
+    /// The path segment after the entity's key (`alerts`).
+    pub segment: &'static str,
+    /// The set navigated to (Alerts).
+    pub to: &'static EntitySchema,
+    /// The property of `to` that holds the key of `from`'s entity
+    /// (`machineId`), compared exactly.
+    pub foreign_key: &'static str,
+}
+
 /// The built-in entity set called `name` (`Machines`, or as URLs spell
 /// it, `machines`), ignoring case.
 pub fn entity_set_named(name: &str) -> Option<&'static EntitySchema> {
@@ -319,6 +344,12 @@ pub struct EntitySchema {
     /// The rate limits the documentation states for listing the set, per
     /// caller; empty where it states none.
     pub rate_limits: &'static [crate::client::RateLimit],
+    /// The navigation properties `$expand` may name, each the canonical
+    /// name of one of `properties` (Alerts: `evidence`). Their stored value
+    /// is written only when expanded; otherwise a response writes an empty
+    /// collection. Empty: the set has nothing to expand, and `$expand` is
+    /// not supported on it.
+    pub expandable: &'static [&'static str],
 }
 
 impl EntitySchema {
@@ -363,9 +394,29 @@ impl EntitySchema {
         self.properties.iter().filter(|p| p.selectable)
     }
 
-    /// Whether the entity set supports `option`.
+    /// Whether the entity set supports `option`: it is listed in
+    /// `supported_options`, and for `$expand` the set has a navigation
+    /// property to expand.
     pub fn supports(&self, option: SystemOption) -> bool {
         self.supported_options.contains(&option)
+            && (option != SystemOption::Expand || !self.expandable.is_empty())
+    }
+
+    /// The navigation properties `$expand` may name, in declaration order
+    /// (see [`EntitySchema::expandable`]).
+    pub fn navigation_properties(&self) -> impl Iterator<Item = &'static PropertyDef> {
+        let expandable = self.expandable;
+        self.properties
+            .iter()
+            .filter(move |p| expandable.contains(&p.name))
+    }
+
+    /// The navigation property called `name`, case-insensitively as other
+    /// names resolve; `None` for a name that is not one (a structural
+    /// property included).
+    pub fn navigation_property(&self, name: &str) -> Option<&'static PropertyDef> {
+        self.property(name)
+            .filter(|p| self.expandable.contains(&p.name))
     }
 }
 

@@ -124,6 +124,7 @@ pub static RECOMMENDATIONS: EntitySchema = EntitySchema {
     ],
     // The List page states no rate limit.
     rate_limits: &[],
+    expandable: &[],
 };
 
 /// The built-in Recommendations schema.

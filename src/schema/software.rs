@@ -59,6 +59,7 @@ pub static SOFTWARE: EntitySchema = EntitySchema {
     permissions: &["Software.Read.All", "Software.Read"],
     // The List page states no rate limit.
     rate_limits: &[],
+    expandable: &[],
 };
 
 /// The built-in Software schema.

@@ -1,6 +1,16 @@
 //! The routes and handlers of the local Defender API, for every served
-//! entity set: `GET /api/{set}`, `GET /api/{set}/{key}`, and besides them
-//! `GET /api/$metadata` and `GET /openapi.json`.
+//! entity set: `GET /api/{set}`, `GET /api/{set}/$count`,
+//! `GET /api/{set}/{key}`; for every navigation between served sets
+//! (`schema::navigations`) `GET /api/machines/{id}/alerts` and its
+//! `/$count`; and besides them `GET /api/$metadata` and
+//! `GET /openapi.json`.
+//!
+//! A navigation is the target set's list: its query is validated against
+//! the target (Alerts), its permissions and rate budget are the target's,
+//! and the source answers it restricted to the entity's (a
+//! [`Scope`], never text added to the query). The entity navigated from
+//! must exist in its set, else `404 ResourceNotFound`, as the service
+//! answers for an unknown machine.
 //!
 //! Owns: which route answers what, the order of the checks (token, then
 //! permission, then rate budget, then the query), correlation ids and the
@@ -33,8 +43,10 @@ use super::reply::{odata_json, ApiError, ODATA_VERSION};
 use super::source::{EntitySource, SourceError};
 use super::{metadata, openapi};
 use crate::client::RateLimit;
-use crate::eval::ResponseOptions;
-use crate::schema::{context_url, local_name, EntitySchema};
+use crate::eval::{ResponseOptions, Scope};
+use crate::schema::{context_url, local_name, navigations, EntitySchema, Navigation};
+use crate::validate::ValidatedQuery;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// What a server answers with, besides its entity sets.
 #[derive(Clone, Debug)]
@@ -100,6 +112,27 @@ struct SetState {
     index: usize,
 }
 
+/// The state of one navigation's routes (`machines/{id}/alerts`): the
+/// target set's state, and the source of the set navigated from.
+#[derive(Clone)]
+struct NavState {
+    target: SetState,
+    parent: Arc<dyn EntitySource>,
+    navigation: &'static Navigation,
+}
+
+impl FromRef<NavState> for SetState {
+    fn from_ref(state: &NavState) -> SetState {
+        state.target.clone()
+    }
+}
+
+impl FromRef<NavState> for QuerySchema {
+    fn from_ref(state: &NavState) -> QuerySchema {
+        QuerySchema(state.target.source.schema())
+    }
+}
+
 impl FromRef<SetState> for QuerySchema {
     fn from_ref(state: &SetState) -> QuerySchema {
         QuerySchema(state.source.schema())
@@ -156,13 +189,17 @@ pub fn router(config: ServerConfig, sources: Vec<Arc<dyn EntitySource>>) -> App 
             get(openapi_document).fallback(method_not_allowed),
         )
         .with_state(shared.clone());
-    for (index, source) in sources.into_iter().enumerate() {
-        let segment = source.schema().path_segment();
-        let set = SetState {
+    let sets: Vec<SetState> = sources
+        .into_iter()
+        .enumerate()
+        .map(|(index, source)| SetState {
             shared: shared.clone(),
             source,
             index,
-        };
+        })
+        .collect();
+    for set in &sets {
+        let segment = set.source.schema().path_segment();
         router = router.merge(
             Router::new()
                 .route(
@@ -170,10 +207,41 @@ pub fn router(config: ServerConfig, sources: Vec<Arc<dyn EntitySource>>) -> App 
                     get(list).fallback(method_not_allowed),
                 )
                 .route(
+                    &format!("/api/{segment}/$count"),
+                    get(count).fallback(method_not_allowed),
+                )
+                .route(
                     &format!("/api/{segment}/{{key}}"),
                     get(item).fallback(method_not_allowed),
                 )
-                .with_state(set),
+                .with_state(set.clone()),
+        );
+    }
+    let served = |schema: &EntitySchema| {
+        sets.iter()
+            .find(|set| set.source.schema().entity_set == schema.entity_set)
+    };
+    for &navigation in navigations() {
+        let (Some(parent), Some(target)) = (served(navigation.from), served(navigation.to)) else {
+            continue;
+        };
+        let path = format!(
+            "/api/{}/{{key}}/{}",
+            navigation.from.path_segment(),
+            navigation.segment
+        );
+        router = router.merge(
+            Router::new()
+                .route(&path, get(navigation_list).fallback(method_not_allowed))
+                .route(
+                    &format!("{path}/$count"),
+                    get(navigation_count).fallback(method_not_allowed),
+                )
+                .with_state(NavState {
+                    target: target.clone(),
+                    parent: parent.source.clone(),
+                    navigation,
+                }),
         );
     }
     let router = router.fallback(not_found);
@@ -329,10 +397,15 @@ fn authenticate(parts: &Parts, shared: &Shared) -> Result<Caller, ApiError> {
 /// (`429`).
 struct Authorized;
 
-impl FromRequestParts<SetState> for Authorized {
+impl<S> FromRequestParts<S> for Authorized
+where
+    S: Send + Sync,
+    SetState: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, set: &SetState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let set = SetState::from_ref(state);
         let caller = authenticate(parts, &set.shared)?;
         let schema = set.source.schema();
         if !set
@@ -389,16 +462,137 @@ async fn list(
     _: Authorized,
     ODataQuery(query): ODataQuery,
 ) -> Result<Response, ApiError> {
+    list_answer(&set, &id, query, None).await
+}
+
+/// `GET /api/{set}/$count`: the number of matches of `$filter`, as
+/// `text/plain`.
+async fn count(
+    State(set): State<SetState>,
+    id: RequestId,
+    _: Authorized,
+    ODataQuery(query): ODataQuery,
+) -> Result<Response, ApiError> {
+    count_answer(&set, &id, query, None).await
+}
+
+/// `GET /api/machines/{id}/alerts`: the target set's list within the
+/// entity's scope, once the entity is found.
+async fn navigation_list(
+    State(nav): State<NavState>,
+    id: RequestId,
+    _: Authorized,
+    key: Result<Path<String>, PathRejection>,
+    ODataQuery(query): ODataQuery,
+) -> Result<Response, ApiError> {
+    let scope = navigation_scope(&nav, &id, key).await?;
+    list_answer(&nav.target, &id, query, Some(scope)).await
+}
+
+/// `GET /api/machines/{id}/alerts/$count`.
+async fn navigation_count(
+    State(nav): State<NavState>,
+    id: RequestId,
+    _: Authorized,
+    key: Result<Path<String>, PathRejection>,
+    ODataQuery(query): ODataQuery,
+) -> Result<Response, ApiError> {
+    let scope = navigation_scope(&nav, &id, key).await?;
+    count_answer(&nav.target, &id, query, Some(scope)).await
+}
+
+/// The scope of a navigation from the entity `key`: `404` when its set
+/// has no such entity.
+async fn navigation_scope(
+    nav: &NavState,
+    id: &RequestId,
+    key: Result<Path<String>, PathRejection>,
+) -> Result<Scope, ApiError> {
+    let key = path_key(key, id)?;
+    let lookup = key.clone();
+    let found = answer(&nav.target.shared, &nav.parent, move |source| {
+        source.get(&lookup)
+    })
+    .await
+    .map_err(|error| source_error(error, id))?;
+    if found.is_none() {
+        return Err(entity_not_found(nav.navigation.from, &key, id));
+    }
+    let path = format!(
+        "{}/{}/{}",
+        nav.navigation.from.path_segment(),
+        utf8_percent_encode(&key, PATH_SEGMENT),
+        nav.navigation.segment
+    );
+    Ok(Scope::new(nav.navigation.foreign_key, key).at_path(path))
+}
+
+/// What a key may hold unencoded in a link's path segment.
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The list of `query` on `set`'s source, within `scope` when given.
+async fn list_answer(
+    set: &SetState,
+    id: &RequestId,
+    query: ValidatedQuery<'static>,
+    scope: Option<Scope>,
+) -> Result<Response, ApiError> {
     let options = ResponseOptions {
         page_size: None,
         service_root: Some(set.shared.service_root.clone()),
     };
-    let body = answer(&set.shared, &set.source, move |source| {
-        source.list(&query, &options)
+    let body = answer(&set.shared, &set.source, move |source| match &scope {
+        None => source.list(&query, &options),
+        Some(scope) => source.list_scoped(&query, scope, &options),
     })
     .await
-    .map_err(|error| source_error(error, &id))?;
+    .map_err(|error| source_error(error, id))?;
     Ok(odata_json(body))
+}
+
+/// The count of `query` on `set`'s source, within `scope` when given, as
+/// the `$count` segment answers it: the number alone, `text/plain`.
+async fn count_answer(
+    set: &SetState,
+    id: &RequestId,
+    query: ValidatedQuery<'static>,
+    scope: Option<Scope>,
+) -> Result<Response, ApiError> {
+    let count = answer(&set.shared, &set.source, move |source| {
+        source.count(&query, scope.as_ref())
+    })
+    .await
+    .map_err(|error| source_error(error, id))?;
+    Ok((
+        [(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        )],
+        count.to_string(),
+    )
+        .into_response())
+}
+
+/// The decoded key of a path, or `400 BadRequest`.
+fn path_key(key: Result<Path<String>, PathRejection>, id: &RequestId) -> Result<String, ApiError> {
+    key.map(|Path(key)| key).map_err(|rejection| {
+        ApiError::new(StatusCode::BAD_REQUEST, "BadRequest", rejection.body_text())
+            .for_request(&id.0)
+    })
+}
+
+/// `404 ResourceNotFound`: `schema`'s set has no entity `key`.
+fn entity_not_found(schema: &EntitySchema, key: &str, id: &RequestId) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "ResourceNotFound",
+        format!("{} {key} was not found.", local_name(schema.type_name)),
+    )
+    .for_request(&id.0)
 }
 
 /// `GET /api/{set}/{key}`: the entity, with the context URL of one
@@ -409,22 +603,14 @@ async fn item(
     _: Authorized,
     key: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let Path(key) = key.map_err(|rejection| {
-        ApiError::new(StatusCode::BAD_REQUEST, "BadRequest", rejection.body_text())
-            .for_request(&id.0)
-    })?;
+    let key = path_key(key, &id)?;
     let schema = set.source.schema();
     let lookup = key.clone();
     let found = answer(&set.shared, &set.source, move |source| source.get(&lookup))
         .await
         .map_err(|error| source_error(error, &id))?;
     let Some(serde_json::Value::Object(fields)) = found else {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "ResourceNotFound",
-            format!("{} {key} was not found.", local_name(schema.type_name)),
-        )
-        .for_request(&id.0));
+        return Err(entity_not_found(schema, &key, &id));
     };
     let mut body = serde_json::Map::with_capacity(fields.len() + 1);
     let mut context = context_url(&set.shared.service_root, schema.entity_set);
@@ -439,6 +625,9 @@ async fn item(
 fn source_error(error: SourceError, id: &RequestId) -> ApiError {
     match error {
         SourceError::Rejected(error) => ApiError::query(error),
+        SourceError::NotImplemented(message) => {
+            ApiError::new(StatusCode::NOT_IMPLEMENTED, "NotImplemented", message).for_request(&id.0)
+        }
         SourceError::Unavailable(reason) => {
             tracing::error!(
                 request_id = &*id.0,

@@ -1,7 +1,13 @@
 //! `GET /api/$metadata`: the CSDL XML of the served entity sets,
 //! generated from their schemas, with the Capabilities vocabulary's
-//! filter and sort restrictions so that a client can read which
-//! properties each list filters and sorts on.
+//! filter, sort and expand restrictions so that a client can read which
+//! properties each list filters and sorts on, and whether it expands.
+//!
+//! A schema's expandable property (Alerts' `evidence`) is a
+//! `NavigationProperty` with `ContainsTarget="true"` (its items live in the
+//! alert; there is no evidence entity set), and its element type is an
+//! `EntityType`, as a navigation property's type must be. The docs give
+//! evidence no key, so that entity type declares none.
 //!
 //! Owns: the XML. Must not know about: HTTP or where entities come from.
 
@@ -43,6 +49,16 @@ pub fn csdl(schemas: &[&'static EntitySchema]) -> String {
         for schema in schemas {
             collect_types(schema.properties, &mut complex, &mut enums);
         }
+        // The element types of navigation properties are entity types.
+        let mut targets: BTreeMap<&str, &ComplexType> = BTreeMap::new();
+        for schema in schemas {
+            for property in schema.navigation_properties() {
+                if let Some(target) = element_complex(&property.edm_type) {
+                    complex.remove(target.name);
+                    targets.insert(target.name, target);
+                }
+            }
+        }
         for schema in schemas {
             let name = local_name(schema.type_name);
             let _ = writeln!(xml, r#"      <EntityType Name="{}">"#, escape(name));
@@ -51,17 +67,24 @@ pub fn csdl(schemas: &[&'static EntitySchema]) -> String {
                 r#"        <Key><PropertyRef Name="{}"/></Key>"#,
                 escape(schema.key)
             );
-            write_properties(&mut xml, schema.properties, Some(schema.key));
+            write_properties(
+                &mut xml,
+                schema.properties,
+                Some(schema.key),
+                schema.expandable,
+            );
             xml.push_str("      </EntityType>\n");
         }
-        for (name, complex) in &complex {
-            let _ = writeln!(
-                xml,
-                r#"      <ComplexType Name="{}">"#,
-                escape(local_name(name))
-            );
-            write_properties(&mut xml, complex.properties, None);
-            xml.push_str("      </ComplexType>\n");
+        for (element, types) in [("EntityType", &targets), ("ComplexType", &complex)] {
+            for (name, structured) in types {
+                let _ = writeln!(
+                    xml,
+                    r#"      <{element} Name="{}">"#,
+                    escape(local_name(name))
+                );
+                write_properties(&mut xml, structured.properties, None, &[]);
+                let _ = writeln!(xml, "      </{element}>");
+            }
         }
         for (name, members) in &enums {
             let _ = writeln!(
@@ -84,8 +107,24 @@ pub fn csdl(schemas: &[&'static EntitySchema]) -> String {
     xml
 }
 
-fn write_properties(xml: &mut String, properties: &[PropertyDef], key: Option<&str>) {
+/// `properties` as CSDL, those named in `navigation` as
+/// `NavigationProperty` elements.
+fn write_properties(
+    xml: &mut String,
+    properties: &[PropertyDef],
+    key: Option<&str>,
+    navigation: &[&str],
+) {
     for property in properties {
+        if navigation.contains(&property.name) {
+            let _ = writeln!(
+                xml,
+                r#"        <NavigationProperty Name="{}" Type="{}" ContainsTarget="true"/>"#,
+                escape(property.name),
+                escape(&property.edm_type.to_string())
+            );
+            continue;
+        }
         let nullable = if Some(property.name) == key {
             r#" Nullable="false""#
         } else {
@@ -148,6 +187,22 @@ fn write_entity_set(xml: &mut String, schema: &EntitySchema) {
         xml.push_str("            </Collection></PropertyValue></Record>\n");
         xml.push_str("          </Annotation>\n");
     }
+    // Only the named navigation properties, one level deep: no nested
+    // `$expand` options.
+    let expandable = schema.supports(crate::syntax::SystemOption::Expand);
+    let _ = writeln!(
+        xml,
+        concat!(
+            r#"          <Annotation Term="Org.OData.Capabilities.V1.ExpandRestrictions">"#,
+            r#"<Record><PropertyValue Property="Expandable" Bool="{}"/>{}</Record></Annotation>"#
+        ),
+        expandable,
+        if expandable {
+            r#"<PropertyValue Property="MaxLevels" Int="1"/>"#
+        } else {
+            ""
+        }
+    );
     let _ = writeln!(
         xml,
         r#"          <Annotation Term="Org.OData.Capabilities.V1.TopSupported" Bool="true"/>"#
@@ -176,6 +231,14 @@ fn collect_types<'a>(
             }
             _ => {}
         }
+    }
+}
+
+/// The complex element type of a collection of a complex type.
+fn element_complex(edm_type: &EdmType) -> Option<&'static ComplexType> {
+    match edm_type {
+        EdmType::Collection(EdmType::Complex(complex)) | EdmType::Complex(complex) => Some(complex),
+        _ => None,
     }
 }
 

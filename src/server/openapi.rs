@@ -1,14 +1,15 @@
 //! `GET /openapi.json`: an OpenAPI 3.0 document of the served endpoints,
 //! generated from the entity schemas: each list with the query options
-//! its set supports, each get by key, `$metadata`, and every response
-//! the server gives, errors included.
+//! its set supports, each `$count`, each get by key, each navigation
+//! between served sets (`/api/machines/{id}/alerts` and its `$count`),
+//! `$metadata`, and every response the server gives, errors included.
 //!
 //! Owns: the document. Must not know about: HTTP or where entities come
 //! from.
 
 use serde_json::{json, Map, Value};
 
-use crate::schema::local_name;
+use crate::schema::{local_name, navigations};
 use crate::schema::{EdmType, EntitySchema, PropertyDef};
 use crate::syntax::SystemOption;
 
@@ -77,6 +78,77 @@ pub fn document(schemas: &[&'static EntitySchema], public_url: &str) -> Value {
                 },
             }),
         );
+        paths.insert(
+            format!("/api/{segment}/$count"),
+            json!({"get": count_operation(
+                format!("count{}", schema.entity_set),
+                format!("Count {} matching $filter", schema.entity_set),
+                schema,
+                Vec::new(),
+            )}),
+        );
+    }
+    for navigation in navigations() {
+        let served =
+            |target: &EntitySchema| schemas.iter().any(|s| s.entity_set == target.entity_set);
+        if !(served(navigation.from) && served(navigation.to)) {
+            continue;
+        }
+        let (from, to) = (navigation.from, navigation.to);
+        let path = format!(
+            "/api/{}/{{{}}}/{}",
+            from.path_segment(),
+            from.key,
+            navigation.segment
+        );
+        let key = json!({
+            "name": from.key,
+            "in": "path",
+            "required": true,
+            "schema": {"type": "string"},
+        });
+        let mut parameters = vec![key.clone()];
+        parameters.extend(options(to));
+        let mut list = responses(
+            json!({"$ref": format!("#/components/schemas/{}Page", to.entity_set)}),
+            true,
+        );
+        list["404"] = not_found(from);
+        list["501"] = not_implemented();
+        paths.insert(
+            path.clone(),
+            json!({
+                "get": {
+                    "operationId": format!("list{}{}", local_name(from.type_name), to.entity_set),
+                    "summary": format!(
+                        "List the {} whose {} is the {}'s {}",
+                        to.entity_set, navigation.foreign_key, local_name(from.type_name), from.key
+                    ),
+                    "description": format!(
+                        "The {} list (its options, permissions: any of {}, and rate limits), \
+                         restricted to one {}.",
+                        to.entity_set,
+                        to.permissions.join(", "),
+                        local_name(from.type_name)
+                    ),
+                    "parameters": parameters,
+                    "responses": list,
+                },
+            }),
+        );
+        let mut count = count_operation(
+            format!("count{}{}", local_name(from.type_name), to.entity_set),
+            format!(
+                "Count the {} of one {}",
+                to.entity_set,
+                local_name(from.type_name)
+            ),
+            to,
+            vec![key],
+        );
+        count["responses"]["404"] = not_found(from);
+        count["responses"]["501"] = not_implemented();
+        paths.insert(format!("{path}/$count"), json!({ "get": count }));
     }
     paths.insert(
         "/api/$metadata".into(),
@@ -110,6 +182,47 @@ pub fn document(schemas: &[&'static EntitySchema], public_url: &str) -> Value {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     })
+}
+
+/// A `$count` operation on `schema`'s entities: its `$filter`, and the
+/// number as `text/plain`.
+fn count_operation(
+    operation_id: String,
+    summary: String,
+    schema: &EntitySchema,
+    mut parameters: Vec<Value>,
+) -> Value {
+    parameters.extend(
+        options(schema)
+            .into_iter()
+            .filter(|p| p["name"] == SystemOption::Filter.name()),
+    );
+    let mut responses = responses(json!({}), true);
+    responses["200"] = json!({
+        "description": "The number of matches (OData's $count segment; $top and $skip do not change it)",
+        "content": {"text/plain": {"schema": {"type": "integer", "minimum": 0}}},
+    });
+    json!({
+        "operationId": operation_id,
+        "summary": summary,
+        "description": format!("Permissions: any of {}.", schema.permissions.join(", ")),
+        "parameters": parameters,
+        "responses": responses,
+    })
+}
+
+/// `404 ResourceNotFound` of a navigation: `from`'s set has no such entity.
+fn not_found(from: &EntitySchema) -> Value {
+    error_response(&format!(
+        "No {} has this {} (ResourceNotFound)",
+        local_name(from.type_name),
+        from.key
+    ))
+}
+
+/// `501 NotImplemented`: the source cannot restrict its list (a database, for now).
+fn not_implemented() -> Value {
+    error_response("The source cannot answer a restricted list yet (NotImplemented)")
 }
 
 /// Every response of an entity-set operation: `ok` with status 200, and
@@ -191,6 +304,13 @@ fn options(schema: &EntitySchema) -> Vec<Value> {
                 SystemOption::Count => (
                     json!({"type": "boolean"}),
                     "Also return the number of matches",
+                ),
+                SystemOption::Expand => (
+                    json!({
+                        "type": "string",
+                        "enum": schema.navigation_properties().map(|p| p.name).collect::<Vec<_>>(),
+                    }),
+                    "The navigation property to return in full (without it, an empty list)",
                 ),
             };
             json!({

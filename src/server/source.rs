@@ -1,9 +1,16 @@
 //! Where a served entity set's answers come from: entities held in memory
 //! ([`MemorySource`]) or a database ([`StoreSource`]).
 //!
-//! Owns: holding the entities or the database connections, and finding
-//! one entity by key. Must not know about: HTTP, or how a query is
-//! evaluated or translated (the evaluator and the store answer).
+//! Owns: holding the entities or the database connections, finding one
+//! entity by key, and which sources answer a scoped list (a navigation's,
+//! `machines/{id}/alerts`) and a count (`$count`). Must not know about:
+//! HTTP, or how a query is evaluated or translated (the evaluator and the
+//! store answer).
+//!
+//! A database answers a scoped list with `NotImplemented` for now: its
+//! side is [`EntitySource::list_scoped`], one method to fill in for
+//! [`StoreSource`]; counts then follow from the default
+//! [`EntitySource::count`].
 
 use std::collections::HashMap;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -12,7 +19,7 @@ use std::sync::Mutex;
 use serde_json::Value;
 
 use crate::error::Error;
-use crate::eval::{CompiledQuery, ResponseOptions};
+use crate::eval::{CompiledQuery, ResponseOptions, Scope};
 use crate::model::{Entity, PropertyValue};
 use crate::schema::EntitySchema;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -26,6 +33,9 @@ pub enum SourceError {
     Rejected(Error),
     /// The source failed (a `503`): the message is for the log.
     Unavailable(String),
+    /// The source cannot answer this kind of request yet (a `501`): the
+    /// message says what.
+    NotImplemented(String),
 }
 
 /// The answers of one entity set.
@@ -40,6 +50,46 @@ pub trait EntitySource: Send + Sync + 'static {
         query: &ValidatedQuery<'_>,
         options: &ResponseOptions,
     ) -> Result<Vec<u8>, SourceError>;
+
+    /// The response to `query` over the entities `scope` admits (a
+    /// navigation's list, `machines/{id}/alerts`), as [`EntitySource::list`]
+    /// writes it, its next link naming the scope's path.
+    ///
+    /// The default answers [`SourceError::NotImplemented`]: a source that
+    /// can restrict its answers overrides it ([`MemorySource`] does).
+    fn list_scoped(
+        &self,
+        query: &ValidatedQuery<'_>,
+        scope: &Scope,
+        options: &ResponseOptions,
+    ) -> Result<Vec<u8>, SourceError> {
+        let _ = (query, options);
+        Err(SourceError::NotImplemented(format!(
+            "{} from this source cannot yet be restricted to {} = '{}'",
+            self.schema().entity_set,
+            scope.property,
+            scope.value
+        )))
+    }
+
+    /// How many entities match `query`, within `scope` when given, whatever
+    /// its `$top`, `$skip` and `$orderby` say: OData's `$count` segment.
+    ///
+    /// The default is the `@odata.count` that [`EntitySource::list`] (or
+    /// [`EntitySource::list_scoped`]) answers to
+    /// [`ValidatedQuery::counting`], which asks for no entity.
+    fn count(&self, query: &ValidatedQuery<'_>, scope: Option<&Scope>) -> Result<u64, SourceError> {
+        let counting = query.counting();
+        let options = ResponseOptions::default();
+        let body = match scope {
+            None => self.list(&counting, &options)?,
+            Some(scope) => self.list_scoped(&counting, scope, &options)?,
+        };
+        serde_json::from_slice::<Value>(&body)
+            .ok()
+            .and_then(|response| response.get("@odata.count").and_then(Value::as_u64))
+            .ok_or_else(|| SourceError::Unavailable("the answer held no @odata.count".into()))
+    }
 
     /// The wire JSON of the entity whose key is `key`, or `None`.
     fn get(&self, key: &str) -> Result<Option<Value>, SourceError>;
@@ -99,6 +149,28 @@ impl<E: Entity + Send + Sync> EntitySource for MemorySource<E> {
         Ok(compiled
             .with_options(options)
             .run_json(self.entities.iter()))
+    }
+
+    fn list_scoped(
+        &self,
+        query: &ValidatedQuery<'_>,
+        scope: &Scope,
+        options: &ResponseOptions,
+    ) -> Result<Vec<u8>, SourceError> {
+        let compiled = CompiledQuery::<E>::compile(query)
+            .and_then(|compiled| compiled.with_options(options).restricted_to(scope))
+            .map_err(SourceError::Rejected)?;
+        Ok(compiled.run_json(self.entities.iter()))
+    }
+
+    fn count(&self, query: &ValidatedQuery<'_>, scope: Option<&Scope>) -> Result<u64, SourceError> {
+        let mut compiled = CompiledQuery::<E>::compile(query).map_err(SourceError::Rejected)?;
+        if let Some(scope) = scope {
+            compiled = compiled
+                .restricted_to(scope)
+                .map_err(SourceError::Rejected)?;
+        }
+        Ok(compiled.count(self.entities.iter()))
     }
 
     fn get(&self, key: &str) -> Result<Option<Value>, SourceError> {

@@ -359,6 +359,29 @@ impl SelectItem {
     }
 }
 
+/// One `$expand` item: the navigation property to expand, such as
+/// `evidence`. The grammar reads a path of names (`a/b`), as for
+/// `$select`; which names may be expanded is the schema's to say.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExpandItem {
+    /// The path: an expression whose root is a path of properties and type
+    /// casts only.
+    pub path: Expr,
+}
+
+impl ExpandItem {
+    /// The item for `path`, a path expression such as
+    /// [`Expr::property`]`("evidence")`.
+    pub fn new(path: Expr) -> ExpandItem {
+        ExpandItem { path }
+    }
+
+    /// Where the item is in the decoded `$expand` value.
+    pub fn span(&self) -> Span {
+        self.path.root().span()
+    }
+}
+
 /// A custom (non-system) query option, kept and rendered in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CustomOption {

@@ -13,20 +13,21 @@
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 use super::ast::{
-    LambdaKind, OrderByItem, Select, SelectItem, SpecialFloat, TypeFunction, UnaryOp,
+    ExpandItem, LambdaKind, OrderByItem, Select, SelectItem, SpecialFloat, TypeFunction, UnaryOp,
 };
 use super::query::Query;
 use super::tree::{Expr, ExprKind, ExprRef, ExprRefs, Literal, SegmentKind, SegmentRef};
 
 impl Serialize for Query {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(7))?;
+        let mut map = serializer.serialize_map(Some(8))?;
         map.serialize_entry("filter", &self.filter)?;
         map.serialize_entry("count", &self.count)?;
         map.serialize_entry("orderby", &self.orderby)?;
         map.serialize_entry("skip", &self.skip)?;
         map.serialize_entry("top", &self.top)?;
         map.serialize_entry("select", &self.select)?;
+        map.serialize_entry("expand", &self.expand)?;
         map.serialize_entry("custom", &self.custom)?;
         map.end()
     }
@@ -48,6 +49,12 @@ impl Serialize for Select {
             Select::All => serializer.serialize_str("*"),
             Select::Paths(items) => items.serialize(serializer),
         }
+    }
+}
+
+impl Serialize for ExpandItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.path.serialize(serializer)
     }
 }
 
@@ -280,10 +287,16 @@ mod tests {
                 "top": 2,
                 "select": [{"kind": "path", "span": [0, 2],
                     "segments": [{"kind": "property", "name": "id", "span": [0, 2]}]}],
+                "expand": null,
                 "custom": [{"name": "x", "value": "1"}],
             })
         );
         assert_eq!(json("$select=*")["select"], "*");
+        assert_eq!(
+            json("$expand=evidence")["expand"],
+            json!([{"kind": "path", "span": [0, 8],
+                "segments": [{"kind": "property", "name": "evidence", "span": [0, 8]}]}])
+        );
     }
 
     #[test]

@@ -3,10 +3,10 @@
 //! Owns: splitting a URL or query string into options, percent- and
 //! `+`-decoding, option-name resolution (case, optional `$`, duplicates,
 //! unknown and unsupported options), and the syntax of `$top`, `$skip`,
-//! `$count`, `$orderby` and `$select`. Hands `$filter` and `$orderby`
+//! `$count`, `$orderby`, `$select` and `$expand`. Hands `$filter` and `$orderby`
 //! expressions to the grammar in `parser`. Must not know about: schemas.
 
-use super::ast::{CustomOption, OrderByItem, Select};
+use super::ast::{CustomOption, ExpandItem, OrderByItem, Select};
 use super::tree::FilterExpr;
 
 /// The system query options this crate parses, in canonical order.
@@ -25,17 +25,20 @@ pub enum SystemOption {
     Top,
     /// `$select`
     Select,
+    /// `$expand`: which navigation properties to write in full.
+    Expand,
 }
 
 impl SystemOption {
     /// Every system option, in canonical (rendering) order.
-    pub const ALL: [SystemOption; 6] = [
+    pub const ALL: [SystemOption; 7] = [
         SystemOption::Filter,
         SystemOption::Count,
         SystemOption::OrderBy,
         SystemOption::Skip,
         SystemOption::Top,
         SystemOption::Select,
+        SystemOption::Expand,
     ];
 
     /// The canonical name, with `$`: `$filter`.
@@ -47,6 +50,7 @@ impl SystemOption {
             SystemOption::Skip => "$skip",
             SystemOption::Top => "$top",
             SystemOption::Select => "$select",
+            SystemOption::Expand => "$expand",
         }
     }
 }
@@ -71,6 +75,8 @@ pub struct Query {
     pub top: Option<i64>,
     /// `$select`
     pub select: Option<Select>,
+    /// `$expand`: the navigation properties to expand, in the order given.
+    pub expand: Option<Vec<ExpandItem>>,
     /// Custom options, in the order given.
     pub custom: Vec<CustomOption>,
     /// The decoded text of each system option, which spans index.
@@ -99,7 +105,7 @@ impl Query {
 /// in equality.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct OptionSources {
-    texts: [Option<Arc<str>>; 6],
+    texts: [Option<Arc<str>>; SystemOption::ALL.len()],
     warnings: Vec<Diagnostic>,
 }
 
@@ -136,9 +142,8 @@ use crate::error::{Code, Diagnostic, Error};
 use crate::suggest::nearest;
 
 /// OData system query options (URL Conventions §5) that this crate does not
-/// parse, so that `$expand` says "not supported" rather than "unknown".
-const UNSUPPORTED: [&str; 11] = [
-    "$expand",
+/// parse, so that `$search` says "not supported" rather than "unknown".
+const UNSUPPORTED: [&str; 10] = [
     "$search",
     "$apply",
     "$compute",
@@ -737,6 +742,7 @@ fn parse_value(
         SystemOption::Filter => query.filter = Some(parser::parse_filter(value, options)?),
         SystemOption::OrderBy => query.orderby = Some(parser::parse_orderby(value, options)?),
         SystemOption::Select => query.select = Some(parser::parse_select(value, options)?),
+        SystemOption::Expand => query.expand = Some(parser::parse_expand(value, options)?),
         SystemOption::Top => query.top = Some(parse_digits(value, option, options.dialect)?),
         SystemOption::Skip => query.skip = Some(parse_digits(value, option, options.dialect)?),
         SystemOption::Count => query.count = Some(parse_bool(value, options.dialect)?),

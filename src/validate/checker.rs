@@ -1,5 +1,5 @@
 //! The walk of one query against a schema: [`Checker`] visits `$filter`,
-//! `$orderby` and `$select`, infers each node's type, checks paths, calls
+//! `$orderby`, `$select` and `$expand` (navigation properties only), infers each node's type, checks paths, calls
 //! and lambdas, enforces the `$top`/`$skip` caps, collects the errors and
 //! warnings, and respells property names in the schema's spelling.
 //!
@@ -153,6 +153,7 @@ impl<'s> Checker<'s> {
             (SystemOption::Skip, query.skip.is_some()),
             (SystemOption::Top, query.top.is_some()),
             (SystemOption::Select, query.select.is_some()),
+            (SystemOption::Expand, query.expand.is_some()),
         ];
         for (option, given) in present {
             if given && !self.schema.supports(option) {
@@ -163,7 +164,13 @@ impl<'s> Checker<'s> {
                     self.schema.entity_set,
                     option.name()
                 );
-                self.error(Code::UnsupportedOption, message, span, None);
+                let help = (option == SystemOption::Expand).then(|| {
+                    format!(
+                        "{} has no navigation property to expand: leave $expand out",
+                        self.schema.entity_set
+                    )
+                });
+                self.error(Code::UnsupportedOption, message, span, help);
             }
         }
 
@@ -187,6 +194,18 @@ impl<'s> Checker<'s> {
             self.enter(query, SystemOption::Select);
             self.check_select(&mut select);
             query.select = Some(select);
+        }
+        if let Some(mut items) = query.expand.take() {
+            if self.schema.supports(SystemOption::Expand) {
+                self.enter(query, SystemOption::Expand);
+                for item in &mut items {
+                    if let ExprKind::Path(path) = item.path.root().kind() {
+                        self.check_expand_path(path, item.span());
+                    }
+                    self.respell_all(&mut item.path);
+                }
+            }
+            query.expand = Some(items);
         }
         if let Some(top) = query.top {
             self.enter(query, SystemOption::Top);
@@ -302,6 +321,52 @@ impl<'s> Checker<'s> {
             }
             self.respell_all(&mut item.path);
         }
+    }
+
+    /// An `$expand` item must name one of the schema's navigation
+    /// properties, alone: `UnknownProperty` otherwise (the code of a
+    /// `$select` item that cannot be selected), with a did-you-mean.
+    fn check_expand_path(&mut self, path: PathRef<'_>, whole: Span) {
+        let expandable = || join_names(self.schema.navigation_properties().map(|p| p.name));
+        let mut segments = path.segments();
+        let (Some(segment), None) = (segments.next(), segments.next()) else {
+            let message = "$expand takes one navigation property name per item".to_string();
+            let help = format!("expandable: {}", expandable());
+            self.error(Code::UnknownProperty, message, whole, Some(help));
+            return;
+        };
+        let span = segment.span();
+        let SegmentKind::Property(name) = segment.kind() else {
+            let message = "$expand takes navigation property names only".to_string();
+            let help = format!("expandable: {}", expandable());
+            self.error(Code::UnknownProperty, message, span, Some(help));
+            return;
+        };
+        if let Some(p) = self.schema.navigation_property(name) {
+            self.respell(segment, name, p.name);
+            return;
+        }
+        if self.errors_full() {
+            return;
+        }
+        let set = self.schema.entity_set;
+        let (message, help) = match self.schema.property(name) {
+            Some(p) => (
+                format!("'{}' is a property of {set}, not a navigation property: only navigation properties can be expanded", p.name),
+                format!("expandable: {}; select '{}' with $select", expandable(), p.name),
+            ),
+            None => {
+                let near = nearest(name, self.schema.navigation_properties().map(|p| p.name));
+                (
+                    format!("{set} has no navigation property '{name}'"),
+                    match near {
+                        Some(near) => format!("did you mean '{near}'?"),
+                        None => format!("expandable: {}", expandable()),
+                    },
+                )
+            }
+        };
+        self.error(Code::UnknownProperty, message, span, Some(help));
     }
 
     fn check_select_path(&mut self, path: PathRef<'_>) {

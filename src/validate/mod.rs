@@ -88,6 +88,26 @@ impl<'s> ValidatedQuery<'s> {
         self.query.to_query_string()
     }
 
+    /// The query as OData's `$count` segment counts it
+    /// (`/api/alerts/$count?$filter=…`): its `$filter` (and custom
+    /// options) with `$count=true` and `$top=0`; `$skip`, `$orderby`,
+    /// `$select` and `$expand` dropped, since they do not change a count.
+    /// Still valid: it only drops options and asks for no entity.
+    pub fn counting(&self) -> ValidatedQuery<'s> {
+        let mut query = self.query.clone();
+        query.count = Some(true);
+        query.top = Some(0);
+        query.skip = None;
+        query.orderby = None;
+        query.select = None;
+        query.expand = None;
+        ValidatedQuery {
+            query,
+            warnings: self.warnings.clone(),
+            schema: self.schema,
+        }
+    }
+
     /// The canonicalized query, giving up the proof of validation.
     pub fn into_query(self) -> Query {
         self.query

@@ -35,8 +35,9 @@
 
 use arbitrary::{Result, Unstructured};
 use defender_odata::ast::{
-    BinaryOp, CustomOption, DateTimeOffset, Expr, ExprKind, Function, LambdaKind, Literal,
-    OrderByItem, PathSegment, Query, Select, SelectItem, SpecialFloat, TypeFunction, UnaryOp,
+    BinaryOp, CustomOption, DateTimeOffset, ExpandItem, Expr, ExprKind, Function, LambdaKind,
+    Literal, OrderByItem, PathSegment, Query, Select, SelectItem, SpecialFloat, TypeFunction,
+    UnaryOp,
 };
 use defender_odata::chrono::{FixedOffset, NaiveDate, NaiveTime, TimeZone, Timelike};
 use uuid::Uuid;
@@ -137,6 +138,15 @@ pub fn query_around(u: &mut Unstructured, filter: Option<Expr>) -> Result<Query>
             let items: Result<Vec<SelectItem>> = (0..n).map(|_| select_item(u)).collect();
             Some(Select::Paths(items?))
         }
+    };
+    q.expand = if pick(u, &[3, 1])? == 1 {
+        let n = u.int_in_range(1..=2)?;
+        let items: Result<Vec<ExpandItem>> = (0..n)
+            .map(|_| select_item(u).map(|item| ExpandItem::new(item.path)))
+            .collect();
+        Some(items?)
+    } else {
+        None
     };
     q.custom = custom_options(u)?;
     Ok(q)

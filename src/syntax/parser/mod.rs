@@ -35,7 +35,7 @@ use super::tree::{Expr, Node, NodeId, NodeKind, Run, Text, Tree};
 use crate::error::{Code, Diagnostic};
 use operators::OperatorAhead;
 
-pub(crate) use self::options::{parse_orderby, parse_select};
+pub(crate) use self::options::{parse_expand, parse_orderby, parse_select};
 
 /// Parses one decoded `$filter` value.
 pub(crate) fn parse_filter(text: &str, options: &ParseOptions) -> Result<Expr, Diagnostic> {

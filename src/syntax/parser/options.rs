@@ -1,14 +1,15 @@
-//! The `$orderby` and `$select` readers: comma-separated sort keys, each
-//! an expression with an optional `asc`/`desc`, and `*` or property paths.
+//! The `$orderby`, `$select` and `$expand` readers: comma-separated sort
+//! keys, each an expression with an optional `asc`/`desc`; `*` or property
+//! paths; navigation property paths.
 //!
 //! Must not know about: how an expression is parsed (that is the rest of
 //! the parser's), schemas, the query string, or rendering.
 
 use super::{check_length, is_qualified, Parsed, Parser};
 use crate::error::{Code, Diagnostic};
-use crate::syntax::ast::{OrderByItem, Select, SelectItem};
+use crate::syntax::ast::{ExpandItem, OrderByItem, Select, SelectItem};
 use crate::syntax::options::ParseOptions;
-use crate::syntax::tree::{Expr, NodeKind};
+use crate::syntax::tree::{Expr, NodeId, NodeKind};
 
 /// Parses one decoded `$orderby` value: expressions, each optionally
 /// followed by `asc` or `desc`, separated by commas.
@@ -81,29 +82,7 @@ fn select(text: &str, options: &ParseOptions) -> Parsed<Select> {
     }
     let mut items = Vec::new();
     loop {
-        let start = parser.pos;
-        let base = parser.pending.len();
-        loop {
-            let seg_start = parser.pos;
-            let Some(name) = parser.qualified_name() else {
-                return Err(parser.unexpected("a property name").into());
-            };
-            let name = Parser::name_text(seg_start, name);
-            let kind = if is_qualified(parser.tree.str(name)) {
-                NodeKind::TypeCast(name)
-            } else {
-                NodeKind::Property(name)
-            };
-            parser.push_segment(kind, seg_start);
-            parser.count_node(seg_start)?;
-            if !parser.eat(b'/') {
-                break;
-            }
-        }
-        let segments = parser.run_from(base);
-        let path = parser
-            .tree
-            .push(NodeKind::Path(segments), start, parser.pos);
+        let path = property_path(&mut parser)?;
         items.push(path);
         parser.skip_defender_whitespace();
         if parser.eat(b',') {
@@ -118,6 +97,75 @@ fn select(text: &str, options: &ParseOptions) -> Parsed<Select> {
                 .map(|path| SelectItem::new(Expr::cut(&parser.tree, path)))
                 .collect(),
         ));
+    }
+}
+
+/// Reads one path of names joined by `/` (a qualified name is a type
+/// cast): a `$select` or `$expand` item. Returns the path node.
+fn property_path(parser: &mut Parser<'_>) -> Parsed<NodeId> {
+    let start = parser.pos;
+    let base = parser.pending.len();
+    loop {
+        let seg_start = parser.pos;
+        let Some(name) = parser.qualified_name() else {
+            return Err(parser.unexpected("a property name").into());
+        };
+        let name = Parser::name_text(seg_start, name);
+        let kind = if is_qualified(parser.tree.str(name)) {
+            NodeKind::TypeCast(name)
+        } else {
+            NodeKind::Property(name)
+        };
+        parser.push_segment(kind, seg_start);
+        parser.count_node(seg_start)?;
+        if !parser.eat(b'/') {
+            break;
+        }
+    }
+    let segments = parser.run_from(base);
+    Ok(parser
+        .tree
+        .push(NodeKind::Path(segments), start, parser.pos))
+}
+
+/// Parses one decoded `$expand` value: navigation property paths separated
+/// by commas. Nested options (`evidence($select=…)`), `$levels` and `*` are
+/// not supported: a syntax error says so.
+pub(crate) fn parse_expand(
+    text: &str,
+    options: &ParseOptions,
+) -> Result<Vec<ExpandItem>, Diagnostic> {
+    expand(text, options).map_err(|boxed| *boxed)
+}
+
+fn expand(text: &str, options: &ParseOptions) -> Parsed<Vec<ExpandItem>> {
+    check_length(text, options)?;
+    let mut parser = Parser::new(text, options);
+    parser.skip_defender_whitespace();
+    if parser.peek() == Some(b'*') {
+        let here = parser.here();
+        let message = "$expand=* is not supported: name the navigation property to expand";
+        return Err(parser.error(Code::Syntax, here, message).into());
+    }
+    let mut items = Vec::new();
+    loop {
+        let path = property_path(&mut parser)?;
+        items.push(path);
+        parser.skip_defender_whitespace();
+        if parser.peek() == Some(b'(') {
+            let here = parser.here();
+            let message = "options inside $expand (such as evidence($select=…)) are not supported";
+            return Err(parser.error(Code::Syntax, here, message).into());
+        }
+        if parser.eat(b',') {
+            parser.skip_defender_whitespace();
+            continue;
+        }
+        parser.expect_end("',' between $expand items")?;
+        return Ok(items
+            .into_iter()
+            .map(|path| ExpandItem::new(Expr::cut(&parser.tree, path)))
+            .collect());
     }
 }
 
