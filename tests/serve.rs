@@ -832,8 +832,8 @@ fn every_entity_set_is_served_with_its_permissions_and_cap() {
 }
 
 /// With `--db`, every set the database holds is answered from it,
-/// lambdas included, as from memory; the others stay as `--data` gives
-/// them.
+/// lambdas and the navigation to a machine's alerts included, as from
+/// memory; the others stay as `--data` gives them.
 #[test]
 fn a_database_serves_every_set_it_holds() {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("serve-db-sets");
@@ -856,9 +856,12 @@ fn a_database_serves_every_set_it_holds() {
     .unwrap();
     let actions = generated(10);
     let machines = machines.to_str().unwrap();
+    let alerts = data_file("db-alerts.json", ALERTS_DATA);
+    let alerts = alerts.to_str().unwrap();
     for load in [
         vec!["load", "--db", &url, actions.to_str().unwrap()],
         vec!["load", "--db", &url, "--entity", "machines", machines],
+        vec!["load", "--db", &url, "--entity", "alerts", alerts],
     ] {
         let loaded = run(&load);
         assert_eq!(loaded.code, 0, "{}", loaded.stderr);
@@ -874,8 +877,12 @@ fn a_database_serves_every_set_it_holds() {
     let in_memory = Server::with_token(&[
         "--data",
         &format!("machines={machines}"),
+        "--data",
+        &format!("alerts={alerts}"),
         "--rate-limit",
         "off",
+        "--token",
+        "alerts:Alert.Read.All",
     ]);
     for query in [
         "$filter=machineTags/any(tag: tag eq 'ExampleTag')",
@@ -894,10 +901,40 @@ fn a_database_serves_every_set_it_holds() {
         );
     }
     assert_eq!(get(&from_db.url("/api/machines/m2")).status, 200);
-    // The database holds no alerts: they are served, empty, from memory.
-    let alerts = call("GET", &from_db.url("/api/alerts"), Some("alerts"));
-    assert_eq!(alerts.status, 200, "{}", alerts.body);
-    assert_eq!(alerts.json()["value"], serde_json::json!([]));
+    for path in [
+        "/api/machines/m1/alerts".to_owned(),
+        format!(
+            "/api/machines/m1/alerts?{}",
+            encoded("$filter=status ne 'Resolved'&$expand=evidence")
+        ),
+        "/api/machines/m1/alerts?$top=1".to_owned(),
+        "/api/machines/m3/alerts".to_owned(),
+        format!(
+            "/api/machines/m1/alerts/$count?{}",
+            encoded("$filter=status eq 'Resolved'")
+        ),
+    ] {
+        let a = call("GET", &from_db.url(&path), Some("alerts"));
+        let b = call("GET", &in_memory.url(&path), Some("alerts"));
+        assert_eq!(a.status, 200, "{path}: {}", a.body);
+        // Only the server's own address differs.
+        let (a, b) = (
+            a.body.replace(&from_db.base, ""),
+            b.body.replace(&in_memory.base, ""),
+        );
+        assert_eq!(a, b, "{path}");
+    }
+    let count = call(
+        "GET",
+        &from_db.url("/api/machines/m1/alerts/$count"),
+        Some("alerts"),
+    );
+    assert_eq!(count.body, "2");
+    // The database holds no investigations (which the Alert permissions
+    // grant): they are served, empty, from memory.
+    let investigations = call("GET", &from_db.url("/api/investigations"), Some("alerts"));
+    assert_eq!(investigations.status, 200, "{}", investigations.body);
+    assert_eq!(investigations.json()["value"], serde_json::json!([]));
     // A set both in the database and in --data is refused at start.
     let both = run(&[
         "serve",

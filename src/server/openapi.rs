@@ -220,9 +220,10 @@ fn not_found(from: &EntitySchema) -> Value {
     ))
 }
 
-/// `501 NotImplemented`: the source cannot restrict its list (a database, for now).
+/// `501 NotImplemented`: the source cannot restrict its list (one that does
+/// not implement `EntitySource::list_scoped`).
 fn not_implemented() -> Value {
-    error_response("The source cannot answer a restricted list yet (NotImplemented)")
+    error_response("The source cannot answer a restricted list (NotImplemented)")
 }
 
 /// Every response of an entity-set operation: `ok` with status 200, and

@@ -7,10 +7,11 @@
 //! HTTP, or how a query is evaluated or translated (the evaluator and the
 //! store answer).
 //!
-//! A database answers a scoped list with `NotImplemented` for now: its
-//! side is [`EntitySource::list_scoped`], one method to fill in for
-//! [`StoreSource`]; counts then follow from the default
-//! [`EntitySource::count`].
+//! Both built-in sources answer a scoped list: [`MemorySource`] through
+//! the evaluator's scope, [`StoreSource`] through the store's
+//! ([`Store::answer_scoped`]); a source of another crate that does not
+//! override [`EntitySource::list_scoped`] answers `NotImplemented`. Counts
+//! follow from the default [`EntitySource::count`].
 
 use std::collections::HashMap;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -219,6 +220,15 @@ impl StoreSource {
         })
     }
 
+    /// The JSON of the response `work` answers with a connection.
+    fn answer(
+        &self,
+        work: impl FnOnce(&mut Store) -> Result<crate::eval::Response, StoreError>,
+    ) -> Result<Vec<u8>, SourceError> {
+        let response = self.with_store(work)?;
+        serde_json::to_vec(&response).map_err(|e| SourceError::Unavailable(e.to_string()))
+    }
+
     /// Runs `work` on an idle connection (or a new one), keeping the
     /// connection for the next call unless the database failed.
     fn with_store<T>(
@@ -259,8 +269,16 @@ impl EntitySource for StoreSource {
         query: &ValidatedQuery<'_>,
         options: &ResponseOptions,
     ) -> Result<Vec<u8>, SourceError> {
-        let response = self.with_store(|store| store.answer_with_options(query, options))?;
-        serde_json::to_vec(&response).map_err(|e| SourceError::Unavailable(e.to_string()))
+        self.answer(|store| store.answer_with_options(query, options))
+    }
+
+    fn list_scoped(
+        &self,
+        query: &ValidatedQuery<'_>,
+        scope: &Scope,
+        options: &ResponseOptions,
+    ) -> Result<Vec<u8>, SourceError> {
+        self.answer(|store| store.answer_scoped(query, scope, options))
     }
 
     fn get(&self, key: &str) -> Result<Option<Value>, SourceError> {

@@ -180,6 +180,8 @@ pub(crate) struct Layout {
     key: &'static str,
     default_order: &'static [OrderKey],
     columns: Vec<Column>,
+    /// The properties a navigation to this set scopes it by.
+    foreign_keys: Vec<&'static str>,
 }
 
 impl Layout {
@@ -190,7 +192,7 @@ impl Layout {
         let columns = schema
             .properties
             .iter()
-            .filter(|p| p.filterable || p.sortable)
+            .filter(|p| p.filterable || p.sortable || is_foreign_key(schema, p))
             .filter_map(|property| {
                 let kind = match property.edm_type {
                     EdmType::String => ColumnKind::Text,
@@ -225,6 +227,11 @@ impl Layout {
             key: schema.key,
             default_order: schema.default_order,
             columns,
+            foreign_keys: crate::schema::navigations()
+                .iter()
+                .filter(|n| std::ptr::eq(n.to, schema))
+                .map(|n| n.foreign_key)
+                .collect(),
         };
         for (i, dialect) in [SqlDialect::Sqlite, SqlDialect::Postgres]
             .into_iter()
@@ -337,7 +344,9 @@ impl Layout {
         }
         let mut indexes = vec![("order".to_owned(), order.join(", "))];
         for column in self.columns.iter().filter(|c| {
-            c.kind == ColumnKind::Text && c.property.filterable && c.property.name != self.key
+            c.kind == ColumnKind::Text
+                && c.property.name != self.key
+                && (c.property.filterable || self.foreign_keys.contains(&c.property.name))
         }) {
             indexes.push((
                 column.property.name.to_owned(),
@@ -555,6 +564,15 @@ fn strings_column(name: &str, value: &PropertyValue<'_>) -> Result<SqlValue, Str
     Ok(SqlValue::Text(
         serde_json::Value::Array(members).to_string(),
     ))
+}
+
+/// Whether a navigation to `schema`'s set scopes it by `property`
+/// (Alerts' `machineId`, for `machines/{id}/alerts`): stored, and indexed,
+/// though clients may not filter on it.
+fn is_foreign_key(schema: &EntitySchema, property: &PropertyDef) -> bool {
+    crate::schema::navigations()
+        .iter()
+        .any(|n| std::ptr::eq(n.to, schema) && n.foreign_key == property.name)
 }
 
 /// An instant as seconds since the epoch and nanoseconds: ordered as chrono

@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 use super::layout::{ColumnKind, Layout, LAYOUT_VERSION};
 use super::translate::{translate_with, SqlDialect, SqlValue, Statement};
 use crate::error::Error;
-use crate::eval::{read_with, Response, ResponseOptions, ResponsePlan};
+use crate::eval::{read_with, Response, ResponseOptions, ResponsePlan, Scope};
 use crate::model::{Entity, MachineAction};
 use crate::schema::{machine_actions, EntitySchema};
 use crate::validate::ValidatedQuery;
@@ -455,6 +455,29 @@ impl Store {
         self.answer_with(query, ResponsePlan::new(query).with_options(options))
     }
 
+    /// [`Store::answer_with_options`] within `scope`: only the entities
+    /// whose scoping property equals its value, as
+    /// [`CompiledQuery::restricted_to`](crate::eval::CompiledQuery::restricted_to)
+    /// answers over the same entities (a navigation such as
+    /// `machines/{id}/alerts`, whose next link names `scope.path`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::answer`]; [`StoreError::Rejected`] when the set is not
+    /// stored with the scoping property (only a navigation's are).
+    pub fn answer_scoped(
+        &mut self,
+        query: &ValidatedQuery<'_>,
+        scope: &Scope,
+        options: &ResponseOptions,
+    ) -> Result<Response, StoreError> {
+        let mut plan = ResponsePlan::new(query).with_options(options);
+        if let Some(path) = &scope.path {
+            plan = plan.at_path(path);
+        }
+        self.answer_in(query, plan, Some(scope))
+    }
+
     /// The stored wire JSON of the entity of `schema`'s set whose key is
     /// `key` (compared exactly), or `None`.
     ///
@@ -536,9 +559,19 @@ impl Store {
         query: &ValidatedQuery<'_>,
         plan: ResponsePlan,
     ) -> Result<Response, StoreError> {
+        self.answer_in(query, plan, None)
+    }
+
+    fn answer_in(
+        &mut self,
+        query: &ValidatedQuery<'_>,
+        plan: ResponsePlan,
+        scope: Option<&Scope>,
+    ) -> Result<Response, StoreError> {
         let layout = super::layout::cached(query.schema());
         let now = chrono::Utc::now().fixed_offset();
-        let translation = translate_with(query, &layout, self.dialect(), now, plan.bounds())?;
+        let translation =
+            translate_with(query, &layout, self.dialect(), now, plan.bounds(), scope)?;
         self.checked_version(&layout)?;
         let db = StoreError::Database;
         let count = match &translation.count {

@@ -30,7 +30,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use super::layout::{instant_parts, quote, ColumnKind, Layout};
 use crate::ast::{BinaryOp, ExprKind, ExprRef, Function, SegmentKind, UnaryOp};
 use crate::error::{Code, Diagnostic, Error};
-use crate::eval::{constant, Constant, PageBounds, ResponsePlan};
+use crate::eval::{constant, Constant, PageBounds, ResponsePlan, Scope};
 use crate::syntax::query::SystemOption;
 use crate::validate::ValidatedQuery;
 
@@ -278,6 +278,7 @@ pub(crate) fn translate_at(
         dialect,
         now,
         ResponsePlan::bounds_of(query),
+        None,
     )
 }
 
@@ -287,6 +288,7 @@ pub(crate) fn translate_with(
     dialect: SqlDialect,
     now: DateTime<FixedOffset>,
     bounds: PageBounds,
+    scope: Option<&Scope>,
 ) -> Result<Translation, Error> {
     let mut t = Translator {
         query,
@@ -300,8 +302,27 @@ pub(crate) fn translate_with(
     let mut sql = String::with_capacity(256);
     sql.push_str(layout.select_docs());
     let filter_start = sql.len();
+    if let Some(scope) = scope {
+        // A navigation's restriction: the entities whose property equals
+        // the key exactly, as `CompiledQuery::restricted_to` admits them.
+        let column = layout
+            .column(scope.property)
+            .filter(|c| c.kind == ColumnKind::Text)
+            .ok_or_else(|| {
+                Error::new(Diagnostic::new(
+                    Code::NotTranslatable,
+                    format!(
+                        "{} are not stored with '{}' to scope them by",
+                        layout.entity_set(),
+                        scope.property
+                    ),
+                ))
+            })?;
+        let value = t.bind(SqlValue::Text(scope.value.clone()));
+        let _ = write!(sql, " WHERE {} = {value}", column.value());
+    }
     if let Some(expr) = &query.query().filter {
-        sql.push_str(" WHERE ");
+        sql.push_str(if scope.is_some() { " AND " } else { " WHERE " });
         t.predicate(expr.root(), Context::Selecting, &mut sql)?;
     }
     let filter_end = sql.len();
