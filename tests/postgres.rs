@@ -24,8 +24,8 @@ use proptest::prelude::*;
 mod differential;
 
 use differential::{
-    actions, agree, agree_machines, json_lines, lambda_query, machines, query, tricky_actions,
-    tricky_query, TRICKY_FILTERS,
+    actions, agree, agree_json, json_lines, lambda_query, machines, query, score_query,
+    tricky_actions, tricky_query, vulnerabilities, TRICKY_FILTERS,
 };
 
 fn server_url() -> String {
@@ -84,19 +84,39 @@ fn postgres_answers_as_the_evaluator_does() {
         .unwrap_or_else(|e| panic!("{e}"));
 }
 
-#[test]
-fn postgres_answers_lambdas_as_the_evaluator_does() {
-    let url = fresh_database("lambdas");
+/// Runs the JSON-object differential test of `set` over `cases` generated
+/// `(entities, query)` pairs, in a fresh database called `name`.
+fn json_differential(
+    name: &str,
+    set: &str,
+    cases: impl Strategy<Value = (Vec<serde_json::Value>, String)>,
+) {
+    let url = fresh_database(name);
     let store = Store::open(&url).expect("connects");
     let admin = postgres::Client::connect(&url, postgres::NoTls).expect("connects");
     let (store, admin) = (RefCell::new(store), RefCell::new(admin));
+    let truncate = format!("TRUNCATE \"{}\"", set.to_ascii_lowercase());
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(1000));
     runner
-        .run(&(machines(), lambda_query()), |(machines, query)| {
-            let _ = admin.borrow_mut().batch_execute("TRUNCATE \"machines\"");
-            agree_machines(&mut store.borrow_mut(), &machines, &query)
+        .run(&cases, |(entities, query)| {
+            let _ = admin.borrow_mut().batch_execute(&truncate);
+            agree_json(&mut store.borrow_mut(), set, &entities, &query)
         })
         .unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn postgres_answers_lambdas_as_the_evaluator_does() {
+    json_differential("lambdas", "Machines", (machines(), lambda_query()));
+}
+
+#[test]
+fn postgres_answers_doubles_as_the_evaluator_does() {
+    json_differential(
+        "doubles",
+        "Vulnerabilities",
+        (vulnerabilities(), score_query()),
+    );
 }
 
 #[test]

@@ -18,8 +18,8 @@ mod differential;
 
 use binary::run;
 use differential::{
-    actions, agree, agree_machines, json_lines, lambda_query, machines, query, tricky_actions,
-    tricky_query, TRICKY_FILTERS,
+    actions, agree, agree_json, json_lines, lambda_query, machines, query, score_query,
+    tricky_actions, tricky_query, vulnerabilities, TRICKY_FILTERS,
 };
 
 fn memory() -> Store {
@@ -79,7 +79,17 @@ proptest! {
         machines in machines(),
         query in lambda_query(),
     ) {
-        agree_machines(&mut memory(), &machines, &query)?;
+        agree_json(&mut memory(), "Machines", &machines, &query)?;
+    }
+
+    /// `Edm.Double` columns: integers and doubles compared and ordered as
+    /// the evaluator compares them.
+    #[test]
+    fn sqlite_answers_doubles_as_the_evaluator_does(
+        vulnerabilities in vulnerabilities(),
+        query in score_query(),
+    ) {
+        agree_json(&mut memory(), "Vulnerabilities", &vulnerabilities, &query)?;
     }
 
     /// No text of the query reaches the SQL: the SQL is made of keywords,
@@ -470,4 +480,32 @@ fn a_lambda_is_an_exists_over_the_members_in_both_dialects() {
     .expect("valid");
     let error = translate(&outer, SqlDialect::Sqlite).expect_err("refused");
     assert_eq!(error.diagnostics()[0].code, Code::NotTranslatable);
+}
+
+#[test]
+fn a_double_column_refuses_what_a_double_cannot_hold_exactly() {
+    let schema =
+        defender_odata::schema::entity_set_named("Vulnerabilities").expect("Vulnerabilities");
+    let query = |text: &str| check(text, schema, &ParseOptions::default()).expect("valid");
+    // 2^53 + 1 is no double: the evaluator compares it exactly, SQL could not.
+    let error = translate(
+        &query("$filter=cvssV3 eq 9007199254740993"),
+        SqlDialect::Sqlite,
+    )
+    .expect_err("refused");
+    assert_eq!(error.diagnostics()[0].code, Code::NotTranslatable);
+    assert!(translate(
+        &query("$filter=cvssV3 ge 9007199254740992"),
+        SqlDialect::Sqlite
+    )
+    .is_ok());
+    let mut store = memory();
+    let data =
+        b"{\"id\":\"CVE-1\",\"cvssV3\":9.8}\n{\"id\":\"CVE-2\",\"cvssV3\":9007199254740993}\n";
+    let error = store
+        .load_json(schema, [("scores.jsonl".to_owned(), &data[..])])
+        .expect_err("refused");
+    let message = error.to_string();
+    assert!(message.starts_with("scores.jsonl:2:"), "{message}");
+    assert!(message.contains("beyond 2^53"), "{message}");
 }

@@ -15,6 +15,7 @@
 //! | `Edm.DateTimeOffset` | `"P:seconds"`, `"P:nanos"` (the instant, UTC)    |
 //! | integer types    | `"P"`                                                |
 //! | `Edm.Boolean`    | `"P"`                                                |
+//! | `Edm.Double`, `Edm.Single` | `"P"`, a double (integers within ±2^53) |
 //! | `Collection(Edm.String)` | `"P"`, the JSON array as text                |
 //!
 //! `"P:lower"`/`"P:upper"` hold `tolower(P)`/`toupper(P)` as the evaluator
@@ -60,6 +61,8 @@ pub(crate) enum ColumnKind {
     Boolean,
     /// `"P"`, a collection of strings as its JSON array.
     Strings,
+    /// `"P"`, a double.
+    Real,
 }
 
 /// One stored property, with its columns' quoted names.
@@ -129,6 +132,7 @@ impl Column {
             ColumnKind::Integer => vec![(self.value.clone(), ValueKind::Integer)],
             ColumnKind::Boolean => vec![(self.value.clone(), ValueKind::Boolean)],
             ColumnKind::Strings => vec![(self.value.clone(), ValueKind::Json)],
+            ColumnKind::Real => vec![(self.value.clone(), ValueKind::Real)],
         }
     }
 }
@@ -141,6 +145,7 @@ pub(crate) enum ValueKind {
     Boolean,
     /// JSON text, compared by nothing but what reads its members.
     Json,
+    Real,
 }
 
 impl ValueKind {
@@ -150,6 +155,7 @@ impl ValueKind {
             ValueKind::Text | ValueKind::Json => SqlValue::Text(String::new()),
             ValueKind::Integer => SqlValue::Integer(0),
             ValueKind::Boolean => SqlValue::Boolean(false),
+            ValueKind::Real => SqlValue::Real(0.0),
         }
     }
 
@@ -157,6 +163,7 @@ impl ValueKind {
         match self {
             ValueKind::Text => dialect.text_type(),
             ValueKind::Json => "TEXT",
+            ValueKind::Real => "DOUBLE PRECISION",
             ValueKind::Integer => "BIGINT",
             ValueKind::Boolean => dialect.boolean_type(),
         }
@@ -204,6 +211,7 @@ impl Layout {
                     | EdmType::Int32
                     | EdmType::Int64 => ColumnKind::Integer,
                     EdmType::Collection(EdmType::String) => ColumnKind::Strings,
+                    EdmType::Double | EdmType::Single => ColumnKind::Real,
                     _ => return None,
                 };
                 Some(Column::new(property, kind))
@@ -536,6 +544,21 @@ impl Layout {
                     _ => return Err(mismatch()),
                 },
                 ColumnKind::Strings => values.push(strings_column(name, &value)?),
+                ColumnKind::Real => match value {
+                    PropertyValue::Null => values.push(SqlValue::Null),
+                    PropertyValue::Double(d) => values.push(SqlValue::Real(d)),
+                    PropertyValue::Int(i)
+                        if i.unsigned_abs() <= super::translate::EXACT_IN_DOUBLE =>
+                    {
+                        values.push(SqlValue::Real(i as f64))
+                    }
+                    PropertyValue::Int(_) => {
+                        return Err(format!(
+                            "'{name}' is an integer beyond 2^53, which a double cannot hold exactly"
+                        ))
+                    }
+                    _ => return Err(mismatch()),
+                },
             }
         }
         Ok(values)

@@ -68,12 +68,13 @@ impl ToSql for SqlValue {
             SqlValue::Integer(i) if *ty == Type::INT8 => i.to_sql(ty, out),
             SqlValue::Text(text) if *ty == Type::TEXT => text.as_str().to_sql(ty, out),
             SqlValue::Boolean(b) if *ty == Type::BOOL => b.to_sql(ty, out),
+            SqlValue::Real(r) if *ty == Type::FLOAT8 => r.to_sql(ty, out),
             other => Err(format!("{other} cannot be bound as {ty}").into()),
         }
     }
 
     fn accepts(ty: &Type) -> bool {
-        [Type::INT8, Type::TEXT, Type::BOOL].contains(ty)
+        [Type::INT8, Type::TEXT, Type::BOOL, Type::FLOAT8].contains(ty)
     }
 
     to_sql_checked!();

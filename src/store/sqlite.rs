@@ -54,6 +54,7 @@ impl ToSql for SqlValue {
             SqlValue::Integer(i) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
             SqlValue::Text(text) => ToSqlOutput::Borrowed(ValueRef::Text(text.as_bytes())),
             SqlValue::Boolean(b) => ToSqlOutput::Borrowed(ValueRef::Integer(i64::from(*b))),
+            SqlValue::Real(r) => ToSqlOutput::Borrowed(ValueRef::Real(*r)),
         })
     }
 }

@@ -94,6 +94,7 @@ impl SqlDialect {
                 SqlValue::Text(_) | SqlValue::Null => "text",
                 SqlValue::Integer(_) => "bigint",
                 SqlValue::Boolean(_) => "boolean",
+                SqlValue::Real(_) => "double precision",
             }),
         };
         Placeholder { n, cast }
@@ -196,7 +197,7 @@ impl std::str::FromStr for SqlDialect {
 }
 
 /// A bound parameter's value.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum SqlValue {
     /// `NULL`.
@@ -207,7 +208,44 @@ pub enum SqlValue {
     Text(String),
     /// A Boolean (SQLite stores it as 0 or 1).
     Boolean(bool),
+    /// A double-precision number (never NaN: JSON has none, and a query's
+    /// NaN is not translated).
+    Real(f64),
 }
+
+/// Values are equal when they are the same value of the same kind: a real
+/// by its bits, so that equality is an equivalence and hashing agrees.
+impl PartialEq for SqlValue {
+    fn eq(&self, other: &SqlValue) -> bool {
+        match (self, other) {
+            (SqlValue::Null, SqlValue::Null) => true,
+            (SqlValue::Integer(a), SqlValue::Integer(b)) => a == b,
+            (SqlValue::Text(a), SqlValue::Text(b)) => a == b,
+            (SqlValue::Boolean(a), SqlValue::Boolean(b)) => a == b,
+            (SqlValue::Real(a), SqlValue::Real(b)) => a.to_bits() == b.to_bits(),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for SqlValue {}
+
+impl std::hash::Hash for SqlValue {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::mem::discriminant(self).hash(state);
+        match self {
+            SqlValue::Null => {}
+            SqlValue::Integer(i) => i.hash(state),
+            SqlValue::Text(text) => text.hash(state),
+            SqlValue::Boolean(b) => b.hash(state),
+            SqlValue::Real(r) => r.to_bits().hash(state),
+        }
+    }
+}
+
+/// The largest magnitude up to which every integer is a double exactly:
+/// an integer compared with a stored double is translated only within it.
+pub(crate) const EXACT_IN_DOUBLE: u64 = 1 << 53;
 
 impl fmt::Display for SqlValue {
     /// A text as a JSON string (so that control characters show), other
@@ -218,6 +256,7 @@ impl fmt::Display for SqlValue {
             SqlValue::Integer(i) => write!(f, "{i}"),
             SqlValue::Text(text) => write!(f, "{}", serde_json::Value::from(text.as_str())),
             SqlValue::Boolean(b) => f.write_str(if *b { "TRUE" } else { "FALSE" }),
+            SqlValue::Real(r) => write!(f, "{r:?}"),
         }
     }
 }
@@ -372,6 +411,8 @@ enum Class {
     Instant,
     Integer,
     Boolean,
+    /// A double-precision number.
+    Real,
 }
 
 impl Class {
@@ -381,6 +422,7 @@ impl Class {
             Class::Instant => "a DateTimeOffset",
             Class::Integer => "an integer",
             Class::Boolean => "a Boolean",
+            Class::Real => "a Double",
         }
     }
 }
@@ -734,6 +776,7 @@ impl<'q> Translator<'q, '_> {
                     ColumnKind::Instant => Class::Instant,
                     ColumnKind::Integer => Class::Integer,
                     ColumnKind::Boolean => Class::Boolean,
+                    ColumnKind::Real => Class::Real,
                 };
                 Ok(Value::Sql { class, sql })
             }
@@ -999,6 +1042,17 @@ impl<'q> Translator<'q, '_> {
                 scalar_comparison(op, op_sql, x, p, context, out);
                 Ok(())
             }
+            (Class::Real, constant @ (Constant::Int(_) | Constant::Num(_))) => {
+                let Some(real) = exact_real(&constant) else {
+                    return Err(self.refuse(
+                        expr,
+                        "a number a double cannot hold exactly (beyond 2^53, or not finite)",
+                    ));
+                };
+                let p = self.bind(SqlValue::Real(real));
+                scalar_comparison(op, op_sql, x, p, context, out);
+                Ok(())
+            }
             (Class::Instant, Constant::Instant(t)) => {
                 self.instant_comparison(op, &sql, &t, context, out);
                 Ok(())
@@ -1126,6 +1180,15 @@ impl<'q> Translator<'q, '_> {
                 Value::Const(Constant::Int(i)) if class == Class::Integer => {
                     listed.push(SqlValue::Integer(i));
                 }
+                Value::Const(c @ (Constant::Int(_) | Constant::Num(_))) if class == Class::Real => {
+                    match exact_real(&c) {
+                        Some(real) => listed.push(SqlValue::Real(real)),
+                        None => return Err(self.refuse(
+                            item,
+                            "a number a double cannot hold exactly (beyond 2^53, or not finite)",
+                        )),
+                    }
+                }
                 Value::Const(_) if matches!(class, Class::Instant | Class::Boolean) => {
                     let mut part = String::new();
                     self.compare(expr, BinaryOp::Eq, left, item, Context::Exact, &mut part)?;
@@ -1216,6 +1279,18 @@ fn scalar_comparison(
         (BinaryOp::Ne, _) => write!(out, "({x} <> {p} OR {x} IS NULL)"),
         _ => write!(out, "{x} {op_sql} {p}"),
     };
+}
+
+/// A number constant as the double it equals exactly: an integer within
+/// ±2^53 or a finite double; `None` otherwise (the evaluator compares
+/// larger integers exactly and NaN as unordered, which a double column
+/// cannot reproduce).
+fn exact_real(constant: &Constant) -> Option<f64> {
+    match *constant {
+        Constant::Int(i) if i.unsigned_abs() <= EXACT_IN_DOUBLE => Some(i as f64),
+        Constant::Num(n) if n.is_finite() => Some(n),
+        _ => None,
+    }
 }
 
 fn or_all(parts: Vec<String>) -> String {

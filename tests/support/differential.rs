@@ -484,17 +484,18 @@ pub fn lambda_query() -> impl Strategy<Value = String> {
     )
 }
 
-/// Loads `machines` into `store` and checks that it answers `query` as the
-/// evaluator does over the same JSON objects.
-pub fn agree_machines(
+/// Loads `entities` of the entity set `set` into `store` and checks that
+/// it answers `query` as the evaluator does over the same JSON objects.
+pub fn agree_json(
     store: &mut Store,
-    machines: &[serde_json::Value],
+    set: &str,
+    entities: &[serde_json::Value],
     query: &str,
 ) -> Result<(), TestCaseError> {
-    let schema = defender_odata::schema::entity_set_named("Machines").expect("Machines");
+    let schema = defender_odata::schema::entity_set_named(set).expect("a built-in set");
     let validated = check(query, schema, &ParseOptions::default())
         .map_err(|e| TestCaseError::fail(format!("{query}: {e}")))?;
-    let lines: Vec<u8> = machines
+    let lines: Vec<u8> = entities
         .iter()
         .flat_map(|m| format!("{m}\n").into_bytes())
         .collect();
@@ -503,7 +504,7 @@ pub fn agree_machines(
         .map_err(|e| TestCaseError::fail(format!("load: {e}")))?;
     let expected = CompiledQuery::<serde_json::Value>::compile(&validated)
         .map_err(|e| TestCaseError::fail(format!("{query}: {e}")))?
-        .run(machines.iter());
+        .run(entities.iter());
     let answered = store
         .answer(&validated)
         .map_err(|e| TestCaseError::fail(format!("{query}: {e}")))?;
@@ -515,4 +516,100 @@ pub fn agree_machines(
         String::from_utf8_lossy(&lines)
     );
     Ok(())
+}
+
+// ---- doubles: Vulnerabilities' `cvssV3` ----
+
+/// Stored scores: integers and doubles that are equal, neighbours, zero of
+/// both signs, and the ends of what a double holds exactly.
+const SCORES: &[&str] = &[
+    "0",
+    "-0.0",
+    "0.0",
+    "7",
+    "7.0",
+    "7.5",
+    "9.8",
+    "10",
+    "0.1",
+    "-1",
+    "1e300",
+    "9007199254740992",
+];
+
+/// Literals compared with them: the same, and values between.
+const SCORE_LITERALS: &[&str] = &[
+    "0",
+    "-0.0",
+    "7",
+    "7.0",
+    "7.5",
+    "7.50",
+    "9.8",
+    "9.80000001",
+    "10",
+    "0.1",
+    "-1",
+    "1e300",
+    "-9007199254740992",
+    "9007199254740992",
+    "8",
+];
+
+/// Vulnerabilities (JSON objects) with unique ids and a `cvssV3` drawn
+/// from [`SCORES`], null or absent.
+pub fn vulnerabilities() -> impl Strategy<Value = Vec<serde_json::Value>> {
+    let score = prop_oneof![
+        6 => prop::sample::select(SCORES)
+            .prop_map(|s| Some(serde_json::from_str::<serde_json::Value>(s).expect("a number"))),
+        1 => Just(Some(serde_json::Value::Null)),
+        1 => Just(None),
+    ];
+    prop::collection::vec(score, 0..8).prop_map(|rows| {
+        rows.into_iter()
+            .enumerate()
+            .map(|(i, score)| {
+                let mut v = serde_json::json!({ "id": format!("CVE-{}", (i * 3) % 8) });
+                if let Some(score) = score {
+                    v["cvssV3"] = score;
+                }
+                v
+            })
+            .collect()
+    })
+}
+
+/// A query of comparisons and `in` lists of `cvssV3`, nested in
+/// `and`/`or`/`not`, maybe ordered by it, paged and counted.
+pub fn score_query() -> impl Strategy<Value = String> {
+    let literal = || prop::sample::select(SCORE_LITERALS).prop_map(String::from);
+    let leaf = prop_oneof![
+        (
+            comparison(),
+            prop_oneof![4 => literal(), 1 => Just("null".to_owned())]
+        )
+            .prop_map(|(op, n)| format!("cvssV3 {op} {n}")),
+        (literal(), comparison()).prop_map(|(n, op)| format!("{n} {op} cvssV3")),
+        prop::collection::vec(prop_oneof![literal(), Just("null".to_owned())], 1..4)
+            .prop_map(|items| format!("cvssV3 in ({})", items.join(","))),
+    ];
+    (
+        prop::option::of(nested(leaf, 2, 6)),
+        prop::sample::select(&["id", "cvssV3", "cvssV3 desc", "cvssV3,id desc"][..]),
+        prop::option::of(0i64..4),
+        any::<bool>(),
+    )
+        .prop_map(|(filter, order, top, count)| {
+            let mut query = format!("$orderby={order}");
+            if let Some(filter) = filter {
+                query.push_str(&format!("&$filter={filter}"));
+            }
+            if let Some(top) = top {
+                query.push_str(&format!("&$top={top}"));
+            }
+            if count {
+                query.push_str("&$count=true");
+            }
+            query
+        })
 }
