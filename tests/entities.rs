@@ -430,6 +430,24 @@ fn alerts_examples_over_the_docs_alerts() {
     );
     assert!(column(&r, "id").contains(&json!("da637308392288907382_-880718168")));
     assert_eq!(r["value"].as_array().map(Vec::len), Some(2));
+    // The oldest samples page's alertCreationTime gt 2018-11-22: both
+    // example alerts (2020 and 2021), the newest first.
+    let r = answer(
+        "https://api.securitycenter.windows.com/api/alerts?$filter=alertCreationTime gt 2018-11-22T00:00:00Z",
+        "alerts",
+    );
+    assert_eq!(
+        column(&r, "id"),
+        [
+            json!("da637472900382838869_1364969609"),
+            json!("da637308392288907382_-880718168")
+        ]
+    );
+    let r = answer(
+        "https://api.securitycenter.windows.com/api/alerts?$filter=alertCreationTime gt 2021-01-01T00:00:00Z",
+        "alerts",
+    );
+    assert_eq!(column(&r, "id"), [json!("da637472900382838869_1364969609")]);
     // Samples Ex. 7 answers 4 open alerts of machine 123321d0…; no alert of
     // the docs is on that machine, so over their data the count is 0.
     use defender_odata::eval::Scope;
@@ -503,4 +521,40 @@ fn the_other_sets_examples_over_their_docs_data() {
         assert!(values.contains(&json!(expected)), "{url}: {values:?}");
         assert_eq!(values.len(), fixture(name).len(), "{url}");
     }
+}
+
+/// MachineActions: the List page's Example 1 response is the crate's
+/// built-in sample; its Example 2 and the samples page's Example 6 over it.
+#[test]
+fn machine_actions_examples_over_the_docs_example_1() {
+    let actions: Vec<Value> = defender_odata::sample::example1()
+        .iter()
+        .map(|a| serde_json::to_value(a).unwrap())
+        .collect();
+    let answer = |url: &str| {
+        let schema = aimed_at(url).unwrap().unwrap();
+        let v = check(url, schema, &ParseOptions::default()).unwrap();
+        CompiledQuery::<Value>::compile(&v)
+            .unwrap()
+            .run(&actions)
+            .to_json()
+    };
+    // Ex. 1: exactly the three.
+    let r = answer("https://api.security.microsoft.com/api/machineactions");
+    assert_eq!(r["value"].as_array().map(Vec::len), Some(3));
+    // Ex. 2: the machine's latest two.
+    let r = answer("https://api.security.microsoft.com/api/machineactions?$filter=machineId eq 'f46b9bb259ed4a7fb9981b73510e3cc7aa81ec1f'&$top=2");
+    assert_eq!(
+        column(&r, "id"),
+        [
+            json!("69dc3630-1ccc-4342-acf3-35286eec741d"),
+            json!("2e9da30d-27f6-4208-81f2-9cd3d67893ba")
+        ]
+    );
+    // Samples Ex. 6 shows 2e9da30d (then a cut); it is the only one.
+    let r = answer("https://api.security.microsoft.com/api/machineactions?$filter=requestor eq 'Analyst@contoso.com' and type eq 'RunAntiVirusScan'");
+    assert_eq!(
+        column(&r, "id"),
+        [json!("2e9da30d-27f6-4208-81f2-9cd3d67893ba")]
+    );
 }
