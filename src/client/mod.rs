@@ -2,7 +2,7 @@
 //! ([`Endpoint`]), how to fetch more than one page of results ([`Pager`]),
 //! and when the next call may go out ([`RateBudget`]).
 //!
-//! Owns: the documented API hosts and the MachineActions URL, paging by
+//! Owns: the documented API hosts and the entity sets' URLs, paging by
 //! `$skip`/`$top`, and the rate-limit arithmetic. Must not know about: HTTP,
 //! authentication, clocks or sleeping. Everything here is pure, so it works
 //! with any HTTP client and async runtime, and tests drive time by hand.
@@ -20,6 +20,22 @@
 //!     Endpoint::SecurityEu.machine_actions_url(&query),
 //!     "https://eu.api.security.microsoft.com/api/machineactions?$filter=status%20eq%20'Pending'&$top=10"
 //! );
+//!
+//! // Any entity set, with the budget its List page states.
+//! use defender_odata::builder::{MachineField as M, MachinesQuery};
+//! use defender_odata::client::RateBudget;
+//! use defender_odata::schema::entity_set_named;
+//! let machines = entity_set_named("Machines").expect("built in");
+//! let query = MachinesQuery::new()
+//!     .filter(M::MachineTags.any(|tag| tag.eq("ExampleTag")))
+//!     .build()?;
+//! assert_eq!(
+//!     Endpoint::Security.entity_set_url(machines, &query),
+//!     "https://api.security.microsoft.com/api/machines?$filter=machineTags/any(tag:tag%20eq%20'ExampleTag')"
+//! );
+//! // Machines: 100 calls a minute, 1,500 an hour.
+//! let budget = RateBudget::for_set(machines);
+//! assert_eq!(budget.available(std::time::Instant::now()), 100);
 //! # Ok::<(), defender_odata::builder::BuildError>(())
 //! ```
 
@@ -29,6 +45,7 @@ mod rate_limit;
 pub use pager::{InvalidPageSize, Pager};
 pub use rate_limit::{RateBudget, RateLimit};
 
+use crate::schema::EntitySchema;
 use crate::syntax::query::Query;
 
 /// The path of the MachineActions entity set on every host.
@@ -99,7 +116,20 @@ impl Endpoint {
     /// The full URL of `query` on this host: the entity set's URL, then `?`
     /// and the canonical percent-encoded query (no `?` when it is empty).
     pub fn machine_actions_url(self, query: &Query) -> String {
-        let mut url = self.machine_actions_base();
+        self.entity_set_url(crate::machine_actions(), query)
+    }
+
+    /// `https://<host>/api/{set}`: the URL of `schema`'s entity set, its
+    /// name in lower case (`/api/machines`, `/api/software`; the service
+    /// matches set names in any case, and its pages write both).
+    pub fn entity_set_base(self, schema: &EntitySchema) -> String {
+        format!("https://{}/api/{}", self.host(), schema.path_segment())
+    }
+
+    /// The full URL of `query` on `schema`'s entity set on this host, as
+    /// [`Endpoint::machine_actions_url`] is for MachineActions.
+    pub fn entity_set_url(self, schema: &EntitySchema, query: &Query) -> String {
+        let mut url = self.entity_set_base(schema);
         let query_string = query.to_query_string();
         if !query_string.is_empty() {
             url.push('?');
@@ -122,6 +152,21 @@ mod tests {
             assert!(url.starts_with(&format!("https://{}/api/machineactions?", endpoint.host())));
             assert_eq!(crate::parse(&url), Ok(query.clone()), "{url}");
         }
+    }
+
+    #[test]
+    fn every_set_has_its_url_aimed_at_it() {
+        let query = crate::parse("$top=1").expect("valid query");
+        for &schema in crate::schema::entity_sets() {
+            let url = Endpoint::Security.entity_set_url(schema, &query);
+            let aimed = crate::aimed_at(&url).expect("a set's URL");
+            assert!(aimed.is_some_and(|s| std::ptr::eq(s, schema)), "{url}");
+        }
+        assert_eq!(
+            Endpoint::SecurityCenter
+                .entity_set_base(crate::schema::entity_set_named("Software").unwrap()),
+            "https://api.securitycenter.microsoft.com/api/software"
+        );
     }
 
     #[test]

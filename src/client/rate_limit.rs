@@ -113,6 +113,12 @@ impl RateBudget {
         RateBudget::new(RateLimit::DOCUMENTED.iter().copied())
     }
 
+    /// The budget of `schema`'s entity set: the limits its List page
+    /// states, none where it states none.
+    pub fn for_set(schema: &crate::schema::EntitySchema) -> RateBudget {
+        RateBudget::new(schema.rate_limits.iter().copied())
+    }
+
     /// A budget for any set of limits. A limit of 0 calls blocks every call
     /// for ever ([`wait_time`](RateBudget::wait_time) is `Duration::MAX`).
     pub fn new(limits: impl IntoIterator<Item = RateLimit>) -> RateBudget {
