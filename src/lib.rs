@@ -204,7 +204,7 @@ pub use eval::evaluate;
 pub use schema::{machine_actions, EntitySchema};
 pub use syntax::query::MAX_DIAGNOSTICS;
 pub use syntax::{Dialect, Limits, ParseOptions, Query, SystemOption};
-pub use validate::{aimed_at, check, check_filter, validate, ValidatedQuery};
+pub use validate::{addressed, aimed_at, check, check_filter, validate, Address, ValidatedQuery};
 
 /// Parses a query (a full URL, a query string with or without `?`, raw or
 /// percent-encoded) in the Defender dialect with the default limits.

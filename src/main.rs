@@ -14,14 +14,15 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
-use defender_odata::eval::{read_entities, CompiledQuery, Response};
+use defender_odata::eval::{read_entities, CompiledQuery, Response, ResponseOptions, Scope};
 use defender_odata::model::{Entity, MachineAction};
 use defender_odata::schema::{entity_set_named, entity_sets};
 use defender_odata::server::{self, ConnectionLimits, EntitySource, ServerConfig, Token};
 use defender_odata::store::{translate, SqlDialect, Store, StoreError};
 use defender_odata::{
-    aimed_at, check, check_filter, decode_value, machine_actions, parse_filter_with, parse_with,
-    sample, Code, Diagnostic, EntitySchema, Error, Expr, ParseOptions, Query, Span, ValidatedQuery,
+    addressed, check, check_filter, decode_value, machine_actions, parse_filter_with, parse_with,
+    sample, Address, Code, Diagnostic, EntitySchema, Error, Expr, ParseOptions, Query, Span,
+    ValidatedQuery,
 };
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -365,7 +366,16 @@ fn schema_of(
     text: &str,
     entity: Option<&'static EntitySchema>,
 ) -> Result<&'static EntitySchema, Failure> {
-    match aimed_at(text)? {
+    Ok(target_of(text, entity)?.schema)
+}
+
+/// What `text` addresses ([`addressed`]), its set checked against
+/// `entity` as [`schema_of`] does; a bare query string addresses `entity`,
+/// else MachineActions, as a list.
+fn target_of(text: &str, entity: Option<&'static EntitySchema>) -> Result<Address, Failure> {
+    let address = addressed(text)?;
+    let aimed = address.as_ref().map(|a| a.schema);
+    let schema = match aimed {
         Some(aimed) if entity.is_some_and(|e| !std::ptr::eq(e, aimed)) => {
             Err(Failure::Io(format!(
                 "the URL is aimed at {}, not --entity {}",
@@ -375,7 +385,13 @@ fn schema_of(
         }
         Some(aimed) => Ok(aimed),
         None => Ok(entity.unwrap_or(machine_actions())),
-    }
+    }?;
+    Ok(address.unwrap_or(Address {
+        schema,
+        key: None,
+        navigation: None,
+        count: false,
+    }))
 }
 
 /// `--entity`: an entity set by name, ignoring case.
@@ -432,14 +448,22 @@ fn run_eval(
     entity: Option<&'static EntitySchema>,
     json: bool,
 ) -> ExitCode {
-    let validated = match validated_query(query, entity, json) {
+    let (validated, address) = match validated_query(query, entity, json) {
         Ok(validated) => validated,
         Err(code) => return code,
     };
-    if std::ptr::eq(validated.schema(), machine_actions()) {
-        answer_eval::<MachineAction>(&validated, data, sample::example1, json)
+    let (validated, scope) = match answered_query(validated, &address) {
+        Ok(answered) => answered,
+        Err(code) => return code,
+    };
+    let response = if std::ptr::eq(validated.schema(), machine_actions()) {
+        answer_eval::<MachineAction>(&validated, scope, data, sample::example1, json)
     } else {
-        answer_eval::<serde_json::Value>(&validated, data, Vec::new, json)
+        answer_eval::<serde_json::Value>(&validated, scope, data, Vec::new, json)
+    };
+    match response {
+        Ok(response) => print_answer(&response, address.count),
+        Err(code) => code,
     }
 }
 
@@ -447,15 +471,20 @@ fn run_eval(
 /// read as `E`.
 fn answer_eval<E: Entity + DeserializeOwned>(
     validated: &ValidatedQuery<'static>,
+    scope: Option<Scope>,
     data: Option<&Path>,
     default: impl FnOnce() -> Vec<E>,
     json: bool,
-) -> ExitCode {
-    let compiled = match CompiledQuery::<E>::compile(validated) {
+) -> Result<Response, ExitCode> {
+    let compiled = CompiledQuery::<E>::compile(validated).and_then(|compiled| match &scope {
+        Some(scope) => compiled.restricted_to(scope),
+        None => Ok(compiled),
+    });
+    let compiled = match compiled {
         Ok(compiled) => compiled,
-        Err(error) => return reject(&error, json),
+        Err(error) => return Err(reject(&error, json)),
     };
-    let response = match data {
+    Ok(match data {
         None => compiled.run(default()),
         // A page past a large `$skip`: the file is read twice, so that the
         // first pass keeps only sort keys and positions (never `$skip`
@@ -463,18 +492,17 @@ fn answer_eval<E: Entity + DeserializeOwned>(
         Some(path) if compiled.skip() > compiled.page_len() => {
             match answer_in_two_passes(&compiled, path) {
                 Ok(response) => response,
-                Err(message) => return fail(&message),
+                Err(message) => return Err(fail(&message)),
             }
         }
         Some(path) => {
             let mut evaluation = compiled.start::<E>();
             if let Err(message) = read_data(path, |entity| evaluation.push(entity)) {
-                return fail(&message);
+                return Err(fail(&message));
             }
             evaluation.finish()
         }
-    };
-    write_or_fail(io::stdout(), &format!("{}\n", response.to_pretty_string()))
+    })
 }
 
 /// Validates `query` as `check` does (exit 1 when rejected): the validated
@@ -483,17 +511,53 @@ fn validated_query(
     query: &OsStr,
     entity: Option<&'static EntitySchema>,
     json: bool,
-) -> Result<ValidatedQuery<'static>, ExitCode> {
+) -> Result<(ValidatedQuery<'static>, Address), ExitCode> {
     let options = ParseOptions::default();
     let text = query_text(query, &options).map_err(|failure| failed(failure, json))?;
-    let schema = schema_of(&text, entity).map_err(|failure| failed(failure, json))?;
-    let validated = check(&text, schema, &options).map_err(|error| reject(&error, json))?;
+    let address = target_of(&text, entity).map_err(|failure| failed(failure, json))?;
+    let validated = check(&text, address.schema, &options).map_err(|error| reject(&error, json))?;
     for warning in validated.warnings() {
         if writeln!(io::stderr(), "{warning}\n").is_err() {
             return Err(ExitCode::from(FAILED));
         }
     }
-    Ok(validated)
+    Ok((validated, address))
+}
+
+/// What `eval` answers for `address`: the query to run (the counting one
+/// for `$count`), the navigation's scope, and whether to print the count
+/// alone. One entity by key is a usage error: `eval` answers lists.
+fn answered_query(
+    validated: ValidatedQuery<'static>,
+    address: &Address,
+) -> Result<(ValidatedQuery<'static>, Option<Scope>), ExitCode> {
+    if let Some(key) = &address.key {
+        return Err(fail(&format!(
+            "the path names one entity ('{key}'); eval answers lists and counts: \
+             filter on the key instead (/api/{}?$filter=...)",
+            address.schema.path_segment()
+        )));
+    }
+    let scope = address
+        .navigation
+        .as_ref()
+        .map(|(navigation, key)| Scope::new(navigation.foreign_key, key.clone()));
+    let validated = if address.count {
+        validated.counting()
+    } else {
+        validated
+    };
+    Ok((validated, scope))
+}
+
+/// Prints `response`: its JSON, or for a `$count` path its count alone.
+fn print_answer(response: &Response, count: bool) -> ExitCode {
+    let text = if count {
+        format!("{}\n", response.count.unwrap_or(0))
+    } else {
+        format!("{}\n", response.to_pretty_string())
+    };
+    write_or_fail(io::stdout(), &text)
 }
 
 /// Answers from a database as `run_eval` answers from a file: the same
@@ -504,13 +568,20 @@ fn run_eval_db(
     entity: Option<&'static EntitySchema>,
     json: bool,
 ) -> ExitCode {
-    let validated = match validated_query(query, entity, json) {
+    let (validated, address) = match validated_query(query, entity, json) {
         Ok(validated) => validated,
         Err(code) => return code,
     };
-    let answer = Store::open(db).and_then(|mut store| store.answer(&validated));
+    let (validated, scope) = match answered_query(validated, &address) {
+        Ok(answered) => answered,
+        Err(code) => return code,
+    };
+    let answer = Store::open(db).and_then(|mut store| match &scope {
+        Some(scope) => store.answer_scoped(&validated, scope, &ResponseOptions::default()),
+        None => store.answer(&validated),
+    });
     match answer {
-        Ok(response) => write_or_fail(io::stdout(), &format!("{}\n", response.to_pretty_string())),
+        Ok(response) => print_answer(&response, address.count),
         Err(StoreError::Rejected(error)) => reject(&error, json),
         Err(error) => fail(&error.to_string()),
     }
@@ -523,10 +594,16 @@ fn run_sql(
     entity: Option<&'static EntitySchema>,
     json: bool,
 ) -> ExitCode {
-    let validated = match validated_query(query, entity, json) {
+    let (validated, address) = match validated_query(query, entity, json) {
         Ok(validated) => validated,
         Err(code) => return code,
     };
+    if address.key.is_some() || address.navigation.is_some() || address.count {
+        return fail(
+            "sql prints the statements of a list: a path with a key, a navigation or $count \
+             addresses more than the query (eval --db answers it)",
+        );
+    }
     match translate(&validated, dialect) {
         Ok(translation) => {
             let mut text = format!("{}\n", translation.rows);

@@ -83,6 +83,45 @@ fn a_path_that_names_no_set_is_unknown_entity_set() {
     }
 }
 
+#[test]
+fn a_path_addresses_a_list_a_count_an_entity_or_a_navigation() {
+    use defender_odata::addressed;
+    let set = |name: &str| defender_odata::schema::entity_set_named(name).unwrap();
+    let at = |url: &str| {
+        addressed(url)
+            .unwrap_or_else(|e| panic!("{url}: {e}"))
+            .unwrap_or_else(|| panic!("{url}: nothing addressed"))
+    };
+    let list = at("https://api.security.microsoft.com/api/Machines?$top=1");
+    assert!(std::ptr::eq(list.schema, set("Machines")));
+    assert_eq!((list.key, list.navigation, list.count), (None, None, false));
+    assert!(at("/api/alerts/$count").count);
+    let one = at("/api/machines/m%201?$top=1");
+    assert_eq!(one.key.as_deref(), Some("m 1"));
+    // A key that spells a set's name is still a key.
+    assert_eq!(at("/api/machines/alerts").key.as_deref(), Some("alerts"));
+    let nav = at("https://api.security.microsoft.com/api/machines/123321d0c675eaa415b8e5f383c6388bff446c62/alerts/$count?$filter=status ne 'Resolved'");
+    assert!(std::ptr::eq(nav.schema, set("Alerts")));
+    assert!(nav.count);
+    let (navigation, key) = nav.navigation.unwrap();
+    assert_eq!(navigation.foreign_key, "machineId");
+    assert_eq!(key, "123321d0c675eaa415b8e5f383c6388bff446c62");
+    assert!(!at("/api/MACHINES/m1/Alerts").count);
+    // Anything else past the set is an error at its segment, never a
+    // list of the whole set.
+    for (url, segment) in [
+        ("/api/machines/m1/evidence", "evidence"),
+        ("/api/alerts/a1/machines", "machines"),
+        ("/api/machines/m1/alerts/a1", "a1"),
+        ("/api/machineactions/x/y/z", "y"),
+    ] {
+        let error = addressed(url).unwrap_err();
+        assert_eq!(error.code(), Code::UnknownEntitySet, "{url}");
+        let span = error.first().span().unwrap();
+        assert_eq!(&url[span.start..span.end], segment, "{url}");
+    }
+}
+
 // ----- $expand -----------------------------------------------------------
 
 /// The error `query` is rejected with on `schema`.

@@ -257,3 +257,59 @@ fn eval_answers_the_set_a_url_or_entity_names() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains(r#"FROM "machines""#), "{}", r.stdout);
 }
+
+/// A path's navigation scopes the answer, its `$count` prints the number
+/// alone, and one entity by key is refused: never the whole set's list.
+#[test]
+fn eval_answers_what_the_path_addresses() {
+    let alerts = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/defender/alerts.json"
+    );
+    let machine = "111e6dd8c833c8a052ea231ec1b19adaf497b625";
+    let r = run(&[
+        "eval",
+        "--data",
+        alerts,
+        &format!("/api/machines/{machine}/alerts?$select=id"),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let body: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        body["value"],
+        serde_json::json!([{"id": "da637472900382838869_1364969609"}])
+    );
+    let r = run(&["eval", "--data", alerts, "/api/machines/nope/alerts"]);
+    assert_eq!(
+        serde_json::from_str::<Value>(&r.stdout).unwrap()["value"],
+        serde_json::json!([])
+    );
+    let r = run(&[
+        "eval",
+        "--data",
+        alerts,
+        "/api/alerts/$count?$filter=status ne 'Resolved'&$top=1",
+    ]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "2\n"), "{}", r.stderr);
+    let r = run(&[
+        "eval",
+        "--data",
+        alerts,
+        &format!("/api/machines/{machine}/alerts/$count"),
+    ]);
+    assert_eq!(r.stdout, "1\n");
+    let r = run(&[
+        "eval",
+        "--data",
+        alerts,
+        "/api/alerts/da637472900382838869_1364969609",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("names one entity"), "{}", r.stderr);
+    assert!(r.stdout.is_empty());
+    let r = run(&["sql", "/api/machines/m1/alerts"]);
+    assert_eq!(r.code, 2);
+    let r = run(&["check", "/api/machines/m1/evidence"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("UnknownEntitySet"), "{}", r.stderr);
+}

@@ -408,11 +408,29 @@ fn every_entity_set_loads_and_answers_from_the_database_as_from_its_file() {
         assert_eq!(from_file.code, 0, "{query}: {}", from_file.stderr);
         assert_eq!(from_db.stdout, from_file.stdout, "{query}");
     }
+    // A navigation and a count, from the docs' alerts.
+    let alerts = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/defender/alerts.json"
+    );
+    let r = run(&["load", "--db", &url, "--entity", "alerts", alerts]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for query in [
+        "/api/machines/111e6dd8c833c8a052ea231ec1b19adaf497b625/alerts?$expand=evidence",
+        "/api/machines/111e6dd8c833c8a052ea231ec1b19adaf497b625/alerts/$count",
+        "/api/machines/nope/alerts",
+        "/api/alerts/$count?$filter=status ne 'Resolved'",
+    ] {
+        let from_db = run(&["eval", "--db", &url, query]);
+        let from_file = run(&["eval", "--data", alerts, query]);
+        assert_eq!(from_db.code, 0, "{query}: {}", from_db.stderr);
+        assert_eq!(from_db.stdout, from_file.stdout, "{query}");
+    }
     // Unknown members come back as they were loaded.
     let r = run(&["eval", "--db", &url, "/api/machines?$filter=id eq 'm1'"]);
     assert!(r.stdout.contains(r#""extra": {"#), "{}", r.stdout);
     // A set the database does not hold is an error, not an empty answer.
-    let r = run(&["eval", "--db", &url, "/api/alerts?$top=1"]);
+    let r = run(&["eval", "--db", &url, "/api/indicators?$top=1"]);
     assert_eq!(r.code, 2, "{}", r.stdout);
     assert!(r.stderr.contains("load some first"), "{}", r.stderr);
 }

@@ -44,7 +44,7 @@ use std::fmt;
 
 use crate::ast::Span;
 use crate::error::{Code, Diagnostic, Error};
-use crate::schema::{entity_set_named, entity_sets, EntitySchema};
+use crate::schema::{entity_set_named, entity_sets, machine_actions, EntitySchema};
 use crate::syntax::options::ParseOptions;
 use crate::syntax::query::{resource_path, Query, SystemOption};
 
@@ -152,64 +152,180 @@ pub fn validate<'s>(query: &Query, schema: &'s EntitySchema) -> Result<Validated
     }))
 }
 
-/// The entity set a URL is aimed at: the last segment of its path that
-/// names one of the built-in sets ([`entity_sets`](crate::schema::entity_sets)),
-/// ignoring case, with or without `/api`. So
-/// `…/api/machines/{id}/alerts/$count?…` is aimed at Alerts, the
-/// navigation the docs use. `None` for a bare query string, or a path
-/// that names nothing (`/`, `/api`).
+/// The entity set a URL is aimed at: the set its path addresses
+/// ([`addressed`]), so `…/api/machines/{id}/alerts/$count?…` is aimed at
+/// Alerts, the navigation the docs use. `None` for a bare query string, or
+/// a path that names nothing (`/`, `/api`).
 ///
 /// # Errors
 ///
-/// `UnknownEntitySet` when the path names no known set, with the span of
-/// the segment that should have and a did-you-mean.
+/// As [`addressed`].
 pub fn aimed_at(text: &str) -> Result<Option<&'static EntitySchema>, Error> {
+    Ok(addressed(text)?.map(|address| address.schema))
+}
+
+/// What the path of a URL addresses, beyond the query: the entity set, and
+/// whether it is one entity of it, a navigation from one entity, or a
+/// count. A reader of the query alone would answer a different question
+/// (every alert, not one machine's; a list, not its count), so the CLI and
+/// the server read this too.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Address {
+    /// The entity set the query is validated against and answered over:
+    /// the navigation's target for `machines/{id}/alerts`.
+    pub schema: &'static EntitySchema,
+    /// `/api/{set}/{key}`: the one entity with that key.
+    pub key: Option<String>,
+    /// `/api/machines/{key}/alerts`: the navigation and the key of the
+    /// entity it starts from.
+    pub navigation: Option<(&'static crate::schema::Navigation, String)>,
+    /// A final `/$count`: the number of matches, not the list.
+    pub count: bool,
+}
+
+/// What a URL's path addresses: the first segment that names a built-in
+/// set ([`entity_sets`](crate::schema::entity_sets), ignoring case; any
+/// segments before it, such as `api`, are the service's root), then
+/// nothing (the list), `$count`, `{key}`, `{key}/{navigation}` (Machines'
+/// `alerts`) or `{key}/{navigation}/$count`. A key is read as it is
+/// written in the path, percent-decoded. `None` for a bare query string,
+/// or a path that names nothing (`/`, `/api`).
+///
+/// # Errors
+///
+/// `UnknownEntitySet`, with the span of the segment and a did-you-mean:
+/// when the path names no known set, or goes on past the set with anything
+/// but the shapes above.
+pub fn addressed(text: &str) -> Result<Option<Address>, Error> {
     let Some((path, offset)) = resource_path(text) else {
         return Ok(None);
     };
-    let mut named = None;
-    let mut unknown = None;
+    let mut segments = Vec::new();
     let mut at = offset;
     for segment in path.split('/') {
-        let start = at;
+        if !segment.is_empty() {
+            segments.push((segment, at));
+        }
         at += segment.len() + 1;
-        // `$count`, `$metadata`: parts of OData's URL grammar, not sets.
-        if segment.is_empty() || segment.starts_with('$') {
-            continue;
+    }
+    let Some(first) = segments
+        .iter()
+        .position(|(segment, _)| !segment.starts_with('$') && entity_set_named(segment).is_some())
+    else {
+        let unknown = segments
+            .iter()
+            .rev()
+            .find(|(s, _)| !s.starts_with('$') && !s.eq_ignore_ascii_case("api"));
+        return match unknown {
+            None => Ok(None),
+            Some(&(segment, start)) => Err(unknown_set(text, segment, start)),
+        };
+    };
+    let (set_name, _) = segments[first];
+    let set = entity_set_named(set_name).unwrap_or_else(machine_actions);
+    let rest = &segments[first + 1..];
+    let is_count = |segment: &str| segment.eq_ignore_ascii_case("$count");
+    let mut address = Address {
+        schema: set,
+        key: None,
+        navigation: None,
+        count: false,
+    };
+    let unexpected = match rest {
+        [] => None,
+        [(count, _)] if is_count(count) => {
+            address.count = true;
+            None
         }
-        match entity_set_named(segment) {
-            Some(schema) => named = Some(schema),
-            None if named.is_none() && !segment.eq_ignore_ascii_case("api") => {
-                unknown = Some((segment, start));
+        [(key, start)] => match decoded_key(text, key, *start) {
+            Ok(key) => {
+                address.key = Some(key);
+                None
             }
-            None => {}
+            Err(error) => return Err(error),
+        },
+        [(key, start), (segment, segment_start), tail @ ..] => {
+            let navigation = crate::schema::navigations()
+                .iter()
+                .copied()
+                .find(|n| std::ptr::eq(n.from, set) && n.segment.eq_ignore_ascii_case(segment));
+            match (navigation, tail) {
+                (Some(navigation), []) => {
+                    address.schema = navigation.to;
+                    address.navigation = Some((navigation, decoded_key(text, key, *start)?));
+                    None
+                }
+                (Some(navigation), [(count, _)]) if is_count(count) => {
+                    address.schema = navigation.to;
+                    address.navigation = Some((navigation, decoded_key(text, key, *start)?));
+                    address.count = true;
+                    None
+                }
+                (Some(_), [(other, other_start), ..]) => Some((*other, *other_start, None)),
+                (None, _) => Some((*segment, *segment_start, Some(set))),
+            }
+        }
+    };
+    match unexpected {
+        None => Ok(Some(address)),
+        Some((segment, start, from)) => {
+            let routes: Vec<String> = crate::schema::navigations()
+                .iter()
+                .filter(|n| from.is_none_or(|set| std::ptr::eq(n.from, set)))
+                .map(|n| format!("{}/{{id}}/{}", n.from.path_segment(), n.segment))
+                .collect();
+            let mut help = String::from("a path goes on past its set with $count, {id}");
+            if !routes.is_empty() {
+                help.push_str(&format!(", or a navigation: {}", routes.join(", ")));
+            }
+            Err(Error::new(
+                Diagnostic::new(
+                    Code::UnknownEntitySet,
+                    format!("the path goes on with '{segment}', which addresses nothing here"),
+                )
+                .at(Span::new(start, start + segment.len()), text)
+                .with_help(help),
+            ))
         }
     }
-    match (named, unknown) {
-        (Some(schema), _) => Ok(Some(schema)),
-        (None, None) => Ok(None),
-        (None, Some((segment, start))) => {
-            let names = entity_sets().iter().map(|s| s.entity_set);
-            let mut diagnostic = Diagnostic::new(
-                Code::UnknownEntitySet,
-                format!("the path names no entity set: '{segment}'"),
+}
+
+/// A key as a path segment writes it, percent-decoded.
+fn decoded_key(text: &str, key: &str, start: usize) -> Result<String, Error> {
+    percent_encoding::percent_decode_str(key)
+        .decode_utf8()
+        .map(|k| k.into_owned())
+        .map_err(|_| {
+            Error::new(
+                Diagnostic::new(
+                    Code::UnknownEntitySet,
+                    format!("the key '{key}' is not UTF-8 once percent-decoded"),
+                )
+                .at(Span::new(start, start + key.len()), text),
             )
-            .at(Span::new(start, start + segment.len()), text);
-            let help = match crate::suggest::nearest(segment, names) {
-                Some(near) => format!("did you mean '{}'?", near.to_lowercase()),
-                None => format!(
-                    "the entity sets are {}",
-                    entity_sets()
-                        .iter()
-                        .map(|s| s.path_segment())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            };
-            diagnostic = diagnostic.with_help(help);
-            Err(Error::new(diagnostic))
-        }
-    }
+        })
+}
+
+/// `UnknownEntitySet` for the path segment `segment` at `start`.
+fn unknown_set(text: &str, segment: &str, start: usize) -> Error {
+    let names = entity_sets().iter().map(|s| s.entity_set);
+    let diagnostic = Diagnostic::new(
+        Code::UnknownEntitySet,
+        format!("the path names no entity set: '{segment}'"),
+    )
+    .at(Span::new(start, start + segment.len()), text);
+    let help = match crate::suggest::nearest(segment, names) {
+        Some(near) => format!("did you mean '{}'?", near.to_lowercase()),
+        None => format!(
+            "the entity sets are {}",
+            entity_sets()
+                .iter()
+                .map(|s| s.path_segment())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    Error::new(diagnostic.with_help(help))
 }
 
 /// Parses `query_text` (a URL or a query string, as [`parse`](crate::parse)
