@@ -75,7 +75,9 @@ enum Command {
         input: Input,
     },
     /// Answer a query over its entity set's entities: the OData response
-    /// JSON.
+    /// JSON; for a `$count` path (`/api/alerts/$count?…`) the number alone,
+    /// and for a navigation (`/api/machines/{id}/alerts?…`) the machine's
+    /// alerts only.
     Eval {
         /// Print a rejected query's OData error body on stdout.
         #[arg(long)]
@@ -88,8 +90,8 @@ enum Command {
         /// MachineActions, no entities for the other sets.
         #[arg(long, value_name = "FILE", conflicts_with = "db")]
         data: Option<PathBuf>,
-        /// Answer MachineActions from a database instead: `sqlite:PATH` or
-        /// `postgres://…` (filled by `load`).
+        /// Answer from a database instead, which holds the set (`load
+        /// --entity`): `sqlite:PATH` or `postgres://…`.
         #[arg(long, value_name = "DB")]
         db: Option<String>,
         /// A URL or a query string (with or without `?`); `-` reads it from
