@@ -96,6 +96,24 @@
 //! let _ = M::MachineTags.asc();
 //! ```
 //!
+//! A lambda's body reads its element only ([`Member`]), never the entity:
+//!
+//! ```compile_fail
+//! use defender_odata::builder::MachineField as M;
+//! let _ = M::MachineTags.any(|_tag| M::Id.eq("x"));
+//! ```
+//!
+//! while the element's own tests compose:
+//!
+//! ```
+//! use defender_odata::builder::MachineField as M;
+//! let tags = M::MachineTags.all(|tag| tag.starts_with("prod-").or(!tag.eq("x")));
+//! assert_eq!(
+//!     tags.to_string(),
+//!     "machineTags/all(tag:startswith(tag,'prod-') or not (tag eq 'x'))"
+//! );
+//! ```
+//!
 //! [`ActionStatus`]: crate::model::ActionStatus
 //! [`ActionType`]: crate::model::ActionType
 //! [`HealthStatus`]: crate::model::HealthStatus
@@ -424,20 +442,20 @@ impl<K, S: EntitySet> CollectionField<K, S> {
 
     /// `name/any(x:predicate)`: some element matches. `predicate` is
     /// given the element `x` and returns the body.
-    pub fn any(self, predicate: impl FnOnce(Element<K, S>) -> FilterOf<S>) -> FilterOf<S> {
+    pub fn any(self, predicate: impl FnOnce(Element<K, S>) -> FilterOf<Member<S>>) -> FilterOf<S> {
         self.lambda(LambdaKind::Any, predicate)
     }
 
     /// `name/all(x:predicate)`: every element matches (as does an empty
     /// collection).
-    pub fn all(self, predicate: impl FnOnce(Element<K, S>) -> FilterOf<S>) -> FilterOf<S> {
+    pub fn all(self, predicate: impl FnOnce(Element<K, S>) -> FilterOf<Member<S>>) -> FilterOf<S> {
         self.lambda(LambdaKind::All, predicate)
     }
 
     fn lambda(
         self,
         kind: LambdaKind,
-        predicate: impl FnOnce(Element<K, S>) -> FilterOf<S>,
+        predicate: impl FnOnce(Element<K, S>) -> FilterOf<Member<S>>,
     ) -> FilterOf<S> {
         let element = Element {
             variable: self.variable,
@@ -458,6 +476,14 @@ impl<K, S: EntitySet> CollectionField<K, S> {
         (self.name(), false)
     }
 }
+
+/// What a lambda's body is a filter of: one member of a collection of the
+/// set `S`, not an entity of it. A body is a `FilterOf<Member<S>>`, made
+/// from its [`Element`] alone, so a body that reads one of the set's
+/// fields (which the evaluator and the SQL translation refuse) does not
+/// compile.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Member<S>(PhantomData<S>);
 
 /// The element of a [`CollectionField`] inside its lambda (`tag` in
 /// `machineTags/any(tag:tag eq 'x')`), compared like a field of kind `K`.
@@ -492,19 +518,19 @@ impl<K, S: EntitySet> Element<K, S> {
 /// (text compares ordinally, case-sensitively; instants by time; integers
 /// by value); the text functions on text; ranges on instants.
 macro_rules! comparisons {
-    ($operand:ident) => {
+    ($operand:ident => $out:ty) => {
         impl<K, S: EntitySet> $operand<K, S> {
-            fn compare(self, op: BinaryOp, value: Expr) -> FilterOf<S> {
+            fn compare(self, op: BinaryOp, value: Expr) -> FilterOf<$out> {
                 FilterOf::new(Expr::binary(op, self.expr(), value))
             }
 
             /// `name eq value`.
-            pub fn eq(self, value: impl FieldValue<K>) -> FilterOf<S> {
+            pub fn eq(self, value: impl FieldValue<K>) -> FilterOf<$out> {
                 self.compare(BinaryOp::Eq, value.into_literal())
             }
 
             /// `name ne value`.
-            pub fn ne(self, value: impl FieldValue<K>) -> FilterOf<S> {
+            pub fn ne(self, value: impl FieldValue<K>) -> FilterOf<$out> {
                 self.compare(BinaryOp::Ne, value.into_literal())
             }
 
@@ -512,41 +538,41 @@ macro_rules! comparisons {
             pub fn is_in<V: FieldValue<K>>(
                 self,
                 values: impl IntoIterator<Item = V>,
-            ) -> FilterOf<S> {
+            ) -> FilterOf<$out> {
                 let items = values.into_iter().map(FieldValue::into_literal);
                 self.compare(BinaryOp::In, Expr::list(items))
             }
 
             /// `name eq null`.
-            pub fn is_null(self) -> FilterOf<S> {
+            pub fn is_null(self) -> FilterOf<$out> {
                 self.compare(BinaryOp::Eq, Expr::literal(Literal::Null))
             }
 
             /// `name ne null`.
-            pub fn is_not_null(self) -> FilterOf<S> {
+            pub fn is_not_null(self) -> FilterOf<$out> {
                 self.compare(BinaryOp::Ne, Expr::literal(Literal::Null))
             }
         }
 
-        comparisons!(@ordering $operand: kind::Text, kind::DateTimeOffset, kind::Int64);
+        comparisons!(@ordering $operand => $out: kind::Text, kind::DateTimeOffset, kind::Int64);
 
         impl<S: EntitySet> $operand<kind::Text, S> {
-            fn call(self, function: Function, value: Expr) -> FilterOf<S> {
+            fn call(self, function: Function, value: Expr) -> FilterOf<$out> {
                 FilterOf::new(Expr::call(function, [self.expr(), value]))
             }
 
             /// `startswith(name,'prefix')`.
-            pub fn starts_with(self, prefix: impl FieldValue<kind::Text>) -> FilterOf<S> {
+            pub fn starts_with(self, prefix: impl FieldValue<kind::Text>) -> FilterOf<$out> {
                 self.call(Function::StartsWith, prefix.into_literal())
             }
 
             /// `endswith(name,'suffix')`.
-            pub fn ends_with(self, suffix: impl FieldValue<kind::Text>) -> FilterOf<S> {
+            pub fn ends_with(self, suffix: impl FieldValue<kind::Text>) -> FilterOf<$out> {
                 self.call(Function::EndsWith, suffix.into_literal())
             }
 
             /// `contains(name,'part')`.
-            pub fn contains(self, part: impl FieldValue<kind::Text>) -> FilterOf<S> {
+            pub fn contains(self, part: impl FieldValue<kind::Text>) -> FilterOf<$out> {
                 self.call(Function::Contains, part.into_literal())
             }
         }
@@ -559,35 +585,35 @@ macro_rules! comparisons {
                 self,
                 from: DateTime<A>,
                 until: DateTime<B>,
-            ) -> FilterOf<S> {
+            ) -> FilterOf<$out> {
                 self.ge(from).and(self.lt(until))
             }
         }
     };
-    (@ordering $operand:ident: $($kind:ty),*) => {$(
+    (@ordering $operand:ident => $out:ty: $($kind:ty),*) => {$(
         impl<S: EntitySet> $operand<$kind, S> {
             /// `name gt value`.
-            pub fn gt(self, value: impl FieldValue<$kind>) -> FilterOf<S> {
+            pub fn gt(self, value: impl FieldValue<$kind>) -> FilterOf<$out> {
                 self.compare(BinaryOp::Gt, value.into_literal())
             }
             /// `name ge value`.
-            pub fn ge(self, value: impl FieldValue<$kind>) -> FilterOf<S> {
+            pub fn ge(self, value: impl FieldValue<$kind>) -> FilterOf<$out> {
                 self.compare(BinaryOp::Ge, value.into_literal())
             }
             /// `name lt value`.
-            pub fn lt(self, value: impl FieldValue<$kind>) -> FilterOf<S> {
+            pub fn lt(self, value: impl FieldValue<$kind>) -> FilterOf<$out> {
                 self.compare(BinaryOp::Lt, value.into_literal())
             }
             /// `name le value`.
-            pub fn le(self, value: impl FieldValue<$kind>) -> FilterOf<S> {
+            pub fn le(self, value: impl FieldValue<$kind>) -> FilterOf<$out> {
                 self.compare(BinaryOp::Le, value.into_literal())
             }
         }
     )*};
 }
 
-comparisons!(Field);
-comparisons!(Element);
+comparisons!(Field => S);
+comparisons!(Element => Member<S>);
 
 /// A Boolean `$filter` expression on the set `S`, built from its fields.
 /// Each set has a name for it: [`Filter`] (MachineActions),
