@@ -782,6 +782,14 @@ fn answer_in_two_passes<E: Entity + DeserializeOwned>(
 /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
 fn run_serve(args: ServeArgs) -> ExitCode {
     let mut sources: Vec<Arc<dyn EntitySource>> = Vec::new();
+    // One connection to ask which sets the database holds.
+    let mut database = match &args.db {
+        Some(db) => match Store::open(db) {
+            Ok(store) => Some((db, store)),
+            Err(error) => return fail(&format!("{db}: {error}")),
+        },
+        None => None,
+    };
     for &schema in entity_sets() {
         let mut given = args.data.iter().filter(|d| std::ptr::eq(d.schema, schema));
         let data = given.next();
@@ -791,9 +799,9 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         let is_actions = std::ptr::eq(schema, machine_actions());
         // With --db, MachineActions come from it, and every other set the
         // database holds.
-        let stored = match &args.db {
+        let stored = match &mut database {
             Some(_) if is_actions => true,
-            Some(db) => match Store::open(db).and_then(|mut store| store.holds(schema)) {
+            Some((db, store)) => match store.holds(schema) {
                 Ok(held) => held,
                 Err(error) => return fail(&format!("{db}: {error}")),
             },

@@ -196,10 +196,18 @@ impl Layout {
     /// filtered or sorted and has a type the layout stores. Names are
     /// quoted as they are; the schema's names are identifiers, never input.
     pub(crate) fn of(schema: &EntitySchema) -> Layout {
+        // The properties a navigation to this set scopes it by (Alerts'
+        // `machineId`, for `machines/{id}/alerts`): stored, and indexed,
+        // though clients may not filter on them.
+        let foreign_keys: Vec<&'static str> = crate::schema::navigations()
+            .iter()
+            .filter(|n| std::ptr::eq(n.to, schema))
+            .map(|n| n.foreign_key)
+            .collect();
         let columns = schema
             .properties
             .iter()
-            .filter(|p| p.filterable || p.sortable || is_foreign_key(schema, p))
+            .filter(|p| p.filterable || p.sortable || foreign_keys.contains(&p.name))
             .filter_map(|property| {
                 let kind = match property.edm_type {
                     EdmType::String => ColumnKind::Text,
@@ -235,11 +243,7 @@ impl Layout {
             key: schema.key,
             default_order: schema.default_order,
             columns,
-            foreign_keys: crate::schema::navigations()
-                .iter()
-                .filter(|n| std::ptr::eq(n.to, schema))
-                .map(|n| n.foreign_key)
-                .collect(),
+            foreign_keys,
         };
         for (i, dialect) in [SqlDialect::Sqlite, SqlDialect::Postgres]
             .into_iter()
@@ -587,15 +591,6 @@ fn strings_column(name: &str, value: &PropertyValue<'_>) -> Result<SqlValue, Str
     Ok(SqlValue::Text(
         serde_json::Value::Array(members).to_string(),
     ))
-}
-
-/// Whether a navigation to `schema`'s set scopes it by `property`
-/// (Alerts' `machineId`, for `machines/{id}/alerts`): stored, and indexed,
-/// though clients may not filter on it.
-fn is_foreign_key(schema: &EntitySchema, property: &PropertyDef) -> bool {
-    crate::schema::navigations()
-        .iter()
-        .any(|n| std::ptr::eq(n.to, schema) && n.foreign_key == property.name)
 }
 
 /// An instant as seconds since the epoch and nanoseconds: ordered as chrono

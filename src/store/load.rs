@@ -359,17 +359,7 @@ impl Store {
     /// Checks (or, when `record`, records) the layout version of the
     /// entity set.
     fn check_version(&mut self, layout: &Layout, record: bool) -> Result<(), StoreError> {
-        let dialect = self.dialect();
-        let set = SqlValue::Text(layout.entity_set().to_owned());
-        let version = Statement {
-            sql: format!(
-                "SELECT \"version\" FROM {} WHERE \"entity_set\" = {}",
-                super::layout::quote(super::layout::META_TABLE),
-                dialect.placeholder(1, &set)
-            ),
-            params: vec![set.clone()],
-        };
-        let found = self.connection.integer(&version).map_err(|e| {
+        let found = self.stored_version(layout.entity_set()).map_err(|e| {
             StoreError::Database(if record {
                 e
             } else {
@@ -386,6 +376,8 @@ impl Store {
                 layout.entity_set()
             ))),
             None if record => {
+                let dialect = self.dialect();
+                let set = SqlValue::Text(layout.entity_set().to_owned());
                 let v = SqlValue::Integer(LAYOUT_VERSION);
                 let insert = Statement {
                     sql: format!(
@@ -527,7 +519,17 @@ impl Store {
     /// [`StoreError::Database`] when the database holds no entity set at
     /// all, or fails.
     pub fn holds(&mut self, schema: &EntitySchema) -> Result<bool, StoreError> {
-        let set = SqlValue::Text(schema.entity_set.to_owned());
+        let found = self.stored_version(schema.entity_set).map_err(|e| {
+            StoreError::Database(format!(
+                "the database holds no entity set: load some first ({e})"
+            ))
+        })?;
+        Ok(found.is_some())
+    }
+
+    /// The layout version recorded for `entity_set`, if any.
+    fn stored_version(&mut self, entity_set: &str) -> Result<Option<i64>, String> {
+        let set = SqlValue::Text(entity_set.to_owned());
         let version = Statement {
             sql: format!(
                 "SELECT \"version\" FROM {} WHERE \"entity_set\" = {}",
@@ -536,12 +538,7 @@ impl Store {
             ),
             params: vec![set],
         };
-        let found = self.connection.integer(&version).map_err(|e| {
-            StoreError::Database(format!(
-                "the database holds no entity set: load some first ({e})"
-            ))
-        })?;
-        Ok(found.is_some())
+        self.connection.integer(&version)
     }
 
     /// Checks the layout version of `layout`'s entity set once per

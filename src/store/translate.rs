@@ -672,10 +672,7 @@ impl<'q> Translator<'q, '_> {
             return Err(self.refuse(expr, "a lambda over anything but one property"));
         };
         let column = self
-            .query
-            .schema()
-            .property(name)
-            .and_then(|p| self.layout.column(p.name))
+            .stored(name)
             .filter(|c| c.kind == ColumnKind::Strings)
             .ok_or_else(|| {
                 self.refuse(
@@ -873,11 +870,27 @@ impl<'q> Translator<'q, '_> {
             (1, Some(SegmentKind::Property(name))) => name,
             _ => return Err(self.refuse(expr, "a path other than one property")),
         };
+        self.stored(name)
+            .ok_or_else(|| self.refuse(expr, &format!("'{name}', which has no typed column,")))
+    }
+
+    /// The stored column of the property `name` (as the query spells it).
+    fn stored(&self, name: &str) -> Option<&'q super::layout::Column> {
         self.query
             .schema()
             .property(name)
             .and_then(|p| self.layout.column(p.name))
-            .ok_or_else(|| self.refuse(expr, &format!("'{name}', which has no typed column,")))
+    }
+
+    /// A number constant compared with a double column, as the double it
+    /// equals ([`exact_real`]), or refused.
+    fn real(&self, expr: ExprRef<'_>, constant: &Constant) -> Result<SqlValue, Error> {
+        exact_real(constant).map(SqlValue::Real).ok_or_else(|| {
+            self.refuse(
+                expr,
+                "a number a double cannot hold exactly (beyond 2^53, or not finite)",
+            )
+        })
     }
 
     /// The SQL of a string operand that is not a constant with U+0000.
@@ -1043,13 +1056,8 @@ impl<'q> Translator<'q, '_> {
                 Ok(())
             }
             (Class::Real, constant @ (Constant::Int(_) | Constant::Num(_))) => {
-                let Some(real) = exact_real(&constant) else {
-                    return Err(self.refuse(
-                        expr,
-                        "a number a double cannot hold exactly (beyond 2^53, or not finite)",
-                    ));
-                };
-                let p = self.bind(SqlValue::Real(real));
+                let real = self.real(expr, &constant)?;
+                let p = self.bind(real);
                 scalar_comparison(op, op_sql, x, p, context, out);
                 Ok(())
             }
@@ -1181,13 +1189,7 @@ impl<'q> Translator<'q, '_> {
                     listed.push(SqlValue::Integer(i));
                 }
                 Value::Const(c @ (Constant::Int(_) | Constant::Num(_))) if class == Class::Real => {
-                    match exact_real(&c) {
-                        Some(real) => listed.push(SqlValue::Real(real)),
-                        None => return Err(self.refuse(
-                            item,
-                            "a number a double cannot hold exactly (beyond 2^53, or not finite)",
-                        )),
-                    }
+                    listed.push(self.real(item, &c)?);
                 }
                 Value::Const(_) if matches!(class, Class::Instant | Class::Boolean) => {
                     let mut part = String::new();

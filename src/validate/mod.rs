@@ -249,20 +249,19 @@ pub fn addressed(text: &str) -> Result<Option<Address>, Error> {
                 .iter()
                 .copied()
                 .find(|n| std::ptr::eq(n.from, set) && n.segment.eq_ignore_ascii_case(segment));
-            match (navigation, tail) {
-                (Some(navigation), []) => {
+            let counted = matches!(tail, [(count, _)] if is_count(count));
+            match navigation {
+                None => Some((*segment, *segment_start, Some(set))),
+                Some(_) if !tail.is_empty() && !counted => {
+                    let (other, other_start) = tail[0];
+                    Some((other, other_start, None))
+                }
+                Some(navigation) => {
                     address.schema = navigation.to;
                     address.navigation = Some((navigation, decoded_key(text, key, *start)?));
+                    address.count = counted;
                     None
                 }
-                (Some(navigation), [(count, _)]) if is_count(count) => {
-                    address.schema = navigation.to;
-                    address.navigation = Some((navigation, decoded_key(text, key, *start)?));
-                    address.count = true;
-                    None
-                }
-                (Some(_), [(other, other_start), ..]) => Some((*other, *other_start, None)),
-                (None, _) => Some((*segment, *segment_start, Some(set))),
             }
         }
     };

@@ -472,16 +472,20 @@ pub fn lambda_query() -> impl Strategy<Value = String> {
     (lambda_condition(), prop::option::of(0i64..5), any::<bool>()).prop_map(
         |(filter, top, count)| {
             let encoded = filter.replace('%', "%25").replace('\0', "%00");
-            let mut query = format!("$filter={encoded}&$orderby=id");
-            if let Some(top) = top {
-                query.push_str(&format!("&$top={top}"));
-            }
-            if count {
-                query.push_str("&$count=true");
-            }
-            query
+            paged(format!("$filter={encoded}&$orderby=id"), top, count)
         },
     )
+}
+
+/// `query` with `$top` when given and `$count=true` when asked.
+fn paged(mut query: String, top: Option<i64>, count: bool) -> String {
+    if let Some(top) = top {
+        query.push_str(&format!("&$top={top}"));
+    }
+    if count {
+        query.push_str("&$count=true");
+    }
+    query
 }
 
 /// Loads `entities` of the entity set `set` into `store` and checks that
@@ -604,12 +608,6 @@ pub fn score_query() -> impl Strategy<Value = String> {
             if let Some(filter) = filter {
                 query.push_str(&format!("&$filter={filter}"));
             }
-            if let Some(top) = top {
-                query.push_str(&format!("&$top={top}"));
-            }
-            if count {
-                query.push_str("&$count=true");
-            }
-            query
+            paged(query, top, count)
         })
 }
